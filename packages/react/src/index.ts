@@ -1,0 +1,10 @@
+export { AuthContext, AuthProvider } from './auth-provider.js'
+export { createAuthClient, DEFAULT_PATHS } from './client.js'
+export { readCookie } from './cookies.js'
+export { ApiError, parseRetryAfter, toApiError } from './errors.js'
+export { useAuth } from './use-auth.js'
+
+export type { AuthContextValue, AuthProviderProps, AuthStatus } from './auth-provider.js'
+export type { AuthClient, AuthClientOptions, LockManagerLike, RequestOptions } from './client.js'
+export type { FieldErrors } from './errors.js'
+export type { AuthEvent, AuthPaths, User, UserPatch } from './types.js'
