@@ -1,0 +1,4 @@
+// cookiejwt's own scenarios (filled in once the foundation lands).
+export async function cookiejwtScenarios() {
+  return []
+}
