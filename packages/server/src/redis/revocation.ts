@@ -1,0 +1,129 @@
+import type { RedisConnection } from './connection.js'
+
+/** What a revocation check needs to know about a verified token. */
+export interface RevocableToken {
+  /** The token's `jti` claim. */
+  jti: string
+  /** The user id claim, as a string. */
+  userId: string
+  /** The token's `iat` claim, epoch seconds. */
+  iat: number
+}
+
+/**
+ * A short-lived, shared record of revoked tokens, checked on every authenticated request so that
+ * a logout or a deactivation on one server is honoured by all the others at once.
+ *
+ * Entries live only as long as the tokens they revoke could (TTL = token lifetime); the database
+ * stays the source of truth (blacklist table, `is_active`).
+ */
+export interface RevocationCache {
+  /** Revokes one token by `jti` until `expiresAt` (epoch seconds, its `exp`); past tokens are ignored. */
+  revokeToken(jti: string, expiresAt: number): Promise<void>
+  /**
+   * Revokes every token of `userId` issued before `notBefore` (epoch seconds; `iat < notBefore`),
+   * remembered for `ttlSeconds` (use the refresh-token lifetime). A later call never moves the
+   * cut-off back.
+   */
+  revokeUserTokens(userId: string, notBefore: number, ttlSeconds: number): Promise<void>
+  /** Returns true when the token was revoked by `jti` or by its user's cut-off. */
+  isRevoked(token: RevocableToken): Promise<boolean>
+}
+
+// Keep the later cut-off and the longer TTL: concurrent revocations never weaken each other.
+const REVOKE_USER_SCRIPT = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local notBefore = math.max(current, tonumber(ARGV[1]))
+local ttl = math.max(redis.call('PTTL', KEYS[1]), tonumber(ARGV[2]))
+redis.call('SET', KEYS[1], notBefore, 'PX', ttl)
+return notBefore
+`
+
+/** Revocations in Redis: one key per revoked jti, one "not before" key per user. */
+export class RedisRevocationCache implements RevocationCache {
+  readonly #redis: RedisConnection
+  readonly #now: () => number
+
+  /** `now` returns epoch milliseconds. */
+  constructor(redis: RedisConnection, options: { now?: () => number } = {}) {
+    this.#redis = redis
+    this.#now = options.now ?? Date.now
+  }
+
+  async revokeToken(jti: string, expiresAt: number): Promise<void> {
+    const ttlMs = expiresAt * 1000 - this.#now()
+    if (ttlMs <= 0) return // already expired: no verifier accepts it anyway
+    await this.#redis.run((client) => client.set(this.#jtiKey(jti), '1', 'PX', Math.ceil(ttlMs)))
+  }
+
+  async revokeUserTokens(userId: string, notBefore: number, ttlSeconds: number): Promise<void> {
+    const ttlMs = String(Math.max(1000, Math.ceil(ttlSeconds * 1000)))
+    await this.#redis.run((client) =>
+      client.eval(REVOKE_USER_SCRIPT, 1, this.#userKey(userId), String(Math.floor(notBefore)), ttlMs),
+    )
+  }
+
+  async isRevoked(token: RevocableToken): Promise<boolean> {
+    // One round trip for both questions.
+    const [jti, notBefore] = await this.#redis.run((client) =>
+      client.mget(this.#jtiKey(token.jti), this.#userKey(token.userId)),
+    )
+    return jti != null || (notBefore != null && token.iat < Number(notBefore))
+  }
+
+  #jtiKey(jti: string): string {
+    return `${this.#redis.keyPrefix}revoked:jti:${jti}`
+  }
+
+  #userKey(userId: string): string {
+    return `${this.#redis.keyPrefix}revoked:user:${userId}`
+  }
+}
+
+/** Revocations in this process's memory: correct for a single server process only. */
+export class MemoryRevocationCache implements RevocationCache {
+  readonly #tokens = new Map<string, number>() // jti → expiry (ms)
+  readonly #users = new Map<string, { notBefore: number; expiresAt: number }>()
+  readonly #now: () => number
+  #writes = 0
+
+  /** `now` returns epoch milliseconds (a test clock). */
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now
+  }
+
+  async revokeToken(jti: string, expiresAt: number): Promise<void> {
+    const expiresAtMs = expiresAt * 1000
+    if (expiresAtMs <= this.#now()) return
+    this.#sweep()
+    this.#tokens.set(jti, Math.max(expiresAtMs, this.#tokens.get(jti) ?? 0))
+  }
+
+  async revokeUserTokens(userId: string, notBefore: number, ttlSeconds: number): Promise<void> {
+    this.#sweep()
+    const previous = this.#live(this.#users.get(userId))
+    this.#users.set(userId, {
+      notBefore: Math.max(Math.floor(notBefore), previous?.notBefore ?? 0),
+      expiresAt: Math.max(this.#now() + ttlSeconds * 1000, previous?.expiresAt ?? 0),
+    })
+  }
+
+  async isRevoked(token: RevocableToken): Promise<boolean> {
+    const jtiExpiry = this.#tokens.get(token.jti)
+    if (jtiExpiry !== undefined && jtiExpiry > this.#now()) return true
+    const user = this.#live(this.#users.get(token.userId))
+    return user !== undefined && token.iat < user.notBefore
+  }
+
+  #live<T extends { expiresAt: number }>(entry: T | undefined): T | undefined {
+    return entry && entry.expiresAt > this.#now() ? entry : undefined
+  }
+
+  #sweep(): void {
+    // Amortised: a full sweep every 1024 writes keeps memory bounded by live entries.
+    if (++this.#writes % 1024 !== 0) return
+    const now = this.#now()
+    for (const [jti, expiresAt] of this.#tokens) if (expiresAt <= now) this.#tokens.delete(jti)
+    for (const [id, user] of this.#users) if (user.expiresAt <= now) this.#users.delete(id)
+  }
+}

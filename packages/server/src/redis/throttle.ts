@@ -1,0 +1,99 @@
+import type { RedisConnection } from './connection.js'
+
+/** The state of one throttling counter after a hit. */
+export interface ThrottleHit {
+  /** Hits counted in the current window, this one included. */
+  count: number
+  /** Milliseconds until the window ends and the counter starts again from zero. */
+  resetInMs: number
+}
+
+/**
+ * Fixed-window hit counters shared by every server process that uses the same store.
+ *
+ * Implementations: `RedisThrottleStore` (several processes or machines), `MemoryThrottleStore`
+ * (one process), and the database store in `src/storage/` (several processes, no Redis).
+ */
+export interface ThrottleStore {
+  /** Counts one hit of `key` in its current window of `windowMs` and returns the new count. */
+  hit(key: string, windowMs: number): Promise<ThrottleHit>
+  /** Forgets the counter of `key` (e.g. after a successful login). */
+  reset(key: string): Promise<void>
+}
+
+// INCR and PEXPIRE in one atomic step: a counter can never be left without an expiry, and the
+// window starts at the first hit. A key that somehow lost its TTL gets one again.
+const HIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+`
+
+/** Throttling counters in Redis (one key per counter, expiring with its window). */
+export class RedisThrottleStore implements ThrottleStore {
+  readonly #redis: RedisConnection
+
+  constructor(redis: RedisConnection) {
+    this.#redis = redis
+  }
+
+  async hit(key: string, windowMs: number): Promise<ThrottleHit> {
+    const windowArg = String(Math.max(1, Math.ceil(windowMs)))
+    const reply = await this.#redis.run(
+      (client) => client.eval(HIT_SCRIPT, 1, this.#key(key), windowArg) as Promise<[number, number]>,
+    )
+    return { count: Number(reply[0]), resetInMs: Math.max(0, Number(reply[1])) }
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.#redis.run((client) => client.del(this.#key(key)))
+  }
+
+  #key(key: string): string {
+    return `${this.#redis.keyPrefix}throttle:${key}`
+  }
+}
+
+/** Throttling counters in this process's memory: correct for a single server process only. */
+export class MemoryThrottleStore implements ThrottleStore {
+  readonly #counters = new Map<string, { count: number; resetAt: number }>()
+  readonly #now: () => number
+  readonly #maxKeys: number
+
+  /** `now` returns epoch milliseconds (a test clock); `maxKeys` bounds memory under key floods. */
+  constructor(options: { now?: () => number; maxKeys?: number } = {}) {
+    this.#now = options.now ?? Date.now
+    this.#maxKeys = options.maxKeys ?? 100_000
+  }
+
+  async hit(key: string, windowMs: number): Promise<ThrottleHit> {
+    const now = this.#now()
+    let counter = this.#counters.get(key)
+    if (!counter || counter.resetAt <= now) {
+      if (this.#counters.size >= this.#maxKeys) this.#sweep(now)
+      counter = { count: 0, resetAt: now + Math.max(1, Math.ceil(windowMs)) }
+      this.#counters.set(key, counter)
+    }
+    counter.count += 1
+    return { count: counter.count, resetInMs: counter.resetAt - now }
+  }
+
+  async reset(key: string): Promise<void> {
+    this.#counters.delete(key)
+  }
+
+  #sweep(now: number): void {
+    for (const [key, counter] of this.#counters) {
+      if (counter.resetAt <= now) this.#counters.delete(key)
+    }
+    // Still full of live counters: drop the oldest (Map keeps insertion order) rather than grow.
+    for (const key of this.#counters.keys()) {
+      if (this.#counters.size < this.#maxKeys) break
+      this.#counters.delete(key)
+    }
+  }
+}
