@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
-import { ServiceUnavailableError } from './errors.js'
+import { ServiceUnavailableError } from '@cookiejwt/core'
+import { redisUnavailable } from './errors.js'
 
 /** How to reach Redis and how long to wait for it. */
 export interface RedisConnectionOptions {
@@ -65,7 +66,10 @@ export class RedisConnection {
     })
   }
 
-  /** Returns the ready client, connecting on first use; throws `ServiceUnavailableError` fast. */
+  /**
+   * Returns the ready client, connecting on first use; throws core's `ServiceUnavailableError`
+   * (→ 503) fast when Redis is down.
+   */
   async client(): Promise<Redis> {
     const client = this.#client
     switch (client.status) {
@@ -85,11 +89,11 @@ export class RedisConnection {
       case 'reconnecting':
         throw this.#unavailable('reconnecting')
       default:
-        throw new ServiceUnavailableError('redis', 'Redis connection is closed')
+        throw redisUnavailable('connection closed by close()')
     }
   }
 
-  /** Runs `operation` on the ready client; any failure becomes `ServiceUnavailableError`. */
+  /** Runs `operation` on the ready client; any failure but a reply error becomes `ServiceUnavailableError`. */
   async run<T>(operation: (client: Redis) => Promise<T>): Promise<T> {
     const client = await this.client()
     try {
@@ -98,10 +102,13 @@ export class RedisConnection {
       // A reply error (e.g. a script bug) is a server fault; everything else is an outage.
       if (error instanceof Error && error.name === 'ReplyError') throw error
       this.#lastError = describeError(error)
-      throw new ServiceUnavailableError('redis', `Redis is unavailable (${this.#lastError})`, {
-        cause: error,
-      })
+      throw redisUnavailable(this.#lastError, error)
     }
+  }
+
+  /** The short reason of the last connection failure (an errno code or 'timeout'), if any. */
+  get lastError(): string | undefined {
+    return this.#lastError
   }
 
   /** Pings Redis; never throws. */
@@ -140,10 +147,7 @@ export class RedisConnection {
   }
 
   #unavailable(reason: string): ServiceUnavailableError {
-    return new ServiceUnavailableError(
-      'redis',
-      `Redis is unavailable (${this.#lastError ?? reason})`,
-    )
+    return redisUnavailable(this.#lastError ?? reason)
   }
 }
 

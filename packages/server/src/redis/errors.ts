@@ -1,21 +1,13 @@
-/** A shared service the server depends on. */
-export type DependencyName = 'database' | 'redis'
+import { ServiceUnavailableError } from '@cookiejwt/core'
 
 /**
- * A dependency (Redis, the database) is unreachable or too slow: the request is answered 503.
- *
- * The message names the service and the failure class only — never a URL (it may carry a
- * password) or a key.
+ * The error every Redis failure becomes: core's `ServiceUnavailableError` (rendered as 503 with the
+ * generic message), with the short reason on `cause` for logs — never a URL or a key.
  */
-export class ServiceUnavailableError extends Error {
-  readonly code = 'service_unavailable'
-  readonly service: DependencyName
-
-  constructor(service: DependencyName, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'ServiceUnavailableError'
-    this.service = service
-  }
+export function redisUnavailable(reason: string, cause?: unknown): ServiceUnavailableError {
+  return new ServiceUnavailableError(undefined, {
+    cause: cause ?? new Error(`redis: ${reason}`),
+  })
 }
 
 /** Returns true for a `ServiceUnavailableError` (also across module copies, by name and code). */

@@ -4,11 +4,10 @@
  * also have in-memory (single process) and database implementations.
  */
 export { RedisConnection, DEFAULT_REDIS_KEY_PREFIX, describeError } from './connection.js'
-export { ServiceUnavailableError, isServiceUnavailable } from './errors.js'
+export { redisUnavailable, isServiceUnavailable } from './errors.js'
 export { RedisThrottleStore, MemoryThrottleStore } from './throttle.js'
 export { RedisRevocationCache, MemoryRevocationCache } from './revocation.js'
 
 export type { RedisConnectionOptions, DependencyHealth } from './connection.js'
-export type { DependencyName } from './errors.js'
 export type { ThrottleHit, ThrottleStore } from './throttle.js'
 export type { RevocableToken, RevocationCache } from './revocation.js'
