@@ -56,7 +56,7 @@ describe('Django-format vectors', () => {
   })
 })
 
-describe('writing hashes', () => {
+describe('writing hashes', { timeout: 30_000 }, () => {
   it('writes argon2id in the m=,t=,p= order Django and libargon2 parse, and reads it back', async () => {
     const hashers = createPasswordHashers(CHEAP)
     expect(hashers.defaultAlgorithm).toBe('argon2')
@@ -197,7 +197,7 @@ describe('unusable passwords and hostile input', () => {
   })
 })
 
-describe('off the event loop', () => {
+describe('off the event loop', { timeout: 30_000 }, () => {
   it('keeps timers running while hashes are computed', async () => {
     const hashers = createPasswordHashers({ default: 'pbkdf2_sha256', pbkdf2Iterations: 300_000 })
     let ticks = 0

@@ -1,6 +1,8 @@
 import { Argon2Hasher } from './argon2.js'
+import { BcryptHasher } from './bcrypt.js'
 import { getRandomString } from './encoding.js'
 import { Pbkdf2Hasher } from './pbkdf2.js'
+import { ScryptHasher } from './scrypt.js'
 import type {
   PasswordCheck,
   PasswordHasher,
@@ -15,9 +17,17 @@ export {
   DEFAULT_ARGON2_PARALLELISM,
   DEFAULT_ARGON2_TIME_COST,
 } from './argon2.js'
+export { BcryptHasher, DEFAULT_BCRYPT_ROUNDS } from './bcrypt.js'
 export { MAX_PASSWORD_LENGTH } from './encoding.js'
 export { DEFAULT_PBKDF2_ITERATIONS, Pbkdf2Hasher } from './pbkdf2.js'
+export {
+  DEFAULT_SCRYPT_BLOCK_SIZE,
+  DEFAULT_SCRYPT_PARALLELISM,
+  DEFAULT_SCRYPT_WORK_FACTOR,
+  ScryptHasher,
+} from './scrypt.js'
 export type { Argon2Options } from './argon2.js'
+export type { ScryptOptions } from './scrypt.js'
 export type {
   PasswordCheck,
   PasswordHasher,
@@ -31,7 +41,14 @@ export const UNUSABLE_PASSWORD_PREFIX = '!'
 export const UNUSABLE_PASSWORD_SUFFIX_LENGTH = 40
 
 /** The algorithms {@link createPasswordHashers} knows, by Django prefix. */
-export const PASSWORD_HASHER_ALGORITHMS = ['argon2', 'pbkdf2_sha256', 'pbkdf2_sha1'] as const
+export const PASSWORD_HASHER_ALGORITHMS = [
+  'argon2',
+  'pbkdf2_sha256',
+  'pbkdf2_sha1',
+  'scrypt',
+  'bcrypt_sha256',
+  'bcrypt',
+] as const
 
 /** `true` unless `encoded` is missing, empty or unusable (`!…`). */
 export function isPasswordUsable(encoded: string | null | undefined): boolean {
@@ -53,7 +70,8 @@ function algorithmOf(encoded: string): string | null {
  * Builds the password hashers: the default one writes new hashes in Django's format, every
  * known one verifies, and a valid hash of another algorithm or with other parameters is
  * reported as `mustUpdate` (Django's `check_password` with its `setter`). All hashing runs
- * off the event loop (argon2 binding and `crypto.pbkdf2` on libuv's thread pool).
+ * off the event loop (the argon2 and bcrypt bindings, `crypto.pbkdf2` and `crypto.scrypt`
+ * on libuv's thread pool).
  *
  * Throws a `RangeError` naming the option for an unknown `default` or out-of-range costs.
  */
@@ -64,6 +82,9 @@ export function createPasswordHashers(options: PasswordHasherOptions = {}): Pass
     new Argon2Hasher(options.argon2),
     new Pbkdf2Hasher('sha256', iterations),
     new Pbkdf2Hasher('sha1', iterations),
+    new ScryptHasher(options.scrypt),
+    new BcryptHasher(true, options.bcryptRounds),
+    new BcryptHasher(false, options.bcryptRounds),
   ]) {
     hashers.set(hasher.algorithm, hasher)
   }

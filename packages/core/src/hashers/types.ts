@@ -22,7 +22,7 @@ export interface PasswordHasherOptions {
    * re-hashed with this one on the next successful login (as Django does).
    * @default 'argon2'
    */
-  default?: 'argon2' | 'pbkdf2_sha256' | 'scrypt' | string
+  default?: 'argon2' | 'pbkdf2_sha256' | 'pbkdf2_sha1' | 'scrypt' | 'bcrypt_sha256' | 'bcrypt' | string
   /**
    * Argon2id cost. Memory in KiB.
    * @default { memoryCost: 19456, timeCost: 2, parallelism: 1, hashLength: 32 } (OWASP's first argon2id profile)
@@ -33,6 +33,16 @@ export interface PasswordHasherOptions {
    * @default 1000000 (Django 5.2's value)
    */
   pbkdf2Iterations?: number
+  /**
+   * scrypt cost, Django's names (N, r, p).
+   * @default { workFactor: 16384, blockSize: 8, parallelism: 1 } (Django's)
+   */
+  scrypt?: { workFactor?: number; blockSize?: number; parallelism?: number }
+  /**
+   * bcrypt cost (log2 rounds) for `bcrypt_sha256` / `bcrypt`.
+   * @default 12 (Django's)
+   */
+  bcryptRounds?: number
 }
 
 /** The result of {@link PasswordHashers.verify}. */
