@@ -1,0 +1,64 @@
+import { serialize, type SerializeOptions } from 'cookie'
+import { ImproperlyConfigured } from './errors.js'
+import type { AuthSettings, CookieSettings, SameSite } from './settings.js'
+
+/** Browsers may drop a cookie (name + value + attributes) larger than this (RFC 6265 §6.1). */
+export const MAX_COOKIE_BYTES = 4096
+
+function options(cookie: CookieSettings, maxAge: number): SerializeOptions {
+  return {
+    maxAge,
+    path: cookie.path,
+    ...(cookie.domain !== null ? { domain: cookie.domain } : {}),
+    httpOnly: cookie.httpOnly,
+    secure: cookie.secure,
+    ...sameSite(cookie.sameSite),
+  }
+}
+
+function sameSite(value: SameSite): Pick<SerializeOptions, 'sameSite'> {
+  return value === false ? {} : { sameSite: value.toLowerCase() as 'lax' | 'strict' | 'none' }
+}
+
+function checked(header: string, name: string): string {
+  if (Buffer.byteLength(header) > MAX_COOKIE_BYTES) {
+    throw new ImproperlyConfigured(`the ${name} cookie would be ${Buffer.byteLength(header)} bytes; browsers drop cookies over ${MAX_COOKIE_BYTES}`)
+  }
+  return header
+}
+
+/** `Set-Cookie` for the access token, with `Max-Age` equal to its lifetime. */
+export function serializeAccessCookie(settings: AuthSettings, token: string): string {
+  const c = settings.authCookie
+  return checked(serialize(c.name, token, options(c, settings.accessTokenLifetime)), c.name)
+}
+
+/** `Set-Cookie` for the refresh token, scoped to the refresh cookie's path. */
+export function serializeRefreshCookie(settings: AuthSettings, token: string): string {
+  const c = settings.refreshCookie
+  return checked(serialize(c.name, token, options(c, settings.refreshTokenLifetime)), c.name)
+}
+
+/** `Set-Cookie` headers clearing both JWT cookies: empty, `Max-Age=0`, the same `Path`/`Domain` they were set with. */
+export function serializeClearedAuthCookies(settings: AuthSettings): string[] {
+  return [settings.authCookie, settings.refreshCookie].map((c) => serialize(c.name, '', options(c, 0)))
+}
+
+/** `Set-Cookie` clearing only the access cookie (a stale one found on an auth endpoint). */
+export function serializeClearedAccessCookie(settings: AuthSettings): string {
+  const c = settings.authCookie
+  return serialize(c.name, '', options(c, 0))
+}
+
+/** `Set-Cookie` for the CSRF cookie: readable by page JavaScript, as Django's `csrftoken`. */
+export function serializeCsrfCookie(settings: AuthSettings, token: string): string {
+  const s = settings.csrf
+  return serialize(s.cookieName, token, {
+    maxAge: s.cookieAge,
+    path: s.cookiePath,
+    ...(s.cookieDomain !== null ? { domain: s.cookieDomain } : {}),
+    httpOnly: false,
+    secure: s.cookieSecure,
+    ...sameSite(s.cookieSameSite),
+  })
+}

@@ -1,0 +1,73 @@
+export { AuthError, ImproperlyConfigured, ServiceUnavailableError, ValidationError } from './errors.js'
+export type { AuthErrorCode } from './errors.js'
+export { toSeconds } from './durations.js'
+export type { Duration } from './durations.js'
+export {
+  defineSettings,
+  DEFAULT_SETTINGS,
+  DEFAULT_ACCESS_TOKEN_LIFETIME,
+  DEFAULT_REFRESH_TOKEN_LIFETIME,
+  DEFAULT_CSRF_COOKIE_AGE,
+  MIN_HMAC_KEY_BYTES,
+} from './settings.js'
+export type {
+  Algorithm,
+  AuthSettings,
+  AuthSettingsInput,
+  CookieSettings,
+  CorsSettings,
+  CsrfSettings,
+  SameSite,
+} from './settings.js'
+export { toPublicUser } from './user.js'
+export type { PublicUser, User } from './user.js'
+export { DuplicateUserError } from './storage.js'
+export type { NewUser, OutstandingToken, TokenStore, UserPatch, UserStore } from './storage.js'
+export { MAX_TOKEN_LENGTH, MAX_TIME_CLAIM, NO_COPY_CLAIMS, isTimeClaim } from './tokens/claims.js'
+export type { TokenPayload, TokenType, VerifiedToken } from './tokens/claims.js'
+export { getTokenCodec } from './tokens/codec.js'
+export type { TokenCodec } from './tokens/codec.js'
+export {
+  issueAccessTokenFromRefresh,
+  issueRotatedRefreshToken,
+  issueToken,
+  issueTokenPair,
+  newJti,
+} from './tokens/issue.js'
+export type { IssueOptions, IssuedToken, TokenPair } from './tokens/issue.js'
+export { verifyAccessToken, verifyRefreshToken, verifyToken } from './tokens/verify.js'
+export type { VerifyOptions } from './tokens/verify.js'
+export {
+  MAX_COOKIE_BYTES,
+  serializeAccessCookie,
+  serializeClearedAccessCookie,
+  serializeClearedAuthCookies,
+  serializeCsrfCookie,
+  serializeRefreshCookie,
+} from './cookies.js'
+export {
+  CSRF_ALLOWED_CHARS,
+  CSRF_REASONS,
+  CSRF_SECRET_LENGTH,
+  CSRF_TOKEN_LENGTH,
+  checkCsrfToken,
+  csrfSecretFromCookie,
+  generateCsrfSecret,
+  isCsrfTokenFormat,
+  isTrustedOrigin,
+  maskCsrfSecret,
+  unmaskCsrfToken,
+} from './csrf.js'
+export {
+  authenticateRequest,
+  enforceCsrf,
+  enforceTrustedOrigin,
+  getRawToken,
+  isUnsafeMethod,
+  loadUser,
+} from './authenticate.js'
+export type { Authentication, AuthenticateDeps, AuthRequest, TokenUser } from './authenticate.js'
+export { MAX_PASSWORD_LENGTH, validatePassword } from './password-validation.js'
+export type { PasswordContext } from './password-validation.js'
+export { createPasswordHashers } from './hashers/index.js'
+export type { PasswordHasher, PasswordHasherOptions, PasswordHashers } from './hashers/index.js'

@@ -1,0 +1,74 @@
+import { AuthError } from '../errors.js'
+import type { AuthSettings } from '../settings.js'
+import { MAX_TOKEN_LENGTH, isTimeClaim, type TokenType, type VerifiedToken } from './claims.js'
+import { getTokenCodec } from './codec.js'
+
+/** Options of the verify functions: a clock instead of global time. */
+export interface VerifyOptions {
+  now?: Date
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+
+/**
+ * Verifies a token of the expected type and returns its checked claims.
+ * Throws `AuthError('token_not_valid')` for anything else: bad signature or algorithm, malformed, expired,
+ * not yet valid, wrong `aud`/`iss`, wrong type, missing `jti` or user id.
+ */
+export function verifyToken(
+  settings: AuthSettings,
+  token: string,
+  expectedType: TokenType,
+  options: VerifyOptions = {},
+): VerifiedToken {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) {
+    throw invalid('Token is invalid')
+  }
+  let payload: Record<string, unknown>
+  try {
+    payload = getTokenCodec(settings).verify(token)
+  } catch (error) {
+    throw invalid('Token is invalid', error)
+  }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw invalid('Token is invalid')
+
+  const { exp, iat, nbf } = payload
+  if (!isTimeClaim(exp)) throw invalid('Token has no valid exp claim')
+  if (iat !== undefined && !isTimeClaim(iat)) throw invalid('Token has no valid iat claim')
+  if (nbf !== undefined && !isTimeClaim(nbf)) throw invalid('Token has no valid nbf claim')
+  const now = Math.floor((options.now?.getTime() ?? Date.now()) / 1000)
+  if (exp + settings.leeway <= now) throw invalid('Token is expired')
+  if (nbf !== undefined && nbf - settings.leeway > now) throw invalid('Token is not yet valid')
+
+  const type = payload[settings.tokenTypeClaim]
+  if (type !== expectedType) throw invalid('Token has wrong type')
+  const jti = payload[settings.jtiClaim]
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) throw invalid('Token has no id')
+  const userId = payload[settings.userIdClaim]
+  if (!isUserId(userId, settings)) throw invalid('Token contained no recognizable user identification')
+
+  return { type: expectedType, jti, userId, exp, iat: (iat as number | undefined) ?? exp, payload: payload as VerifiedToken['payload'], raw: token }
+}
+
+/** Verifies an access token (`token_type: "access"`). */
+export function verifyAccessToken(settings: AuthSettings, token: string, options?: VerifyOptions): VerifiedToken {
+  return verifyToken(settings, token, 'access', options)
+}
+
+/** Verifies a refresh token (`token_type: "refresh"`); it does not consult the blacklist. */
+export function verifyRefreshToken(settings: AuthSettings, token: string, options?: VerifyOptions): VerifiedToken {
+  return verifyToken(settings, token, 'refresh', options)
+}
+
+function isUserId(value: unknown, settings: AuthSettings): value is number | string {
+  if (settings.userIdField === 'id') {
+    // Django's AutoField; simplejwt writes it as a JSON number. A numeric string is accepted for custom user models.
+    return (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) ||
+      (typeof value === 'string' && /^[1-9][0-9]{0,15}$/.test(value))
+  }
+  return typeof value === 'string' && value.length > 0 && value.length <= 150
+}
+
+function invalid(message: string, cause?: unknown): AuthError {
+  return new AuthError('token_not_valid', message, cause === undefined ? undefined : { cause })
+}

@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import fastifyCors from '@fastify/cors'
+import fastifyStatic from '@fastify/static'
+import {
+  AuthError,
+  createPasswordHashers,
+  type AuthSettings,
+  type PasswordHashers,
+  type TokenStore,
+  type UserStore,
+} from '@cookiejwt/core'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { renderError } from './errors.js'
+import type { FlowDeps } from './flows.js'
+import { cookiejwt } from './plugin.js'
+import { authRoutes } from './routes/auth.js'
+import { healthRoutes, type HealthCheck } from './routes/health.js'
+import { tokenRoutes } from './routes/token.js'
+import type { DatabaseHandle } from './storage/db.js'
+import { KyselyTokenStore } from './storage/tokens.js'
+import { KyselyUserStore } from './storage/users.js'
+
+/** What `buildApp` needs besides settings. */
+export interface AppDeps {
+  /** An open database (see `openDatabase`); the app closes it on `app.close()`. */
+  database: DatabaseHandle
+  /** Password hashers; default: built from `settings.passwordHasher` and `settings.passwordHasherOptions`. */
+  hashers?: PasswordHashers
+  /** Stores; default: Kysely stores on `database`. */
+  users?: UserStore
+  tokens?: TokenStore
+  /** Folder of a built single-page app served at `/` (index.html for unknown non-API paths). */
+  staticRoot?: string | null
+  /** Fastify logger option. @default false */
+  logger?: FastifyServerOptions['logger']
+  /** Trust `X-Forwarded-*` from a reverse proxy (Fastify `trustProxy`). @default false */
+  trustProxy?: FastifyServerOptions['trustProxy']
+  /** A clock, for tests. */
+  now?: () => Date
+  /** Extra `/api/health/` checks. */
+  healthChecks?: Record<string, HealthCheck>
+}
+
+/** Content-Security-Policy of the single-page app: same-origin scripts and styles only, never framed. */
+export const APP_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+const API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+/**
+ * Builds the cookiejwt Fastify app: the contract's endpoints, CORS, security headers, DRF-shaped errors and, when
+ * `staticRoot` is given, the single-page app at `/`. It never listens; call `app.listen()`.
+ */
+export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // No per-request log lines: they cost time on the hot path and would record URLs of every request.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: settings.bodyLimit,
+    trustProxy: deps.trustProxy ?? false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  })
+  const users = deps.users ?? new KyselyUserStore(deps.database)
+  const tokens = deps.tokens ?? new KyselyTokenStore(deps.database)
+  const hashers =
+    deps.hashers ??
+    createPasswordHashers({ ...(settings.passwordHasherOptions as object), default: settings.passwordHasher })
+  const flow: FlowDeps = { settings, users, tokens, hashers, ...(deps.now ? { now: deps.now } : {}) }
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff')
+    if (request.url.startsWith('/api/')) {
+      // Tokens and user data must never sit in a shared or browser cache.
+      reply.header('cache-control', 'no-store')
+      reply.header('content-security-policy', API_CSP)
+      reply.header('x-frame-options', 'DENY')
+    } else {
+      reply.header('content-security-policy', APP_CSP)
+      reply.header('x-frame-options', 'DENY')
+      reply.header('referrer-policy', 'same-origin')
+    }
+  })
+
+  const allowed = new Set(settings.cors.allowedOrigins)
+  await app.register(fastifyCors, {
+    // Exact matches only; `null` and look-alike origins get no CORS headers at all.
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    credentials: settings.cors.allowCredentials,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Content-Type', settings.csrf.headerName, 'Authorization'],
+    maxAge: settings.cors.maxAge,
+    strictPreflight: true,
+  })
+  await app.register(cookiejwt, { settings, users })
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const { status, body, headers } = renderError(error)
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    if (headers) reply.headers(headers)
+    return reply.code(status).header('cache-control', 'no-store').send(body)
+  })
+
+  await authRoutes(app, flow)
+  await tokenRoutes(app, flow)
+  await healthRoutes(app, deps.database, deps.healthChecks)
+
+  const staticRoot = deps.staticRoot ?? null
+  const hasApp = staticRoot !== null && existsSync(join(staticRoot, 'index.html'))
+  if (hasApp) {
+    await app.register(fastifyStatic, { root: staticRoot, wildcard: false, index: ['index.html'] })
+  }
+  app.setNotFoundHandler(async (request, reply) => {
+    if (hasApp && (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/')) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html')
+    }
+    throw new AuthError('not_found', 'Not found.')
+  })
+
+  app.addHook('onClose', async () => {
+    await deps.database.destroy()
+  })
+  return app
+}

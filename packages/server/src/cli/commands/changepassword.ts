@@ -1,0 +1,44 @@
+import { validatePassword } from '@cookiejwt/core'
+import { CommandError, type Command } from '../command.js'
+import { openFromEnv } from '../context.js'
+import { Prompter } from '../prompt.js'
+
+/** `cookiejwt changepassword USERNAME`: as Django's, prompts twice with hidden input. */
+export const changepassword: Command = {
+  name: 'changepassword',
+  summary: "change a user's password (prompts twice, hidden)",
+  usage: 'cookiejwt changepassword USERNAME',
+  options: {},
+  async run(context) {
+    const username = context.positionals[0]
+    if (!username) throw new CommandError('USERNAME is required')
+    const opened = await openFromEnv(context)
+    const prompter = new Prompter(context)
+    try {
+      const user = await opened.users.findByUsername(username)
+      if (!user) throw new CommandError(`user "${username}" does not exist`)
+      context.stdout.write(`Changing password for user '${username}'\n`)
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const first = await prompter.ask('Password: ', true)
+        const again = first === null ? null : await prompter.ask('Password (again): ', true)
+        if (first === null || again === null) throw new CommandError('no password given')
+        if (first !== again) {
+          context.stderr.write('Passwords do not match. Please try again.\n')
+          continue
+        }
+        const problems = validatePassword(first, opened.config.settings.passwordMinLength, user)
+        if (problems.length > 0) {
+          context.stderr.write(`${problems.join('\n')}\n`)
+          continue
+        }
+        await opened.users.setPassword(user.id, await opened.hashers.hash(first))
+        context.stdout.write(`Password changed successfully for user '${username}'\n`)
+        return 0
+      }
+      throw new CommandError(`Aborting password change for user '${username}' after 3 attempts`)
+    } finally {
+      prompter.close()
+      await opened.handle.destroy()
+    }
+  },
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto'
+import {
+  AuthError,
+  issueAccessTokenFromRefresh,
+  issueRotatedRefreshToken,
+  issueTokenPair,
+  loadUser,
+  verifyRefreshToken,
+  type AuthSettings,
+  type IssuedToken,
+  type PasswordHashers,
+  type TokenStore,
+  type User,
+  type UserStore,
+  type VerifiedToken,
+} from '@cookiejwt/core'
+
+/** What the flows need: settings, stores, hashers and a clock. */
+export interface FlowDeps {
+  readonly settings: AuthSettings
+  readonly users: UserStore
+  readonly tokens: TokenStore
+  readonly hashers: PasswordHashers
+  readonly now?: () => Date
+}
+
+/** The result of a successful login or refresh. */
+export interface IssuedPair {
+  readonly access: IssuedToken
+  readonly refresh: IssuedToken | null
+}
+
+const NO_ACTIVE_ACCOUNT = 'No active account found with the given credentials'
+
+/** The stored fingerprint of a refresh token: its SHA-256, never the token itself. */
+export function hashToken(token: string): string {
+  return `sha256$${createHash('sha256').update(token).digest('hex')}`
+}
+
+/**
+ * Checks credentials as Django's `ModelBackend.authenticate` does, then issues a token pair.
+ * Unknown user, wrong password and inactive user all throw the same `no_active_account` error, and the unknown-user
+ * path still runs one hash so timing does not reveal which usernames exist.
+ */
+export async function loginWithPassword(deps: FlowDeps, username: string, password: string): Promise<{ user: User; pair: IssuedPair }> {
+  const { settings, users, hashers } = deps
+  const user = await users.findByUsername(username)
+  if (!user) {
+    await hashers.hashDummy(password)
+    throw new AuthError('no_active_account', NO_ACTIVE_ACCOUNT)
+  }
+  const check = await hashers.verify(password, user.password)
+  if (!check.valid || !settings.userAuthenticationRule(user)) throw new AuthError('no_active_account', NO_ACTIVE_ACCOUNT)
+  const now = deps.now?.() ?? new Date()
+  if (check.mustUpdate) {
+    // Upgrade an outdated hash (Django's check_password setter); a failure here must not fail the login.
+    await hashers.hash(password).then((encoded) => users.setPassword(user.id, encoded)).catch(() => {})
+  }
+  if (settings.updateLastLogin) await users.touchLastLogin(user.id, now)
+  const pair = await issuePairFor(deps, user, now)
+  return { user, pair }
+}
+
+/** Issues and records a fresh access/refresh pair for a user. */
+export async function issuePairFor(deps: FlowDeps, user: User, now: Date): Promise<IssuedPair> {
+  const { settings } = deps
+  const userId = settings.userIdField === 'id' ? user.id : user.username
+  const { access, refresh } = issueTokenPair(settings, userId, { now })
+  await recordRefresh(deps, refresh, user.id, now)
+  return { access, refresh }
+}
+
+/**
+ * Exchanges a refresh token for a new access token and, with rotation, a new refresh token (simplejwt's
+ * `TokenRefreshSerializer`). With blacklist-after-rotation the old token is blacklisted by one atomic write, so of
+ * concurrent refreshes with the same token exactly one succeeds. The user must still exist and be active.
+ */
+export async function refreshTokens(deps: FlowDeps, raw: string): Promise<IssuedPair> {
+  const { settings, tokens } = deps
+  const now = deps.now?.() ?? new Date()
+  const old = verifyRefreshToken(settings, raw, { now })
+  const user = await loadUserForRefresh(deps, old)
+  const consume = settings.rotateRefreshTokens && settings.blacklistAfterRotation
+  if (consume) {
+    const won = await tokens.blacklist(outstandingOf(old, user?.id ?? null), now)
+    if (!won) throw blacklisted()
+  } else if (await tokens.isBlacklisted(old.jti)) {
+    throw blacklisted()
+  }
+  const access = issueAccessTokenFromRefresh(settings, old, { now })
+  if (!settings.rotateRefreshTokens) return { access, refresh: null }
+  const refresh = issueRotatedRefreshToken(settings, old, { now })
+  await recordRefresh(deps, refresh, user?.id ?? null, now)
+  return { access, refresh }
+}
+
+/** Blacklists a refresh token (logout, `/api/token/blacklist/`). Returns false when it already was. */
+export async function blacklistRefreshToken(deps: FlowDeps, raw: string): Promise<boolean> {
+  const now = deps.now?.() ?? new Date()
+  const token = verifyRefreshToken(deps.settings, raw, { now })
+  const userId = typeof token.userId === 'number' ? token.userId : null
+  return deps.tokens.blacklist(outstandingOf(token, userId), now)
+}
+
+async function loadUserForRefresh(deps: FlowDeps, token: VerifiedToken): Promise<User | null> {
+  try {
+    const user = await loadUser(deps.settings, token, { users: deps.users })
+    return 'isTokenUser' in user ? null : user
+  } catch (error) {
+    // A deleted or deactivated user's refresh tokens mint nothing.
+    if (error instanceof AuthError) throw new AuthError('token_not_valid', 'Token is invalid or expired', { cause: error })
+    throw error
+  }
+}
+
+async function recordRefresh(deps: FlowDeps, refresh: IssuedToken, userId: number | null, now: Date): Promise<void> {
+  await deps.tokens.recordOutstanding({
+    jti: refresh.jti,
+    userId,
+    tokenHash: hashToken(refresh.token),
+    createdAt: now,
+    expiresAt: refresh.expiresAt,
+  })
+}
+
+function outstandingOf(token: VerifiedToken, userId: number | null) {
+  return {
+    jti: token.jti,
+    userId,
+    tokenHash: hashToken(token.raw),
+    createdAt: new Date(token.iat * 1000),
+    expiresAt: new Date(token.exp * 1000),
+  }
+}
+
+function blacklisted(): AuthError {
+  return new AuthError('token_not_valid', 'Token is blacklisted')
+}

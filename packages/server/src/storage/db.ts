@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, SqliteDialect, sql } from 'kysely'
+import { ImproperlyConfigured } from '@cookiejwt/core'
+import type { Database } from './schema.js'
+
+/** The SQL dialects cookiejwt runs on. */
+export type DialectName = 'sqlite' | 'postgres'
+
+/** An open database: the Kysely instance and what it runs on. */
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>
+  readonly dialect: DialectName
+  /** Closes every connection. */
+  destroy(): Promise<void>
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>
+}
+
+/** Default SQLite file, relative to the working directory. */
+export const DEFAULT_DATABASE_URL = 'sqlite:data/db.sqlite3'
+
+/**
+ * Opens the database a `DATABASE_URL` names: `sqlite:<path>` (relative to `cwd` or absolute; `sqlite::memory:` for
+ * tests) or `postgres://…` (see `openPostgres`). Throws `ImproperlyConfigured` for anything else.
+ */
+export async function openDatabase(url: string, options: { cwd?: string } = {}): Promise<DatabaseHandle> {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.cwd)
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { openPostgres } = await import('./postgres.js')
+    return openPostgres(url)
+  }
+  throw new ImproperlyConfigured(`DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`)
+}
+
+function openSqlite(path: string, cwd = process.cwd()): DatabaseHandle {
+  if (path === '') throw new ImproperlyConfigured('DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/db.sqlite3')
+  const file = path === ':memory:' ? path : resolve(cwd, path)
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const sqlite = new SQLite(file, { timeout: 5000 })
+  // WAL lets readers run beside the writer; NORMAL is durable across application crashes in WAL mode.
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('foreign_keys = ON')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return {
+    db,
+    dialect: 'sqlite',
+    destroy: () => db.destroy(),
+    ping: async () => {
+      await sql`select 1`.execute(db)
+    },
+  }
+}

@@ -1,0 +1,39 @@
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
+import type { DatabaseHandle, DialectName } from './db.js'
+import * as initial from './migrations/0001-initial.js'
+
+type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
+
+/** Migrations in order; names never change once released. */
+const MIGRATIONS: Record<string, DialectMigration> = {
+  '0001-initial': initial,
+}
+
+/** The table recording applied migrations. */
+export const MIGRATION_TABLE = 'cookiejwt_migration'
+
+/** Applies every pending migration; idempotent. Returns Kysely's result set (`error` set on failure, nothing half-applied). */
+export async function migrateToLatest(handle: DatabaseHandle): Promise<MigrationResultSet> {
+  const migrations: Record<string, Migration> = {}
+  for (const [name, m] of Object.entries(MIGRATIONS)) {
+    migrations[name] = { up: (db) => m.up(db, handle.dialect) }
+  }
+  const migrator = new Migrator({
+    db: handle.db,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+    provider: { getMigrations: async () => migrations },
+  })
+  return migrator.migrateToLatest()
+}
+
+/** Names of migrations not yet applied. */
+export async function pendingMigrations(handle: DatabaseHandle): Promise<string[]> {
+  const migrator = new Migrator({
+    db: handle.db,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+    provider: { getMigrations: async () => Object.fromEntries(Object.keys(MIGRATIONS).map((n) => [n, { up: async () => {} }])) },
+  })
+  return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name)
+}

@@ -1,0 +1,45 @@
+import type { ColumnType, Generated } from 'kysely'
+
+/** A timestamp: Django stores text in SQLite and `timestamp with time zone` in PostgreSQL. */
+export type Timestamp = ColumnType<Date | string, Date | string, Date | string>
+/** A boolean: 0/1 in SQLite, `boolean` in PostgreSQL. */
+export type Bool = ColumnType<boolean | number, boolean | number, boolean | number>
+
+/** Django's `auth_user` table, column for column. */
+export interface AuthUserTable {
+  id: Generated<number>
+  password: string
+  last_login: Timestamp | null
+  is_superuser: Bool
+  username: string
+  first_name: string
+  last_name: string
+  email: string
+  is_staff: Bool
+  is_active: Bool
+  date_joined: Timestamp
+}
+
+/** simplejwt's `OutstandingToken`; cookiejwt writes the token's SHA-256 (`sha256$<hex>`) in `token`, never the token. */
+export interface OutstandingTokenTable {
+  id: Generated<number>
+  token: string
+  created_at: Timestamp | null
+  expires_at: Timestamp
+  user_id: number | null
+  jti: string
+}
+
+/** simplejwt's `BlacklistedToken`. */
+export interface BlacklistedTokenTable {
+  id: Generated<number>
+  blacklisted_at: Timestamp
+  token_id: number
+}
+
+/** The whole schema, as Kysely sees it. */
+export interface Database {
+  auth_user: AuthUserTable
+  token_blacklist_outstandingtoken: OutstandingTokenTable
+  token_blacklist_blacklistedtoken: BlacklistedTokenTable
+}
