@@ -8,11 +8,20 @@
  * throws an error naming the package, so a test fails (never skips) — CI installs both.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs'
 import { createServer, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import pg from 'pg'
 
 const execFileAsync = promisify(execFile)
 
@@ -197,6 +206,35 @@ function chownToPostgres(path: string): void {
 let databaseCounter = 0
 
 /**
+ * initdb is the slow part of a start (seconds on a busy machine), so it runs once per machine and
+ * PostgreSQL version into a template cluster under the temp dir; each server gets a copy of it.
+ */
+async function copyTemplateCluster(bin: string, dataDir: string): Promise<void> {
+  const version = bin.split('/').at(-2) ?? 'pg'
+  const template = join(tmpdir(), `cookiejwt-pg-template-${version}-${process.getuid?.() ?? 0}`)
+  if (!existsSync(join(template, 'PG_VERSION'))) {
+    const building = mkdtempSync(join(tmpdir(), 'cookiejwt-pg-initdb-'))
+    try {
+      chownToPostgres(building)
+      const data = join(building, 'data')
+      await runPg(join(bin, 'initdb'), [
+        '-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync',
+      ])
+      // Atomic publish: of concurrent builders one rename wins, the others keep theirs unused.
+      try {
+        renameSync(data, template)
+      } catch (error) {
+        if (!existsSync(join(template, 'PG_VERSION'))) throw error
+      }
+    } finally {
+      rmSync(building, { recursive: true, force: true })
+    }
+  }
+  // cp -a keeps the postgres ownership and the 0700 mode postgres insists on.
+  await execFileAsync('cp', ['-a', template, dataDir], { timeout: START_TIMEOUT_MS })
+}
+
+/**
  * Starts a throwaway PostgreSQL server (initdb + pg_ctl) on a free loopback port, with one empty
  * database `cookiejwt` created; trust authentication for the `postgres` user on loopback only.
  *
@@ -213,9 +251,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
   chownToPostgres(dir)
   const dataDir = join(dir, 'data')
   const logFile = join(dir, 'server.log')
-  await runPg(join(bin, 'initdb'), [
-    '-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync',
-  ])
+  await copyTemplateCluster(bin, dataDir)
 
   let port = 0
   let pid = 0
@@ -251,7 +287,16 @@ export async function startPostgres(): Promise<PostgresHandle> {
   const baseUrl = `postgres://postgres@127.0.0.1:${port}`
   const createDatabase = async (name?: string): Promise<string> => {
     const db = name ?? `cookiejwt_${process.pid}_${++databaseCounter}`
-    await runPg(join(bin, 'createdb'), ['-h', dir, '-p', String(port), '-U', 'postgres', db])
+    if (!/^[a-z_][a-z0-9_]*$/.test(db)) throw new Error(`invalid database name "${db}"`)
+    // A client beats spawning createdb; FILE_COPY is the quick strategy for a tiny template.
+    const client = new pg.Client({ connectionString: `${baseUrl}/postgres` })
+    await client.connect()
+    try {
+      const strategy = Number(bin.split('/').at(-2)) >= 15 ? ' strategy file_copy' : ''
+      await client.query(`create database ${db}${strategy}`)
+    } finally {
+      await client.end()
+    }
     return `${baseUrl}/${db}`
   }
   const url = await createDatabase('cookiejwt')
