@@ -62,20 +62,23 @@ async function runScenario(s) {
   const server = await startServer(s.server())
   try {
     const ctx = s.setup ? await s.setup(server, opts) : {}
-    if (s.custom) return { ...(await s.custom(server, ctx, opts)), coldStartMs: server.coldStartMs, peakRssKb: server.peakRssKb() }
+    if (s.custom) {
+      const custom = await s.custom(server, ctx, opts)
+      return { coldStartMs: server.coldStartMs, peakRssKb: server.peakRssKb(), ...custom }
+    }
     const req = s.request(ctx)
     const check = await httpRequest(server.url + req.path, { method: req.method, headers: req.headers, body: req.body })
     const expected = req.expectStatus ?? 200
     if (check.status !== expected) {
       throw new Error(`probe ${req.method ?? 'GET'} ${req.path} gave ${check.status}, expected ${expected}: ${check.body.slice(0, 200)}`)
     }
-    const load = { url: server.url + req.path, method: req.method ?? 'GET', headers: req.headers ?? {}, body: req.body, connections: s.connections ?? opts.connections, tool: opts.tool, ...s.load?.(ctx) }
+    const load = { url: server.url + req.path, method: req.method ?? 'GET', headers: req.headers ?? {}, body: req.body, connections: s.connections ?? opts.connections, tool: opts.tool }
     await runLoad({ ...load, durationSec: opts.warmSec })
     const runs = []
     for (let i = 0; i < opts.runs; i++) {
       const timer = setInterval(() => server.sampleRss(), 200)
       try {
-        runs.push(await runLoad({ ...load, durationSec: opts.durationSec, ...(s.load?.(ctx, i) ?? {}) }))
+        runs.push(await runLoad({ ...load, durationSec: opts.durationSec, ...(s.load?.(ctx, opts) ?? {}) }))
       } finally {
         clearInterval(timer)
       }
@@ -84,8 +87,11 @@ async function runScenario(s) {
     const bad = runs.reduce((a, r) => a + r.non2xx + r.errors, 0)
     const total = runs.reduce((a, r) => a + r.requests, 0)
     const row = { ...mid, runs: runs.map((r) => Math.round(r.rps)), coldStartMs: server.coldStartMs, peakRssKb: server.peakRssKb() }
-    if (bad > total * 0.01) row.error = `${bad} of ${total} responses non-2xx or failed`
+    if (total === 0) row.error = 'no request completed'
+    else if (bad > total * 0.01) row.error = `${bad} of ${total} responses non-2xx or failed`
     else if (bad) row.note = `${bad} non-2xx/errors`
+    const note = typeof s.note === 'function' ? s.note(ctx) : s.note
+    if (note) row.note = row.note ? `${row.note}; ${note}` : note
     return row
   } finally {
     await server.stop()

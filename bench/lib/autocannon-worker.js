@@ -1,5 +1,7 @@
 // Runs autocannon in its own process (never in the server's or the harness's), reads its config as JSON on
 // stdin and prints one JSON result on stdout.
+import { Agent, request } from 'node:http'
+import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 
 function readStdin() {
@@ -17,6 +19,48 @@ function setCookies(headers) {
   return []
 }
 
+/**
+ * Refresh with rotation: each of `connections` keep-alive clients sends its current refresh token and keeps the
+ * rotated one from Set-Cookie (autocannon resets per-connection context after every request, so it cannot chain).
+ */
+async function refreshLoop({ url, connections, durationSec, pool }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections })
+  const latencies = []
+  let non2xx = 0
+  let errors = 0
+  const end = performance.now() + durationSec * 1000
+  const once = (token) =>
+    new Promise((resolve) => {
+      const t0 = performance.now()
+      const req = request(url, { method: 'POST', agent, headers: { cookie: `refresh_token=${token}`, 'content-length': 0 } }, (res) => {
+        res.resume()
+        res.on('end', () => {
+          latencies.push(performance.now() - t0)
+          const next = setCookies(res.headers)
+            .map((c) => /^refresh_token=([^;]+)/.exec(c)?.[1])
+            .find((v) => v)
+          if (res.statusCode !== 200 || !next) non2xx++
+          resolve(res.statusCode === 200 ? next : null)
+        })
+      })
+      req.on('error', () => {
+        errors++
+        resolve(null)
+      })
+      req.end()
+    })
+  const client = async (token) => {
+    while (token && performance.now() < end) token = await once(token)
+  }
+  const t0 = performance.now()
+  await Promise.all(pool.slice(0, connections).map(client))
+  const elapsed = (performance.now() - t0) / 1000
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0
+  return { tool: 'node:http keep-alive clients', requests: latencies.length, rps: latencies.length / elapsed, p50Ms: pct(50), p99Ms: pct(99), non2xx, errors }
+}
+
 const config = JSON.parse(await readStdin())
 const options = {
   url: config.url,
@@ -30,28 +74,8 @@ const options = {
 if (config.rate) options.overallRate = config.rate
 
 if (config.mode === 'refresh') {
-  // Each connection rotates its own refresh token: send the current one, keep the one the response sets.
-  const pool = [...config.pool]
-  let mismatches = 0
-  options.requests = [
-    {
-      method: 'POST',
-      setupRequest(req, context) {
-        if (!context.refresh) context.refresh = pool.pop()
-        return { ...req, headers: { ...config.headers, cookie: `refresh_token=${context.refresh}` } }
-      },
-      onResponse(status, _body, context, headers) {
-        const next = setCookies(headers)
-          .map((c) => /^refresh_token=([^;]+)/.exec(c)?.[1])
-          .find((v) => v)
-        if (status === 200 && next) context.refresh = next
-        else mismatches++
-      },
-    },
-  ]
-  process.on('exit', () => {
-    if (mismatches) process.stderr.write(`refresh: ${mismatches} responses without a rotated token\n`)
-  })
+  process.stdout.write(JSON.stringify(await refreshLoop(config)))
+  process.exit(0)
 }
 
 const result = await autocannon(options)

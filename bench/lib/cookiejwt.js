@@ -1,4 +1,175 @@
-// cookiejwt's own scenarios (filled in once the foundation lands).
+// cookiejwt's scenarios 1–6. A tiny Fastify app with the plugin (servers/cookiejwt-app.js) measures the library
+// on its own (stateless and DB user); the real `cookiejwt serve` measures the product (all hooks, CORS, headers).
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PEER_TOKEN } from './baselines.js'
+import { loginFloodScenario } from './flood.js'
+import { runLoad } from './load.js'
+import { httpRequest } from './processes.js'
+import { BENCH_KEY } from './token.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const repo = join(here, '..', '..')
+const CLI = join(repo, 'packages', 'server', 'bin', 'cookiejwt.js')
+const SERVER_DIST = join(repo, 'packages', 'server', 'dist', 'index.js')
+const APP = join(here, '..', 'servers', 'cookiejwt-app.js')
+export const SUPERUSER = { username: 'bench', password: 'bench-Password-2024!' }
+const json = { 'content-type': 'application/json' }
+
+function setCookieMap(res) {
+  const out = {}
+  for (const c of [res.headers['set-cookie'] ?? []].flat()) {
+    const m = /^([^=]+)=([^;]*)/.exec(c)
+    if (m) out[m[1]] = m[2]
+  }
+  return out
+}
+
+/** Logs in once and returns `{ access, refresh, csrf }` from the Set-Cookie headers. */
+export async function login(url, credentials = SUPERUSER, path = '/api/auth/login/') {
+  const res = await httpRequest(url + path, { method: 'POST', headers: json, body: JSON.stringify(credentials) })
+  if (res.status !== 200) throw new Error(`login gave ${res.status}: ${res.body.slice(0, 200)}`)
+  const c = setCookieMap(res)
+  return { access: c.access_token, refresh: c.refresh_token, csrf: c.csrftoken }
+}
+
+function missing() {
+  if (!existsSync(SERVER_DIST)) return 'packages/server is not built (run `npm run build` at the root)'
+  if (!existsSync(CLI)) return 'packages/server/bin/cookiejwt.js is missing'
+  return null
+}
+
+/** Creates the temp SQLite database with the CLI (`migrate`, `createsuperuser --noinput`) once per run. */
+function makeDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), 'cookiejwt-bench-'))
+  const env = { ...process.env, ...serverEnv(join(dir, 'db.sqlite3')), COOKIEJWT_SUPERUSER_PASSWORD: SUPERUSER.password }
+  execFileSync(process.execPath, [CLI, 'migrate'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  execFileSync(process.execPath, [CLI, 'createsuperuser', '--username', SUPERUSER.username, '--email', 'bench@example.com', '--noinput'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  return join(dir, 'db.sqlite3')
+}
+
+function serverEnv(db) {
+  return {
+    DATABASE_URL: `sqlite:${db}`,
+    COOKIEJWT_SIGNING_KEY: BENCH_KEY,
+    // Long enough for a whole run; the lifetime does not change the cost of a verification.
+    COOKIEJWT_ACCESS_TOKEN_LIFETIME: '7200',
+    COOKIEJWT_STATIC_ROOT: '',
+    NODE_ENV: 'bench',
+  }
+}
+
+/** Scenario list; skipped with a note when the server is not built yet. */
 export async function cookiejwtScenarios() {
-  return []
+  const why = missing()
+  if (why) return [{ id: 'cookiejwt', label: 'cookiejwt scenarios', skip: why }]
+  let db
+  const database = () => (db ??= makeDatabase())
+  const serve = () => ({ name: 'cookiejwt serve', args: [CLI, 'serve'], env: serverEnv(database()), readyPath: '/api/health/' })
+  const app = (stateless) => () => ({
+    name: 'cookiejwt app',
+    args: [APP],
+    env: { ...serverEnv(database()), BENCH_KEY, BENCH_STATELESS: stateless ? '1' : '0' },
+    readyPath: '/',
+  })
+  // The access token: the peers' token when cookiejwt accepts it (same bytes for everyone), else a login token.
+  const tokens = async (srv, probePath) => {
+    const t = await login(srv.url)
+    const probe = await httpRequest(srv.url + probePath, { headers: { cookie: `access_token=${PEER_TOKEN}` } })
+    return { ...t, access: probe.status === 200 ? PEER_TOKEN : t.access, shared: probe.status === 200 }
+  }
+  // The tiny app has no login route; it verifies the peers' token, byte for byte the same.
+  const peerToken = async () => ({ access: PEER_TOKEN, shared: true })
+  const note = (ctx) => (ctx.shared ? undefined : 'own login token (peer token refused)')
+  const cookieGet = (path) => (ctx) => ({ path, headers: { cookie: `access_token=${ctx.access}` } })
+  const bearerGet = (path) => (ctx) => ({ path, headers: { authorization: `Bearer ${ctx.access}` } })
+  const withNote = (s) => ({ ...s, note })
+
+  return [
+    withNote({ id: 'cj-app-stateless-cookie', label: 'cookiejwt plugin: cookie GET, stateless user (1)', server: app(true), setup: peerToken, request: cookieGet('/api/me') }),
+    withNote({ id: 'cj-app-db-cookie', label: 'cookiejwt plugin: cookie GET, DB user (1)', server: app(false), setup: peerToken, request: cookieGet('/api/me') }),
+    withNote({ id: 'cj-app-stateless-bearer', label: 'cookiejwt plugin: Bearer GET, stateless user (2)', server: app(true), setup: peerToken, request: bearerGet('/api/me') }),
+    withNote({ id: 'cj-serve-db-cookie', label: 'cookiejwt serve: GET /api/auth/me/ cookie, DB user (1)', server: serve, setup: (s) => tokens(s, '/api/auth/me/'), request: cookieGet('/api/auth/me/') }),
+    withNote({ id: 'cj-serve-db-bearer', label: 'cookiejwt serve: GET /api/auth/me/ Bearer, DB user (2)', server: serve, setup: (s) => tokens(s, '/api/auth/me/'), request: bearerGet('/api/auth/me/') }),
+    withNote({
+      id: 'cj-serve-patch-csrf',
+      label: 'cookiejwt serve: PATCH /api/auth/me/ cookie + CSRF (3)',
+      server: serve,
+      setup: (s) => tokens(s, '/api/auth/me/'),
+      request: (ctx) => ({
+        path: '/api/auth/me/',
+        method: 'PATCH',
+        headers: { ...json, cookie: `access_token=${ctx.access}; csrftoken=${ctx.csrf}`, 'x-csrftoken': ctx.csrf },
+        body: JSON.stringify({ first_name: 'Bench' }),
+      }),
+    }),
+    refreshScenario(serve),
+    loginFloodScenario({ id: 'cj-serve-login', label: 'cookiejwt serve: login (argon2), req/s (5)', server: serve, path: '/api/auth/login/', credentials: SUPERUSER, throughputOnly: true }),
+    loginFloodScenario({
+      id: 'cj-serve-flood',
+      label: 'cookiejwt serve: cookie GET p99 under login flood (5)',
+      server: serve,
+      path: '/api/auth/login/',
+      credentials: SUPERUSER,
+      setup: (s) => tokens(s, '/api/auth/me/'),
+      hotRequest: cookieGet('/api/auth/me/'),
+    }),
+    coldStartScenario(serve),
+  ]
+}
+
+/** Scenario 4: refresh with rotation; each connection follows its own rotating refresh token. */
+function refreshScenario(serve) {
+  const connections = 16
+  return {
+    id: 'cj-serve-refresh',
+    label: 'cookiejwt serve: refresh with rotation, SQLite (4)',
+    server: serve,
+    async custom(srv, _ctx, opts) {
+      const pool = async () => (await Promise.all(Array.from({ length: connections }, () => login(srv.url)))).map((t) => t.refresh)
+      const load = { url: srv.url + '/api/auth/refresh/', method: 'POST', headers: {}, connections, mode: 'refresh' }
+      await runLoad({ ...load, pool: await pool(), durationSec: opts.warmSec })
+      const runs = []
+      for (let i = 0; i < opts.runs; i++) {
+        const p = await pool()
+        const timer = setInterval(() => srv.sampleRss(), 200)
+        try {
+          runs.push(await runLoad({ ...load, pool: p, durationSec: opts.durationSec }))
+        } finally {
+          clearInterval(timer)
+        }
+      }
+      const mid = [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)]
+      const bad = runs.reduce((a, r) => a + r.non2xx + r.errors, 0)
+      const total = runs.reduce((a, r) => a + r.requests, 0)
+      return { ...mid, ...(bad > total * 0.01 ? { error: `${bad} of ${total} refreshes failed` } : bad ? { note: `${bad} non-2xx` } : {}) }
+    },
+  }
+}
+
+/** Scenario 6: process spawn → first 200 from /api/health/, median of several fresh starts. */
+function coldStartScenario(serve) {
+  return {
+    id: 'cj-serve-cold-start',
+    label: 'cookiejwt serve: cold start (6)',
+    server: serve,
+    async custom(srv, _ctx, opts) {
+      const { startServer } = await import('./processes.js')
+      const times = [srv.coldStartMs]
+      for (let i = 0; i < (opts.quick ? 2 : 4); i++) {
+        const s = await startServer(serve())
+        times.push(s.coldStartMs)
+        await s.stop()
+      }
+      times.sort((a, b) => a - b)
+      const median = times[Math.floor((times.length - 1) / 2)]
+      return { coldStartMs: median, note: `spawn → first 200, median of ${times.length}: ${times.map((t) => Math.round(t)).join(', ')} ms` }
+    },
+  }
 }

@@ -85,7 +85,9 @@ export function freePort() {
 /** One HTTP request; resolves with `{ status, headers, body }` or rejects on a socket error. */
 export function httpRequest(url, { method = 'GET', headers = {}, body, timeoutMs = 5000 } = {}) {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
+    // An explicit Content-Length: WSGI servers (gunicorn) do not read chunked request bodies.
+    const all = body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) }
+    const req = request(url, { method, headers: all, agent: false, timeout: timeoutMs }, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
       res.on('end', () =>
@@ -137,7 +139,7 @@ export function descendants(pid) {
 
 /**
  * Start a server and wait until `readyPath` answers 200. The time from spawn to that first 200 is the
- * cold start. Returns a handle with `url`, `pid`, `coldStartMs`, `peakRssKb()`, `sampleRss()` and `stop()`.
+ * cold start. `args` may be a function of the chosen port. Returns a handle with `url`, `pid`, `coldStartMs`, `peakRssKb()`, `sampleRss()` and `stop()`.
  */
 export async function startServer({
   name,
@@ -154,7 +156,7 @@ export async function startServer({
   const url = `http://127.0.0.1:${port}`
   let output = ''
   const t0 = performance.now()
-  const child = spawnTracked(command, args, {
+  const child = spawnTracked(command, typeof args === 'function' ? args(port) : args, {
     cwd,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
