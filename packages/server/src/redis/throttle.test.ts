@@ -53,6 +53,40 @@ for (const [name, makeStore] of stores) {
       expect(await store.hit('r', 60_000)).toMatchObject({ count: 1 })
     })
 
+    it('peek() reads a counter without counting; null when absent or over', async () => {
+      const store = makeStore()
+      expect(await store.peek('p')).toBeNull()
+      await store.hit('p', 60_000)
+      await store.hit('p', 60_000)
+      const seen = await store.peek('p')
+      expect(seen?.count).toBe(2)
+      expect(seen?.resetInMs).toBeGreaterThan(59_000)
+      expect((await store.peek('p'))?.count).toBe(2)
+      await store.hit('short', 50)
+      await new Promise((r) => setTimeout(r, 80))
+      expect(await store.peek('short')).toBeNull()
+    })
+
+    it('clear() forgets one key, a prefix/suffix family, or everything', async () => {
+      const store = makeStore()
+      for (const key of ['uip:aa:1.2.3.4', 'uip:aa:5.6.7.8', 'uip:bb:1.2.3.4', 'u:aa', 'ip:1.2.3.4', 'x*[?]']) {
+        await store.hit(key, 60_000)
+      }
+      expect(await store.clear({ key: 'u:aa' })).toBe(1)
+      expect(await store.peek('u:aa')).toBeNull()
+      expect(await store.clear({ prefix: 'uip:aa:' })).toBe(2)
+      expect(await store.peek('uip:bb:1.2.3.4')).not.toBeNull()
+      expect(await store.clear({ suffix: ':1.2.3.4' })).toBe(2) // uip:bb:1.2.3.4 and ip:1.2.3.4
+      expect(await store.peek('ip:1.2.3.4')).toBeNull()
+      // Glob characters in keys are literal: 'x*' matches only keys starting with "x*".
+      await store.hit('xyz', 60_000)
+      expect(await store.clear({ prefix: 'x*' })).toBe(1)
+      expect(await store.peek('xyz')).not.toBeNull()
+      await store.hit('other', 60_000)
+      expect(await store.clear({})).toBe(2)
+      expect(await store.peek('xyz')).toBeNull()
+    })
+
     it('counts 50 concurrent hits exactly once each', async () => {
       const store = makeStore()
       const hits = await Promise.all(Array.from({ length: 50 }, () => store.hit('c', 60_000)))

@@ -19,6 +19,13 @@ export interface ThrottleStore {
   hit(key: string, windowMs: number): Promise<ThrottleHit>
   /** Forgets the counter of `key` (e.g. after a successful login). */
   reset(key: string): Promise<void>
+  /** The counter of `key` in its current window without counting, or null when there is none. */
+  peek(key: string): Promise<ThrottleHit | null>
+  /**
+   * Forgets the counter `key`, or every counter whose key starts with `prefix` and ends with
+   * `suffix`; with neither, every counter. Returns how many were forgotten.
+   */
+  clear(match: { key?: string; prefix?: string; suffix?: string }): Promise<number>
 }
 
 // INCR and PEXPIRE in one atomic step: a counter can never be left without an expiry, and the
@@ -32,6 +39,17 @@ if ttl < 0 then
 end
 return {count, ttl}
 `
+
+const PEEK_SCRIPT = `
+local count = redis.call('GET', KEYS[1])
+if not count then return false end
+return {tonumber(count), redis.call('PTTL', KEYS[1])}
+`
+
+/** Escapes Redis glob metacharacters so a key fragment matches only itself in SCAN MATCH. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&')
+}
 
 /** Throttling counters in Redis (one key per counter, expiring with its window). */
 export class RedisThrottleStore implements ThrottleStore {
@@ -51,6 +69,32 @@ export class RedisThrottleStore implements ThrottleStore {
 
   async reset(key: string): Promise<void> {
     await this.#redis.run((client) => client.del(this.#key(key)))
+  }
+
+  async peek(key: string): Promise<ThrottleHit | null> {
+    const reply = await this.#redis.run(
+      (client) => client.eval(PEEK_SCRIPT, 1, this.#key(key)) as Promise<[number, number] | null>,
+    )
+    if (!reply || Number(reply[1]) <= 0) return null
+    return { count: Number(reply[0]), resetInMs: Number(reply[1]) }
+  }
+
+  async clear(match: { key?: string; prefix?: string; suffix?: string }): Promise<number> {
+    if (match.key !== undefined) {
+      const key = match.key
+      return this.#redis.run((client) => client.del(this.#key(key)))
+    }
+    const pattern = `${escapeGlob(this.#key(match.prefix ?? ''))}*${escapeGlob(match.suffix ?? '')}`
+    return this.#redis.run(async (client) => {
+      let cursor = '0'
+      let removed = 0
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 500)
+        cursor = next
+        if (keys.length > 0) removed += await client.del(...keys)
+      } while (cursor !== '0')
+      return removed
+    })
   }
 
   #key(key: string): string {
@@ -84,6 +128,25 @@ export class MemoryThrottleStore implements ThrottleStore {
 
   async reset(key: string): Promise<void> {
     this.#counters.delete(key)
+  }
+
+  async peek(key: string): Promise<ThrottleHit | null> {
+    const now = this.#now()
+    const counter = this.#counters.get(key)
+    if (!counter || counter.resetAt <= now) return null
+    return { count: counter.count, resetInMs: counter.resetAt - now }
+  }
+
+  async clear(match: { key?: string; prefix?: string; suffix?: string }): Promise<number> {
+    let removed = 0
+    for (const key of [...this.#counters.keys()]) {
+      const hit =
+        match.key !== undefined
+          ? key === match.key
+          : key.startsWith(match.prefix ?? '') && key.endsWith(match.suffix ?? '')
+      if (hit && this.#counters.delete(key)) removed++
+    }
+    return removed
   }
 
   #sweep(now: number): void {
