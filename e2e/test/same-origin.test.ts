@@ -1,7 +1,7 @@
 import { describeSetUp } from './scenarios.js'
 import { startApiServer } from './harness.js'
 
-const ACCESS_LIFETIME = 3
+const ACCESS_LIFETIME = 2
 
 // npm start: the API serves the built app at / on one origin.
 describeSetUp('same-origin', ACCESS_LIFETIME, async () => {

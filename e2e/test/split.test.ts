@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises'
 import { buildWebFor, freePort, startApiServer, startStaticServer } from './harness.js'
 import { describeSetUp } from './scenarios.js'
 
-const ACCESS_LIFETIME = 3
+const ACCESS_LIFETIME = 2
 
 // The seed's split set-up (React dev server on localhost:3000, API on localhost:8000), on free ports: the app
 // on http://localhost:<A>, built with VITE_API_URL=http://localhost:<B>, CORS with credentials between them.
