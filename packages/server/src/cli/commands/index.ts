@@ -2,8 +2,9 @@ import type { Command } from '../command.js'
 import { changepassword } from './changepassword.js'
 import { createsuperuser } from './createsuperuser.js'
 import { flushexpiredtokens } from './flushexpiredtokens.js'
+import { importDjango } from './import-django.js'
 import { migrate } from './migrate.js'
 import { serve } from './serve.js'
 
 /** Every `cookiejwt` sub-command, in the order `--help` lists them. */
-export const COMMANDS: Command[] = [migrate, createsuperuser, changepassword, flushexpiredtokens, serve]
+export const COMMANDS: Command[] = [migrate, createsuperuser, changepassword, flushexpiredtokens, serve, importDjango]

@@ -1,4 +1,5 @@
 import { buildApp } from '../../app.js'
+import { prepareSharedDjangoDatabase } from '../../django/shared-database.js'
 import { openDatabase } from '../../storage/db.js'
 import { migrateToLatest, pendingMigrations } from '../../storage/migrate.js'
 import { CommandError, type Command } from '../command.js'
@@ -16,7 +17,14 @@ export const serve: Command = {
     const port = Number((context.values.port as string | undefined) ?? config.port)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`--port must be a port number`)
     const database = await openDatabase(config.databaseUrl)
-    if (context.values.migrate) {
+    // COOKIEJWT_DJANGO_DATABASE=shared: Django owns the schema; check it, never migrate it.
+    const shared = await prepareSharedDjangoDatabase(context.env, database).catch(async (error: unknown) => {
+      await database.destroy()
+      throw error
+    })
+    if (shared) {
+      // nothing to migrate
+    } else if (context.values.migrate) {
       const { error } = await migrateToLatest(database)
       if (error) {
         await database.destroy()

@@ -1,0 +1,91 @@
+import { ImproperlyConfigured } from '@cookiejwt/core'
+import { sql } from 'kysely'
+
+import type { DatabaseHandle } from '../storage/db.js'
+
+/**
+ * The environment variable that turns on the shared-database mode: `COOKIEJWT_DJANGO_DATABASE=shared`
+ * with `DATABASE_URL` pointing at the Django project's database. cookiejwt then reads and writes
+ * Django's own `auth_user` and simplejwt's `token_blacklist_*` tables in place, never creates or
+ * alters a table (`migrate` and `serve --migrate` leave the schema to `manage.py migrate`), and
+ * refuses to start unless Django's schema is there.
+ */
+export const DJANGO_DATABASE_ENV = 'COOKIEJWT_DJANGO_DATABASE'
+
+/** The columns cookiejwt reads and writes, per table (Django 3.2–5.x, simplejwt 5.x). */
+export const DJANGO_TABLES: Readonly<Record<string, readonly string[]>> = {
+  auth_user: [
+    'id',
+    'password',
+    'last_login',
+    'is_superuser',
+    'username',
+    'first_name',
+    'last_name',
+    'email',
+    'is_staff',
+    'is_active',
+    'date_joined',
+  ],
+  token_blacklist_outstandingtoken: ['id', 'token', 'created_at', 'expires_at', 'user_id', 'jti'],
+  token_blacklist_blacklistedtoken: ['id', 'blacklisted_at', 'token_id'],
+}
+
+/** Whether the environment asks for the shared-database mode; throws on an unknown value. */
+export function isSharedDjangoDatabase(env: NodeJS.ProcessEnv): boolean {
+  const value = env[DJANGO_DATABASE_ENV]
+  if (value === undefined || value === '') return false
+  if (value === 'shared') return true
+  throw new ImproperlyConfigured(`${DJANGO_DATABASE_ENV} must be "shared" or unset (got ${JSON.stringify(value)})`)
+}
+
+/**
+ * Lists what is missing for cookiejwt to run on this Django database: tables, columns, and the
+ * migrations of `django.contrib.auth` and `rest_framework_simplejwt.token_blacklist`. Empty when
+ * the schema is usable.
+ */
+export async function checkDjangoSchema(handle: DatabaseHandle): Promise<string[]> {
+  const problems: string[] = []
+  const tables = await handle.db.introspection.getTables()
+  const byName = new Map(tables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))]))
+  if (!byName.has('django_migrations')) {
+    return ['no django_migrations table: this is not a migrated Django database (run manage.py migrate)']
+  }
+  for (const [table, columns] of Object.entries(DJANGO_TABLES)) {
+    const have = byName.get(table)
+    if (!have) {
+      problems.push(
+        table === 'auth_user'
+          ? 'no auth_user table (a custom AUTH_USER_MODEL is not supported in shared mode)'
+          : `no ${table} table: add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS and run manage.py migrate`,
+      )
+      continue
+    }
+    const missing = columns.filter((c) => !have.has(c))
+    if (missing.length > 0) problems.push(`${table} lacks column(s) ${missing.join(', ')}`)
+  }
+  const applied = await sql<{ app: string }>`select distinct app from django_migrations`.execute(handle.db)
+  const apps = new Set(applied.rows.map((r) => r.app))
+  for (const app of ['auth', 'token_blacklist']) {
+    if (!apps.has(app)) problems.push(`Django app "${app}" has no applied migrations (run manage.py migrate)`)
+  }
+  return problems
+}
+
+/**
+ * For the CLI: when the shared mode is on, checks Django's schema and throws `ImproperlyConfigured`
+ * listing every problem. Returns whether the mode is on (callers then skip cookiejwt's migrations).
+ */
+export async function prepareSharedDjangoDatabase(
+  env: NodeJS.ProcessEnv,
+  handle: DatabaseHandle,
+): Promise<boolean> {
+  if (!isSharedDjangoDatabase(env)) return false
+  const problems = await checkDjangoSchema(handle)
+  if (problems.length > 0) {
+    throw new ImproperlyConfigured(
+      `${DJANGO_DATABASE_ENV}=shared but the database is not a usable Django schema: ${problems.join('; ')}`,
+    )
+  }
+  return true
+}
