@@ -112,3 +112,27 @@ describe('RedisConnection', () => {
     expect(describeError('nope')).toBe('unknown error')
   })
 })
+
+describe('openRedisServices', () => {
+  it('builds the shared stores and a health check on one lazy connection', async () => {
+    const { openRedisServices, isRedisUrl } = await import('./services.js')
+    const own = await startRedis()
+    const services = openRedisServices(own.url, { keyPrefix: 'svc:' })
+    try {
+      expect(services.connection.keyPrefix).toBe('svc:')
+      await expect(services.healthChecks.redis()).resolves.toBeUndefined()
+      expect(await services.throttleStore.hit('k', 60_000)).toMatchObject({ count: 1 })
+      await own.kill()
+      await expect(services.healthChecks.redis()).rejects.toThrow(/^redis: /)
+      await own.restart()
+      await expect.poll(() => services.healthChecks.redis().then(() => 'ok', () => 'down'), { timeout: 5000 }).toBe('ok')
+    } finally {
+      await services.close()
+      await own.stop()
+    }
+    expect(isRedisUrl('redis://127.0.0.1:6379')).toBe(true)
+    expect(isRedisUrl('rediss://user:pw@host:6380/0')).toBe(true)
+    expect(isRedisUrl('http://host')).toBe(false)
+    expect(isRedisUrl('redis://')).toBe(false)
+  }, 20_000)
+})

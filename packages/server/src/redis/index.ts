@@ -7,7 +7,9 @@ export { RedisConnection, DEFAULT_REDIS_KEY_PREFIX, describeError } from './conn
 export { redisUnavailable, isServiceUnavailable } from './errors.js'
 export { RedisThrottleStore, MemoryThrottleStore } from './throttle.js'
 export { RedisRevocationCache, MemoryRevocationCache } from './revocation.js'
+export { openRedisServices, isRedisUrl } from './services.js'
 
 export type { RedisConnectionOptions, DependencyHealth } from './connection.js'
 export type { ThrottleHit, ThrottleStore } from './throttle.js'
 export type { RevocableToken, RevocationCache } from './revocation.js'
+export type { RedisServices } from './services.js'
