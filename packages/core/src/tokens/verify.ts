@@ -31,6 +31,9 @@ export function verifyToken(
     throw invalid('Token is invalid', error)
   }
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw invalid('Token is invalid')
+  // The JWT library checks aud/iss only when present; configured, they are required (PyJWT's MissingRequiredClaim).
+  if (settings.audience !== null && payload.aud === undefined) throw invalid('Token has no aud claim')
+  if (settings.issuer !== null && payload.iss === undefined) throw invalid('Token has no iss claim')
 
   const { exp, iat, nbf } = payload
   if (!isTimeClaim(exp)) throw invalid('Token has no valid exp claim')
