@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import {
   createPasswordHashers,
   defineSettings,
+  DEFAULT_SETTINGS,
   type AuthSettings,
   type AuthSettingsInput,
   type PasswordHashers,
@@ -59,7 +60,7 @@ export async function startServer(
   options: { hashers?: PasswordHashers; staticHtml?: string; deps?: Partial<AppDeps> } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'cookiejwt-hostile-'))
-  const settings = defineSettings({ signingKey: TEST_KEY, ...overrides })
+  const settings = defineSettings({ signingKey: TEST_KEY, ...relaxedThrottle(), ...overrides })
   const database = await openDatabase(`sqlite:${join(dir, 'db.sqlite3')}`)
   const migrated = await migrateToLatest(database)
   if (migrated.error) throw migrated.error
@@ -326,4 +327,17 @@ export function errorBody(code: string, detail?: string | RegExp): Record<string
     code,
     detail: detail === undefined ? expect.any(String) : typeof detail === 'string' ? detail : expect.stringMatching(detail),
   }
+}
+
+/** Throttling limits high enough that a test's deliberate failures never lock it out (when throttling exists). */
+export function relaxedThrottle(): AuthSettingsInput {
+  if (!('throttle' in DEFAULT_SETTINGS)) return {}
+  return {
+    throttle: { failuresPerUsernameIp: 100_000, failuresPerUsername: 100_000, failuresPerIp: 1_000_000 },
+  } as unknown as AuthSettingsInput
+}
+
+/** Whether the running core has a setting (features other engineers are adding land as settings). */
+export function hasSetting(key: string): boolean {
+  return key in DEFAULT_SETTINGS
 }
