@@ -13,6 +13,7 @@ function options(cookie: CookieSettings, maxAge: number): SerializeOptions {
     httpOnly: cookie.httpOnly,
     secure: cookie.secure,
     ...sameSite(cookie.sameSite),
+    ...(cookie.partitioned ? { partitioned: true } : {}),
   }
 }
 
@@ -60,5 +61,26 @@ export function serializeCsrfCookie(settings: AuthSettings, token: string): stri
     httpOnly: false,
     secure: s.cookieSecure,
     ...sameSite(s.cookieSameSite),
+    ...(s.cookiePartitioned ? { partitioned: true } : {}),
   })
+}
+
+/**
+ * `Set-Cookie` headers clearing the cookies an older configuration left behind (`legacyCookies`): each with its own
+ * name, `Path` and `Domain`, because a browser only deletes the cookie whose name, path and domain all match.
+ */
+export function serializeClearedLegacyCookies(settings: AuthSettings): string[] {
+  const crossSite = settings.authCookie.sameSite === 'None'
+  return settings.legacyCookies.map((c) =>
+    serialize(c.name, '', {
+      maxAge: 0,
+      path: c.path,
+      ...(c.domain !== null ? { domain: c.domain } : {}),
+      httpOnly: true,
+      // A prefixed legacy cookie can only be overwritten by a cookie that keeps the prefix's rules; a cross-site
+      // deployment (SameSite=None) needs None + Secure or the browser ignores the clearing header.
+      secure: crossSite || c.name.startsWith('__Secure-') || c.name.startsWith('__Host-'),
+      ...(crossSite ? { sameSite: 'none' as const } : {}),
+    }),
+  )
 }

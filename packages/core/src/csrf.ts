@@ -1,4 +1,5 @@
 import { randomInt, timingSafeEqual } from 'node:crypto'
+import { compileOrigins } from './origins.js'
 
 /** Django's CSRF alphabet and lengths (`django/middleware/csrf.py`). */
 export const CSRF_ALLOWED_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
@@ -89,5 +90,6 @@ export function checkCsrfToken(cookieValue: string | undefined, requestToken: st
 export function isTrustedOrigin(origin: string, ownOrigin: string, trustedOrigins: readonly string[]): boolean {
   if (origin === 'null') return false
   const normalized = origin.toLowerCase()
-  return normalized === ownOrigin.toLowerCase() || trustedOrigins.some((o) => o.toLowerCase() === normalized)
+  // Exact entries, then anchored one-label patterns (`https://*.example.com`); never a substring or suffix match.
+  return normalized === ownOrigin.toLowerCase() || compileOrigins(trustedOrigins).matches(normalized)
 }

@@ -14,10 +14,13 @@ export type {
   Algorithm,
   AuthSettings,
   AuthSettingsInput,
+  CookiePrefix,
   CookieSettings,
   CorsSettings,
+  LegacyCookie,
   CsrfSettings,
   SameSite,
+  ThrottleSettings,
 } from './settings.js'
 export { toPublicUser } from './user.js'
 export type { PublicUser, User } from './user.js'
@@ -25,7 +28,28 @@ export { DuplicateUserError } from './storage.js'
 export type { NewUser, OutstandingToken, TokenStore, UserPatch, UserStore } from './storage.js'
 export { MAX_TOKEN_LENGTH, MAX_TIME_CLAIM, NO_COPY_CLAIMS, isTimeClaim } from './tokens/claims.js'
 export type { TokenPayload, TokenType, VerifiedToken } from './tokens/claims.js'
-export { getTokenCodec } from './tokens/codec.js'
+export { FORBIDDEN_HEADERS, getPublicJwks, getTokenCodec } from './tokens/codec.js'
+export {
+  ALGORITHMS,
+  MIN_RSA_BITS,
+  checkKeyMaterial,
+  generateSigningKey,
+  isHmacAlgorithm,
+  jwkThumbprint,
+  newKid,
+  normalizeSigningKeys,
+  toPublicJwk,
+} from './tokens/keys.js'
+export type {
+  AsymmetricAlgorithm,
+  HmacAlgorithm,
+  KeySetFile,
+  PublicJwk,
+  SigningKey,
+  SigningKeyInput,
+} from './tokens/keys.js'
+export { checkOriginList, compileOrigins, isOriginPattern } from './origins.js'
+export type { OriginMatcher } from './origins.js'
 export type { TokenCodec } from './tokens/codec.js'
 export {
   issueAccessTokenFromRefresh,
@@ -42,6 +66,7 @@ export {
   serializeAccessCookie,
   serializeClearedAccessCookie,
   serializeClearedAuthCookies,
+  serializeClearedLegacyCookies,
   serializeCsrfCookie,
   serializeRefreshCookie,
 } from './cookies.js'

@@ -1,12 +1,13 @@
 import { ImproperlyConfigured } from './errors.js'
 import { toSeconds, type Duration } from './durations.js'
 import type { User } from './user.js'
+import { ALGORITHMS, checkKeyMaterial, isHmacAlgorithm, normalizeSigningKeys, type Algorithm, type SigningKey } from './tokens/keys.js'
+import { checkOriginList } from './origins.js'
+
+export type { Algorithm } from './tokens/keys.js'
 
 /** `SameSite` attribute of a cookie; `false` leaves the attribute out. */
 export type SameSite = 'Lax' | 'Strict' | 'None' | false
-
-/** HMAC algorithms supported for signing. */
-export type Algorithm = 'HS256' | 'HS384' | 'HS512'
 
 /** Attributes of one cookie, after `AUTH_COOKIE_*` of the seed. */
 export interface CookieSettings {
@@ -22,7 +23,20 @@ export interface CookieSettings {
   readonly httpOnly: boolean
   /** `SameSite` attribute. @default 'Lax' */
   readonly sameSite: SameSite
+  /** `Partitioned` attribute (CHIPS: one cookie jar per top-level site); requires `secure`. @default false */
+  readonly partitioned: boolean
 }
+
+/** A cookie an older configuration set (another name, `Path` or `Domain`), cleared on login, refresh and logout. */
+export interface LegacyCookie {
+  readonly name: string
+  readonly path: string
+  /** `null` for a host-only cookie. */
+  readonly domain: string | null
+}
+
+/** A cookie name prefix that makes browsers enforce attributes (RFC 6265bis §4.1.3). */
+export type CookiePrefix = '__Host-' | '__Secure-'
 
 /** Django-compatible CSRF settings (`CSRF_COOKIE_*`, `CSRF_HEADER_NAME`, `CSRF_TRUSTED_ORIGINS`). */
 export interface CsrfSettings {
@@ -40,13 +54,21 @@ export interface CsrfSettings {
   readonly cookieSecure: boolean
   /** @default 'Lax' */
   readonly cookieSameSite: SameSite
-  /** Origins (scheme://host[:port]) trusted for unsafe requests besides the server's own. Defaults to the CORS origins. */
+  /** `Partitioned` attribute of the CSRF cookie (CHIPS); requires `cookieSecure`. @default false */
+  readonly cookiePartitioned: boolean
+  /**
+   * Origins (scheme://host[:port]) trusted for unsafe requests besides the server's own; `https://*.example.com`
+   * matches exactly one subdomain label. Defaults to the CORS origins.
+   */
   readonly trustedOrigins: readonly string[]
 }
 
 /** CORS settings (django-cors-headers' `CORS_ALLOWED_ORIGINS`, `CORS_ALLOW_CREDENTIALS`). */
 export interface CorsSettings {
-  /** Exact origins allowed to call the API with credentials. @default ['http://localhost:3000', 'http://127.0.0.1:3000'] */
+  /**
+   * Origins allowed to call the API with credentials: exact, or `https://*.example.com` for exactly one subdomain label.
+   * @default ['http://localhost:3000', 'http://127.0.0.1:3000']
+   */
   readonly allowedOrigins: readonly string[]
   /** @default true */
   readonly allowCredentials: boolean
@@ -54,14 +76,34 @@ export interface CorsSettings {
   readonly maxAge: number
 }
 
+/** Login throttling and lockout (after django-axes and DRF throttles); windows in seconds. */
+export interface ThrottleSettings {
+  /** Throttle login, token and refresh endpoints at all. @default true */
+  readonly enabled: boolean
+  /** Length of the fixed counting window in seconds; a lockout lasts for the rest of it. @default 900 ('15m') */
+  readonly window: number
+  /** Failed logins for one username from one IP before that pair is locked. @default 10 */
+  readonly failuresPerUsernameIp: number
+  /** Failed logins for one username from all IPs before the username is locked everywhere. @default 50 */
+  readonly failuresPerUsername: number
+  /** Failed logins and refreshes from one IP (any username) before the IP is locked. @default 100 */
+  readonly failuresPerIp: number
+}
+
 /** Settings after validation: every key present, durations in seconds, frozen. */
 export interface AuthSettings {
   /** Signing key (simplejwt `SIGNING_KEY`); an HMAC key must be at least 32 bytes. */
   readonly signingKey: string
-  /** Verifying key; for HMAC it is the signing key. @default null */
+  /** Verifying key: the PEM public key for an asymmetric `algorithm`; for HMAC it is the signing key. @default null */
   readonly verifyingKey: string | null
-  /** @default 'HS256' */
+  /** Algorithm of `signingKey`: HS256/384/512, or RS256, ES256, EdDSA with a PEM private key. @default 'HS256' */
   readonly algorithm: Algorithm
+  /**
+   * A key set for rotation: each `{ kid, algorithm, key, publicKey?, active? }`; the one active key signs (its `kid`
+   * goes in the header), every key verifies tokens carrying its `kid`. When set, `signingKey` is optional and, when
+   * given, verifies only tokens without a `kid` (issued before the key set). @default []
+   */
+  readonly signingKeys: readonly SigningKey[]
   /** `aud` claim written and required when set. @default null */
   readonly audience: string | null
   /** `iss` claim written and required when set. @default null */
@@ -114,6 +156,28 @@ export interface AuthSettings {
   readonly passwordMinLength: number
   /** Largest accepted request body in bytes. @default 65536 */
   readonly bodyLimit: number
+  /**
+   * Seconds after a rotation during which the rotated refresh token, presented again (a concurrent tab), gets the
+   * same successor pair instead of revoking its session family. At most 9. @default 5
+   */
+  readonly refreshGraceWindow: number
+  /** Refuse access tokens of revoked sessions and of older session versions on every request. @default true */
+  readonly revocationChecks: boolean
+  /** How long a process caches a session's "not revoked" status and a user's session version, in seconds. @default 2 */
+  readonly revocationCacheTtl: number
+  /** Login throttling and lockout. */
+  readonly throttle: ThrottleSettings
+  /**
+   * Prefix of both JWT cookie names. `'__Host-'` forces `Secure`, `Path=/` and no `Domain` on both — so the refresh
+   * cookie is sent on every request, not only to the auth endpoints; `'__Secure-'` forces `Secure` only. @default null
+   */
+  readonly cookiePrefix: CookiePrefix | null
+  /** Cookies set by an older configuration (name, path, domain); cleared on login, refresh and logout. @default [] */
+  readonly legacyCookies: readonly LegacyCookie[]
+  /** Trust `X-Forwarded-Proto`/`-For` from a reverse proxy; HTTPS requests then always get `Secure` cookies. @default false */
+  readonly trustProxy: boolean
+  /** Register `GET /api/auth/diagnostics/` (never when `NODE_ENV=production`). @default false */
+  readonly diagnostics: boolean
 }
 
 /** What `defineSettings` accepts: every key optional except `signingKey`; durations as seconds or '5m'. */
@@ -124,10 +188,14 @@ export type AuthSettingsInput = {
     | 'slidingTokenLifetime'
     | 'slidingTokenRefreshLifetime'
     | 'leeway'
+    | 'refreshGraceWindow'
+    | 'revocationCacheTtl'
     ? Duration
-    : AuthSettings[K] extends CookieSettings | CsrfSettings | CorsSettings
-      ? Partial<AuthSettings[K]>
-      : AuthSettings[K]
+    : K extends 'throttle'
+      ? Partial<Omit<ThrottleSettings, 'window'>> & { window?: Duration }
+      : AuthSettings[K] extends CookieSettings | CsrfSettings | CorsSettings
+        ? Partial<AuthSettings[K]>
+        : AuthSettings[K]
 }
 
 /** Minimum HMAC key length in bytes (RFC 7518 §3.2: a key of the same size as the hash output). */
@@ -140,12 +208,13 @@ export const DEFAULT_REFRESH_TOKEN_LIFETIME = 86400
 /** Django's `CSRF_COOKIE_AGE`: one year in seconds. */
 export const DEFAULT_CSRF_COOKIE_AGE = 31449600
 
-const cookie = { domain: null, secure: false, httpOnly: true, sameSite: 'Lax' } as const
+const cookie = { domain: null, secure: false, httpOnly: true, sameSite: 'Lax', partitioned: false } as const
 
 /** The defaults table; the README repeats it. */
 export const DEFAULT_SETTINGS = {
   verifyingKey: null,
   algorithm: 'HS256',
+  signingKeys: [] as SigningKey[],
   audience: null,
   issuer: null,
   leeway: 0,
@@ -174,6 +243,7 @@ export const DEFAULT_SETTINGS = {
     cookieDomain: null,
     cookieSecure: false,
     cookieSameSite: 'Lax',
+    cookiePartitioned: false,
     trustedOrigins: [] as string[],
   },
   cors: {
@@ -186,9 +256,22 @@ export const DEFAULT_SETTINGS = {
   passwordHasherOptions: {},
   passwordMinLength: 8,
   bodyLimit: 65536,
+  refreshGraceWindow: 5,
+  revocationChecks: true,
+  revocationCacheTtl: 2,
+  throttle: {
+    enabled: true,
+    window: 900,
+    failuresPerUsernameIp: 10,
+    failuresPerUsername: 50,
+    failuresPerIp: 100,
+  },
+  cookiePrefix: null,
+  legacyCookies: [] as LegacyCookie[],
+  trustProxy: false,
+  diagnostics: false,
 } as const satisfies Omit<AuthSettings, 'signingKey' | 'csrf'> & { csrf: unknown }
 
-const ALGORITHMS: readonly Algorithm[] = ['HS256', 'HS384', 'HS512']
 const SAME_SITES: readonly unknown[] = ['Lax', 'Strict', 'None', false]
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -223,16 +306,24 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
   if (!ALGORITHMS.includes(algorithm)) {
     throw new ImproperlyConfigured(`"algorithm" must be one of ${ALGORITHMS.join(', ')} (got ${JSON.stringify(algorithm)})`)
   }
-  const signingKey = i.signingKey
-  if (typeof signingKey !== 'string' || signingKey.length === 0) {
-    throw new ImproperlyConfigured('"signingKey" is required (set COOKIEJWT_SIGNING_KEY)')
-  }
-  if (Buffer.byteLength(signingKey, 'utf8') < MIN_HMAC_KEY_BYTES) {
-    throw new ImproperlyConfigured(
-      `"signingKey" is too short for ${algorithm}: an HMAC key must be at least ${MIN_HMAC_KEY_BYTES} bytes (RFC 7518 §3.2)`,
-    )
+  const signingKeys = normalizeSigningKeys(i.signingKeys ?? [], 'signingKeys', MIN_HMAC_KEY_BYTES)
+  const activeKey = signingKeys.find((k) => k.active)
+  let signingKey = i.signingKey
+  let verifyingKey = nullableString(i.verifyingKey, 'verifyingKey')
+  if (signingKey === undefined && activeKey) {
+    // Key set only: `signingKey` mirrors the active key; kid-less tokens are refused (see codec.ts).
+    signingKey = ''
+  } else {
+    if (typeof signingKey !== 'string' || signingKey.length === 0) {
+      throw new ImproperlyConfigured('"signingKey" is required (set COOKIEJWT_SIGNING_KEY)')
+    }
+    const derived = checkKeyMaterial(algorithm, signingKey, isHmacAlgorithm(algorithm) ? null : verifyingKey, 'signingKey', MIN_HMAC_KEY_BYTES)
+    if (!isHmacAlgorithm(algorithm)) verifyingKey = derived
   }
 
+  const prefix = i.cookiePrefix === undefined || i.cookiePrefix === null
+    ? null
+    : oneOf(i.cookiePrefix, ['__Host-', '__Secure-'] as const, 'cookiePrefix')
   const cors = { ...d.cors, ...(i.cors ?? {}) }
   const allowedOrigins = origins(cors.allowedOrigins, 'cors.allowedOrigins')
   const csrfInput = { ...d.csrf, ...(i.csrf ?? {}) }
@@ -243,8 +334,9 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
 
   const settings: AuthSettings = {
     signingKey,
-    verifyingKey: nullableString(i.verifyingKey, 'verifyingKey'),
+    verifyingKey,
     algorithm,
+    signingKeys,
     audience: nullableString(i.audience, 'audience'),
     issuer: nullableString(i.issuer, 'issuer'),
     leeway: toSeconds(i.leeway ?? d.leeway, 'leeway'),
@@ -266,8 +358,8 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     jtiClaim: name(i.jtiClaim ?? d.jtiClaim, 'jtiClaim'),
     userAuthenticationRule: fn(i.userAuthenticationRule ?? d.userAuthenticationRule, 'userAuthenticationRule'),
     statelessUser: bool(i.statelessUser, d.statelessUser, 'statelessUser'),
-    authCookie: cookieSettings({ ...d.authCookie, ...(i.authCookie ?? {}) }, 'authCookie'),
-    refreshCookie: cookieSettings({ ...d.refreshCookie, ...(i.refreshCookie ?? {}) }, 'refreshCookie'),
+    authCookie: prefixedCookie(prefix, { ...d.authCookie, ...(i.authCookie ?? {}) }, i.authCookie, 'authCookie'),
+    refreshCookie: prefixedCookie(prefix, { ...d.refreshCookie, ...(i.refreshCookie ?? {}) }, i.refreshCookie, 'refreshCookie'),
     csrf: {
       cookieName: cookieName(csrfInput.cookieName, 'csrf.cookieName'),
       headerName: headerName(csrfInput.headerName, 'csrf.headerName'),
@@ -276,6 +368,7 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
       cookieDomain: nullableString(csrfInput.cookieDomain, 'csrf.cookieDomain'),
       cookieSecure: bool(csrfInput.cookieSecure, false, 'csrf.cookieSecure'),
       cookieSameSite: sameSite(csrfInput.cookieSameSite, csrfInput.cookieSecure, 'csrf.cookieSameSite'),
+      cookiePartitioned: partitioned(csrfInput.cookiePartitioned, csrfInput.cookieSecure, 'csrf.cookiePartitioned'),
       trustedOrigins,
     },
     cors: {
@@ -288,6 +381,21 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     passwordHasherOptions: { ...(i.passwordHasherOptions ?? d.passwordHasherOptions) },
     passwordMinLength: positive(i.passwordMinLength ?? d.passwordMinLength, 'passwordMinLength'),
     bodyLimit: positive(i.bodyLimit ?? d.bodyLimit, 'bodyLimit'),
+    refreshGraceWindow: maxSeconds(i.refreshGraceWindow ?? d.refreshGraceWindow, 'refreshGraceWindow', MAX_REFRESH_GRACE_WINDOW),
+    revocationChecks: bool(i.revocationChecks, d.revocationChecks, 'revocationChecks'),
+    revocationCacheTtl: maxSeconds(i.revocationCacheTtl ?? d.revocationCacheTtl, 'revocationCacheTtl', 60),
+    throttle: throttleSettings({ ...d.throttle, ...(i.throttle ?? {}) }),
+    cookiePrefix: prefix,
+    legacyCookies: legacyCookies(i.legacyCookies ?? d.legacyCookies),
+    trustProxy: bool(i.trustProxy, d.trustProxy, 'trustProxy'),
+    diagnostics: bool(i.diagnostics, d.diagnostics, 'diagnostics'),
+  }
+  for (const legacy of settings.legacyCookies) {
+    for (const c of [settings.authCookie, settings.refreshCookie]) {
+      if (legacy.name === c.name && legacy.path === c.path && legacy.domain === c.domain) {
+        throw new ImproperlyConfigured(`"legacyCookies" lists the current ${c.name} cookie; clearing it would log everyone out`)
+      }
+    }
   }
   if (settings.authCookie.name === settings.refreshCookie.name) {
     throw new ImproperlyConfigured('"authCookie.name" and "refreshCookie.name" must differ')
@@ -386,36 +494,103 @@ function sameSite(value: unknown, secure: unknown, key: string): SameSite {
 
 function cookieSettings(value: Record<string, unknown>, key: string): CookieSettings {
   const secure = bool(value.secure, false, `${key}.secure`)
+  const name = cookieName(value.name, `${key}.name`)
+  const domain = nullableString(value.domain, `${key}.domain`)
+  const cookiePath = path(value.path, `${key}.path`)
+  // Browsers reject prefixed cookies whose attributes break the prefix's rules (RFC 6265bis §4.1.3).
+  if ((name.startsWith('__Secure-') || name.startsWith('__Host-')) && !secure) {
+    throw new ImproperlyConfigured(`"${key}.name" starts with ${name.split('-')[0]}- so "${key}.secure" must be true`)
+  }
+  if (name.startsWith('__Host-') && (domain !== null || cookiePath !== '/')) {
+    throw new ImproperlyConfigured(`"${key}.name" starts with __Host- so "${key}.path" must be '/' and "${key}.domain" null`)
+  }
   return {
-    name: cookieName(value.name, `${key}.name`),
-    domain: nullableString(value.domain, `${key}.domain`),
-    path: path(value.path, `${key}.path`),
+    name,
+    domain,
+    path: cookiePath,
     secure,
     httpOnly: bool(value.httpOnly, true, `${key}.httpOnly`),
     sameSite: sameSite(value.sameSite, secure, `${key}.sameSite`),
+    partitioned: partitioned(value.partitioned, secure, `${key}.partitioned`),
   }
 }
 
-function origins(value: unknown, key: string): string[] {
-  if (!Array.isArray(value)) throw new ImproperlyConfigured(`"${key}" must be a list of origins`)
-  return value.map((origin) => {
-    if (origin === '*') {
-      throw new ImproperlyConfigured(`"${key}" cannot contain "*": credentials are never shared with every origin`)
+function partitioned(value: unknown, secure: unknown, key: string): boolean {
+  const on = bool(value, false, key)
+  // CHIPS: browsers ignore `Partitioned` on a cookie that is not Secure.
+  if (on && secure !== true) throw new ImproperlyConfigured(`"${key}" is true but the cookie is not Secure: Partitioned requires Secure`)
+  return on
+}
+
+/**
+ * Applies `cookiePrefix` to a JWT cookie: `__Host-` forces `Secure`, `Path=/` and no `Domain` (RFC 6265bis §4.1.3.2),
+ * `__Secure-` forces `Secure`. An explicit setting that contradicts the prefix is an error, never silently changed.
+ */
+function prefixedCookie(
+  prefix: CookiePrefix | null,
+  merged: Record<string, unknown>,
+  given: Partial<CookieSettings> | undefined,
+  key: string,
+): CookieSettings {
+  if (prefix === null) return cookieSettings(merged, key)
+  if (given?.secure === false) throw new ImproperlyConfigured(`"cookiePrefix" is ${prefix} so "${key}.secure" cannot be false`)
+  const name = String(merged.name)
+  const out: Record<string, unknown> = { ...merged, secure: true, name: name.startsWith(prefix) ? name : `${prefix}${name}` }
+  if (prefix === '__Host-') {
+    if (given?.domain != null) throw new ImproperlyConfigured(`"cookiePrefix" is __Host- so "${key}.domain" must be null`)
+    if (given?.path !== undefined && given.path !== '/') {
+      throw new ImproperlyConfigured(`"cookiePrefix" is __Host- so "${key}.path" must be '/' (or use '__Secure-')`)
     }
-    if (typeof origin !== 'string') throw new ImproperlyConfigured(`"${key}" must contain strings`)
-    let url: URL
-    try {
-      url = new URL(origin)
-    } catch {
-      throw new ImproperlyConfigured(`"${key}" has ${JSON.stringify(origin)}, which is not an origin like https://app.example.com`)
+    out.path = '/'
+  }
+  return cookieSettings(out, key)
+}
+
+function legacyCookies(value: unknown): LegacyCookie[] {
+  if (!Array.isArray(value)) throw new ImproperlyConfigured('"legacyCookies" must be a list of { name, path, domain }')
+  return value.map((entry, index) => {
+    const key = `legacyCookies[${index}]`
+    if (entry === null || typeof entry !== 'object') throw new ImproperlyConfigured(`"${key}" must be an object`)
+    const e = entry as Record<string, unknown>
+    for (const field of Object.keys(e)) {
+      if (!['name', 'path', 'domain'].includes(field)) throw new ImproperlyConfigured(`unknown setting "${key}.${field}"`)
     }
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin.replace(/\/$/, '')) {
-      throw new ImproperlyConfigured(
-        `"${key}" has ${JSON.stringify(origin)}: write a scheme, host and optional port only, like https://app.example.com`,
-      )
+    return {
+      name: cookieName(e.name, `${key}.name`),
+      path: path(e.path ?? '/', `${key}.path`),
+      domain: nullableString(e.domain, `${key}.domain`),
     }
-    return url.origin
   })
+}
+
+function origins(value: unknown, key: string): string[] {
+  return checkOriginList(value, key)
+}
+
+// A replayed refresh token older than this is a theft signal, not a concurrent tab (RFC 9700 §4.14.2).
+const MAX_REFRESH_GRACE_WINDOW = 9
+
+function maxSeconds(value: Duration, key: string, max: number): number {
+  const seconds = toSeconds(value, key)
+  if (seconds > max) throw new ImproperlyConfigured(`"${key}" must be at most ${max} seconds (got ${seconds})`)
+  return seconds
+}
+
+function throttleSettings(value: Record<string, unknown>): ThrottleSettings {
+  const count = (key: string) => {
+    const n = value[key]
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
+      throw new ImproperlyConfigured(`"throttle.${key}" must be a whole number greater than zero`)
+    }
+    return n
+  }
+  return {
+    enabled: bool(value.enabled, true, 'throttle.enabled'),
+    window: positive(value.window as Duration, 'throttle.window'),
+    failuresPerUsernameIp: count('failuresPerUsernameIp'),
+    failuresPerUsername: count('failuresPerUsername'),
+    failuresPerIp: count('failuresPerIp'),
+  }
 }
 
 function deepFreeze<T>(value: T): T {
