@@ -34,6 +34,11 @@ export interface Authentication {
 export interface AuthenticateDeps {
   readonly users: Pick<UserStore, 'findById' | 'findByUsername'>
   readonly now?: Date
+  /**
+   * Optional revocation check run after the signature and time claims are verified (e.g. a revoked session or a
+   * bumped per-user session version). Resolving to true refuses the token with 401 `token_not_valid`.
+   */
+  readonly isRevoked?: (token: VerifiedToken) => Promise<boolean> | boolean
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
@@ -75,6 +80,7 @@ export async function authenticateRequest(
   const raw = getRawToken(settings, request)
   if (raw === null) return null
   const token = verifyAccessToken(settings, raw.token, deps.now ? { now: deps.now } : {})
+  if (deps.isRevoked && (await deps.isRevoked(token))) throw new AuthError('token_not_valid', 'Token is blacklisted')
   const user = await loadUser(settings, token, deps)
   return { user, token, via: raw.via }
 }

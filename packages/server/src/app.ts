@@ -9,6 +9,7 @@ import {
   type PasswordHashers,
   type TokenStore,
   type UserStore,
+  type VerifiedToken,
 } from '@cookiejwt/core'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { renderError } from './errors.js'
@@ -17,6 +18,12 @@ import { cookiejwt } from './plugin.js'
 import { authRoutes } from './routes/auth.js'
 import { healthRoutes, type HealthCheck } from './routes/health.js'
 import { tokenRoutes } from './routes/token.js'
+import { sessionRoutes } from './routes/sessions.js'
+import type { RevocationCache } from './redis/revocation.js'
+import type { ThrottleStore } from './redis/throttle.js'
+import { SessionManager } from './sessions/manager.js'
+import { LoginThrottle } from './throttle/lockout.js'
+import { DatabaseThrottleStore } from './throttle/store.js'
 import type { DatabaseHandle } from './storage/db.js'
 import { KyselyTokenStore } from './storage/tokens.js'
 import { KyselyUserStore } from './storage/users.js'
@@ -38,6 +45,10 @@ export interface AppDeps {
   trustProxy?: FastifyServerOptions['trustProxy']
   /** A clock, for tests. */
   now?: () => Date
+  /** Shared revocations across processes (Redis, see `src/redis/`); default: each process asks the database. */
+  revocationCache?: RevocationCache
+  /** Throttling counters (e.g. `RedisThrottleStore`); default: the `cookiejwt_throttle` table. */
+  throttleStore?: ThrottleStore
   /** Extra `/api/health/` checks. */
   healthChecks?: Record<string, HealthCheck>
 }
@@ -69,7 +80,16 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
   const hashers =
     deps.hashers ??
     createPasswordHashers({ ...(settings.passwordHasherOptions as object), default: settings.passwordHasher })
-  const flow: FlowDeps = { settings, users, tokens, hashers, ...(deps.now ? { now: deps.now } : {}) }
+  const sessions = new SessionManager({
+    settings,
+    database: deps.database,
+    tokens,
+    revocationCache: deps.revocationCache,
+    // Security events name the jti, family and user — never a token.
+    onEvent: (event) => app.log.warn(event, event.event === 'refresh_token_reuse' ? 'refresh token reuse detected: session revoked' : 'session revoked'),
+  })
+  const throttle = new LoginThrottle(settings.throttle, deps.throttleStore ?? new DatabaseThrottleStore(deps.database))
+  const flow: FlowDeps = { settings, users, tokens, hashers, sessions, throttle, ...(deps.now ? { now: deps.now } : {}) }
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff')
@@ -95,7 +115,11 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     maxAge: settings.cors.maxAge,
     strictPreflight: true,
   })
-  await app.register(cookiejwt, { settings, users })
+  await app.register(cookiejwt, {
+    settings,
+    users,
+    ...(settings.revocationChecks ? { isRevoked: (token: VerifiedToken) => sessions.isRevoked(token) } : {}),
+  })
 
   app.setErrorHandler(async (error, request, reply) => {
     const { status, body, headers } = renderError(error)
@@ -106,6 +130,7 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
 
   await authRoutes(app, flow)
   await tokenRoutes(app, flow)
+  await sessionRoutes(app, flow)
   await healthRoutes(app, deps.database, deps.healthChecks)
 
   const staticRoot = deps.staticRoot ?? null

@@ -31,6 +31,9 @@ export function renderError(error: unknown): { status: number; body: ErrorBody; 
     const headers: Record<string, string> = {}
     // DRF adds a WWW-Authenticate challenge to 401s (RFC 9110 §11.6.1).
     if (status === 401) headers['www-authenticate'] = 'Bearer realm="api"'
+    // DRF's Throttled: the wait in whole seconds (RFC 9110 §10.2.3).
+    const retryAfter = (error as { retryAfter?: unknown }).retryAfter
+    if (status === 429 && typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter)
     return { status, body: { detail: error.message, code: error.code }, headers }
   }
   if (error instanceof ValidationError) return { status: 400, body: { ...error.fields } as Record<string, string[]> }

@@ -14,6 +14,9 @@ import {
   type UserStore,
   type VerifiedToken,
 } from '@cookiejwt/core'
+import type { ClientInfo, SessionManager } from './sessions/manager.js'
+import { SESSION_ID_CLAIM } from './sessions/mint.js'
+import type { LoginThrottle } from './throttle/lockout.js'
 
 /** What the flows need: settings, stores, hashers and a clock. */
 export interface FlowDeps {
@@ -22,6 +25,10 @@ export interface FlowDeps {
   readonly tokens: TokenStore
   readonly hashers: PasswordHashers
   readonly now?: () => Date
+  /** Refresh-token families and session versions; without it, tokens carry no session id (simplejwt's behaviour). */
+  readonly sessions?: SessionManager
+  /** Login/refresh throttling and lockout; without it, nothing is throttled. */
+  readonly throttle?: LoginThrottle
 }
 
 /** The result of a successful login or refresh. */
@@ -42,7 +49,32 @@ export function hashToken(token: string): string {
  * Unknown user, wrong password and inactive user all throw the same `no_active_account` error, and the unknown-user
  * path still runs one hash so timing does not reveal which usernames exist.
  */
-export async function loginWithPassword(deps: FlowDeps, username: string, password: string): Promise<{ user: User; pair: IssuedPair }> {
+export async function loginWithPassword(
+  deps: FlowDeps,
+  username: string,
+  password: string,
+  client: ClientInfo = {},
+): Promise<{ user: User; pair: IssuedPair }> {
+  const ip = client.ip ?? ''
+  // Locked before any password check, for known and unknown usernames alike (no enumeration by lockout).
+  await deps.throttle?.checkLogin(username, ip)
+  let result: { user: User; pair: IssuedPair }
+  try {
+    result = await checkCredentials(deps, username, password, client)
+  } catch (error) {
+    if (error instanceof AuthError && error.code === 'no_active_account') await deps.throttle?.recordLoginFailure(username, ip)
+    throw error
+  }
+  await deps.throttle?.recordLoginSuccess(username, ip)
+  return result
+}
+
+async function checkCredentials(
+  deps: FlowDeps,
+  username: string,
+  password: string,
+  client: ClientInfo,
+): Promise<{ user: User; pair: IssuedPair }> {
   const { settings, users, hashers } = deps
   const user = await users.findByUsername(username)
   if (!user) {
@@ -57,14 +89,15 @@ export async function loginWithPassword(deps: FlowDeps, username: string, passwo
     await hashers.hash(password).then((encoded) => users.setPassword(user.id, encoded)).catch(() => {})
   }
   if (settings.updateLastLogin) await users.touchLastLogin(user.id, now)
-  const pair = await issuePairFor(deps, user, now)
+  const pair = await issuePairFor(deps, user, now, client)
   return { user, pair }
 }
 
-/** Issues and records a fresh access/refresh pair for a user. */
-export async function issuePairFor(deps: FlowDeps, user: User, now: Date): Promise<IssuedPair> {
+/** Issues and records a fresh access/refresh pair for a user; with sessions, it starts a new family. */
+export async function issuePairFor(deps: FlowDeps, user: User, now: Date, client: ClientInfo = {}): Promise<IssuedPair> {
   const { settings } = deps
   const userId = settings.userIdField === 'id' ? user.id : user.username
+  if (deps.sessions) return deps.sessions.start(user.id, userId, client, now)
   const { access, refresh } = issueTokenPair(settings, userId, { now })
   await recordRefresh(deps, refresh, user.id, now)
   return { access, refresh }
@@ -75,11 +108,29 @@ export async function issuePairFor(deps: FlowDeps, user: User, now: Date): Promi
  * `TokenRefreshSerializer`). With blacklist-after-rotation the old token is blacklisted by one atomic write, so of
  * concurrent refreshes with the same token exactly one succeeds. The user must still exist and be active.
  */
-export async function refreshTokens(deps: FlowDeps, raw: string): Promise<IssuedPair> {
+export async function refreshTokens(deps: FlowDeps, raw: string, client: ClientInfo = {}): Promise<IssuedPair> {
+  const ip = client.ip ?? ''
+  await deps.throttle?.checkIp(ip)
+  try {
+    return await rotateRefresh(deps, raw)
+  } catch (error) {
+    // Failed refreshes count against the IP (token guessing), like failed logins.
+    if (error instanceof AuthError && error.code !== 'throttled') await deps.throttle?.recordIpFailure(ip)
+    throw error
+  }
+}
+
+async function rotateRefresh(deps: FlowDeps, raw: string): Promise<IssuedPair> {
   const { settings, tokens } = deps
   const now = deps.now?.() ?? new Date()
   const old = verifyRefreshToken(settings, raw, { now })
   const user = await loadUserForRefresh(deps, old)
+  const sessionUserId = user?.id ?? (typeof old.userId === 'number' ? old.userId : null)
+  if (deps.sessions && typeof old.payload[SESSION_ID_CLAIM] === 'string' && sessionUserId !== null) {
+    if (settings.rotateRefreshTokens) return deps.sessions.rotate(old, sessionUserId, now)
+    if ((await deps.sessions.isRevoked(old)) || (await tokens.isBlacklisted(old.jti))) throw blacklisted()
+    return { access: issueAccessTokenFromRefresh(settings, old, { now }), refresh: null }
+  }
   const consume = settings.rotateRefreshTokens && settings.blacklistAfterRotation
   if (consume) {
     const won = await tokens.blacklist(outstandingOf(old, user?.id ?? null), now)
@@ -99,7 +150,35 @@ export async function blacklistRefreshToken(deps: FlowDeps, raw: string): Promis
   const now = deps.now?.() ?? new Date()
   const token = verifyRefreshToken(deps.settings, raw, { now })
   const userId = typeof token.userId === 'number' ? token.userId : null
+  const sid = token.payload[SESSION_ID_CLAIM]
+  // Logging out ends the whole session: its live refresh token too, whichever of its tokens was presented.
+  if (deps.sessions && typeof sid === 'string' && userId !== null) await deps.sessions.revoke(sid, 'logout', now, userId)
   return deps.tokens.blacklist(outstandingOf(token, userId), now)
+}
+
+/**
+ * After a password change (Django's `update_session_auth_hash`): bumps the user's session version, so every older
+ * access token is refused, and revokes every other session. A browser (cookie flow) gets a new session and pair;
+ * a Bearer client keeps its session, whose next refresh mints tokens of the new version. Returns the new pair or null.
+ */
+export async function endOtherSessions(
+  deps: FlowDeps,
+  user: User,
+  current: { token: VerifiedToken; via: 'cookie' | 'header' } | null,
+  client: ClientInfo = {},
+): Promise<IssuedPair | null> {
+  const now = deps.now?.() ?? new Date()
+  const sessions = deps.sessions
+  if (!sessions) return current?.via === 'cookie' ? issuePairFor(deps, user, now, client) : null
+  const version = await sessions.bumpVersion(user.id, now)
+  const sid = current?.token.payload[SESSION_ID_CLAIM]
+  if (current?.via === 'cookie' || typeof sid !== 'string') {
+    await sessions.revokeAll(user.id, 'password_change', now)
+    return current?.via === 'cookie' ? issuePairFor(deps, user, now, client) : null
+  }
+  await sessions.revokeAll(user.id, 'password_change', now, sid)
+  await sessions.rebind(sid, user.id, version)
+  return null
 }
 
 async function loadUserForRefresh(deps: FlowDeps, token: VerifiedToken): Promise<User | null> {

@@ -4,6 +4,7 @@ import {
   authenticateRequest,
   enforceCsrf,
   type Authentication,
+  type AuthenticateDeps,
   type AuthRequest,
   type AuthSettings,
   type TokenUser,
@@ -19,6 +20,8 @@ export interface CookiejwtPluginOptions {
   settings: AuthSettings
   /** Where users are loaded from (not needed with `statelessUser`). */
   users: Pick<UserStore, 'findById' | 'findByUsername'>
+  /** Optional per-request revocation check (revoked sessions, older session versions); true refuses the token. */
+  isRevoked?: AuthenticateDeps['isRevoked']
 }
 
 declare module 'fastify' {
@@ -56,6 +59,7 @@ export function ownOrigin(request: FastifyRequest): string {
 
 async function plugin(app: FastifyInstance, options: CookiejwtPluginOptions): Promise<void> {
   const { settings, users } = options
+  const authDeps: AuthenticateDeps = options.isRevoked ? { users, isRevoked: options.isRevoked } : { users }
   if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie)
   app.decorateRequest('user', null)
   app.decorateRequest('auth', null)
@@ -64,7 +68,7 @@ async function plugin(app: FastifyInstance, options: CookiejwtPluginOptions): Pr
   const run = async (request: FastifyRequest, reply: FastifyReply, required: boolean): Promise<void> => {
     try {
       const authRequest = toAuthRequest(request)
-      const auth = await authenticateRequest(settings, authRequest, { users })
+      const auth = await authenticateRequest(settings, authRequest, authDeps)
       if (auth === null) {
         if (required) throw new AuthError('not_authenticated', 'Authentication credentials were not provided.')
         return

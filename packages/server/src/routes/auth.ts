@@ -16,7 +16,8 @@ import {
   type User,
 } from '@cookiejwt/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { blacklistRefreshToken, issuePairFor, loginWithPassword, refreshTokens, type FlowDeps, type IssuedPair } from '../flows.js'
+import { blacklistRefreshToken, endOtherSessions, loginWithPassword, refreshTokens, type FlowDeps, type IssuedPair } from '../flows.js'
+import { clientInfo } from '../sessions/client.js'
 import { ownOrigin, toAuthRequest } from '../plugin.js'
 import { allowOnly } from './methods.js'
 import { credentialsBody, optionalRefreshBody, passwordChangeBody, profileBody } from './schemas.js'
@@ -51,7 +52,7 @@ export async function authRoutes(app: FastifyInstance, deps: FlowDeps): Promise<
     { schema: { body: credentialsBody } },
     async (request, reply) => {
       guardOrigin(request)
-      const { user, pair } = await loginWithPassword(deps, request.body.username, request.body.password)
+      const { user, pair } = await loginWithPassword(deps, request.body.username, request.body.password, clientInfo(request))
       // A fresh CSRF secret at login, as Django's rotate_token(), so a token planted before login is useless.
       setPairCookies(reply, pair, [serializeCsrfCookie(settings, generateCsrfSecret())])
       return {
@@ -71,12 +72,12 @@ export async function authRoutes(app: FastifyInstance, deps: FlowDeps): Promise<
       const raw = request.cookies[settings.refreshCookie.name] || request.body?.refresh
       try {
         if (!raw) throw new AuthError('token_not_valid', 'No refresh token was provided')
-        const pair = await refreshTokens(deps, raw)
+        const pair = await refreshTokens(deps, raw, clientInfo(request))
         setPairCookies(reply, pair)
         return expiries(pair)
       } catch (error) {
-        // A refresh that fails leaves no half-valid session behind in the browser.
-        if (error instanceof AuthError) reply.header('set-cookie', serializeClearedAuthCookies(settings))
+        // A refresh that fails leaves no half-valid session behind in the browser (a throttled one is not a verdict).
+        if (error instanceof AuthError && error.code !== 'throttled') reply.header('set-cookie', serializeClearedAuthCookies(settings))
         throw error
       }
     },
@@ -137,8 +138,9 @@ export async function authRoutes(app: FastifyInstance, deps: FlowDeps): Promise<
       const problems = validatePassword(newPassword, settings.passwordMinLength, user)
       if (problems.length > 0) throw new ValidationError({ new_password: problems })
       await users.setPassword(user.id, await hashers.hash(newPassword))
-      // Keep this browser signed in with a fresh pair, as Django's update_session_auth_hash keeps the session.
-      if (request.auth?.via === 'cookie') setPairCookies(reply, await issuePairFor(deps, user, now()))
+      // Other sessions end; this browser keeps a fresh pair, as Django's update_session_auth_hash keeps the session.
+      const pair = await endOtherSessions(deps, user, request.auth, clientInfo(request))
+      if (pair) setPairCookies(reply, pair)
       return {}
     },
   )

@@ -1,6 +1,7 @@
 import { AuthError, verifyToken, type TokenType } from '@cookiejwt/core'
 import type { FastifyInstance } from 'fastify'
 import { blacklistRefreshToken, loginWithPassword, refreshTokens, type FlowDeps } from '../flows.js'
+import { clientInfo } from '../sessions/client.js'
 import { allowOnly } from './methods.js'
 import { credentialsBody, refreshBody, verifyBody } from './schemas.js'
 
@@ -12,14 +13,14 @@ export async function tokenRoutes(app: FastifyInstance, deps: FlowDeps): Promise
     '/api/token/',
     { schema: { body: credentialsBody } },
     async (request) => {
-      const { pair } = await loginWithPassword(deps, request.body.username, request.body.password)
+      const { pair } = await loginWithPassword(deps, request.body.username, request.body.password, clientInfo(request))
       return { refresh: pair.refresh?.token, access: pair.access.token }
     },
   )
   allowOnly(app, '/api/token/', ['POST'])
 
   app.post<{ Body: { refresh: string } }>('/api/token/refresh/', { schema: { body: refreshBody } }, async (request) => {
-    const pair = await refreshTokens(deps, request.body.refresh)
+    const pair = await refreshTokens(deps, request.body.refresh, clientInfo(request))
     return { access: pair.access.token, ...(pair.refresh ? { refresh: pair.refresh.token } : {}) }
   })
   allowOnly(app, '/api/token/refresh/', ['POST'])

@@ -1,12 +1,14 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import type { DatabaseHandle, DialectName } from './db.js'
 import * as initial from './migrations/0001-initial.js'
+import * as sessions from './migrations/0002-sessions.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
 /** Migrations in order; names never change once released. */
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
+  '0002-sessions': sessions,
 }
 
 /** The table recording applied migrations. */

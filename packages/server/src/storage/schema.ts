@@ -37,9 +37,47 @@ export interface BlacklistedTokenTable {
   token_id: number
 }
 
+/** A refresh-token family (one login session); the live refresh token is kept as jti + SHA-256 only. */
+export interface SessionTable {
+  id: string
+  user_id: number
+  created_at: Timestamp
+  last_used_at: Timestamp
+  expires_at: Timestamp
+  user_agent: string
+  ip: string
+  session_version: number
+  current_jti: string
+  current_hash: string
+  access_jti: string
+  /** `iat` (epoch seconds) of the current pair; re-minting with it reproduces the pair. */
+  issued_at: ColumnType<number | string, number, number>
+  previous_jti: string | null
+  /** Epoch milliseconds of the last rotation. */
+  rotated_at: ColumnType<number | string | null, number | null, number | null>
+  revoked_at: Timestamp | null
+  revoked_reason: string | null
+}
+
+/** A user's session version; absent means 0. */
+export interface SessionVersionTable {
+  user_id: number
+  version: number
+}
+
+/** A fixed-window throttling counter; `reset_at` is epoch milliseconds. */
+export interface ThrottleTable {
+  key: string
+  count: number
+  reset_at: ColumnType<number | string, number, number>
+}
+
 /** The whole schema, as Kysely sees it. */
 export interface Database {
   auth_user: AuthUserTable
   token_blacklist_outstandingtoken: OutstandingTokenTable
   token_blacklist_blacklistedtoken: BlacklistedTokenTable
+  cookiejwt_session: SessionTable
+  cookiejwt_session_version: SessionVersionTable
+  cookiejwt_throttle: ThrottleTable
 }

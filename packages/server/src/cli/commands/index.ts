@@ -1,5 +1,6 @@
 import type { Command } from '../command.js'
 import { changepassword } from './changepassword.js'
+import { clearlockout } from './clearlockout.js'
 import { createsuperuser } from './createsuperuser.js'
 import { flushexpiredtokens } from './flushexpiredtokens.js'
 import { importDjango } from './import-django.js'
@@ -8,4 +9,4 @@ import { serve } from './serve.js'
 import { withWorkers } from '../workers.js'
 
 /** Every `cookiejwt` sub-command, in the order `--help` lists them. */
-export const COMMANDS: Command[] = [migrate, createsuperuser, changepassword, flushexpiredtokens, withWorkers(serve), importDjango]
+export const COMMANDS: Command[] = [migrate, createsuperuser, changepassword, flushexpiredtokens, clearlockout, withWorkers(serve), importDjango]

@@ -1,0 +1,31 @@
+import { clearLockout } from '../../throttle/lockout.js'
+import { DatabaseThrottleStore } from '../../throttle/store.js'
+import { CommandError, type Command } from '../command.js'
+import { openFromEnv } from '../context.js'
+
+/** `cookiejwt clearlockout <username> | --ip <ip> | --all`: forgets login-failure counters (django-axes' axes_reset). */
+export const clearlockout: Command = {
+  name: 'clearlockout',
+  summary: 'clear login lockouts of a username, an IP address, or everyone',
+  usage: 'cookiejwt clearlockout <username> | --ip <ip> | --all',
+  options: { ip: { type: 'string' }, all: { type: 'boolean' } },
+  async run(context) {
+    const username = context.positionals[0]
+    const ip = context.values.ip as string | undefined
+    const all = context.values.all === true
+    const given = [username !== undefined, ip !== undefined, all].filter(Boolean).length
+    if (given !== 1 || context.positionals.length > 1) throw new CommandError('give exactly one of <username>, --ip <ip>, --all')
+    if (ip !== undefined && !/^[0-9A-Fa-f.:]{2,64}$/.test(ip)) throw new CommandError(`--ip must be an IPv4 or IPv6 address`)
+    const opened = await openFromEnv(context)
+    try {
+      const store = new DatabaseThrottleStore(opened.handle)
+      const target = all ? { all: true as const } : ip !== undefined ? { ip } : { username: username as string }
+      const count = await clearLockout(store, target)
+      const what = all ? 'all lockouts' : ip !== undefined ? `lockouts of IP ${ip}` : `lockouts of username ${JSON.stringify(username)}`
+      context.stdout.write(`Cleared ${what} (${count} counter${count === 1 ? '' : 's'}).\n`)
+      return 0
+    } finally {
+      await opened.handle.destroy()
+    }
+  },
+}

@@ -1,0 +1,395 @@
+import { createHash } from 'node:crypto'
+import { AuthError, newJti, type AuthSettings, type IssuedToken, type TokenStore, type VerifiedToken } from '@cookiejwt/core'
+import type { RevocationCache } from '../redis/revocation.js'
+import type { DatabaseHandle } from '../storage/db.js'
+import { guard } from '../storage/errors.js'
+import { fromDbDate, toDbDate } from '../storage/values.js'
+import { mintToken, newSessionId, SESSION_ID_CLAIM, SESSION_VERSION_CLAIM } from './mint.js'
+
+/** Where a session was started from, shown in the sessions list. */
+export interface ClientInfo {
+  readonly ip?: string | undefined
+  readonly userAgent?: string | undefined
+}
+
+/** An access/refresh pair minted for a session. */
+export interface SessionPair {
+  readonly access: IssuedToken
+  readonly refresh: IssuedToken
+}
+
+/** One active session as `GET /api/auth/sessions/` lists it. */
+export interface SessionInfo {
+  readonly id: string
+  readonly createdAt: Date
+  readonly lastUsedAt: Date
+  readonly userAgent: string
+  readonly ip: string
+}
+
+/** A security event worth an operator's attention; never carries a token. */
+export interface SessionEvent {
+  readonly event: 'refresh_token_reuse' | 'session_revoked'
+  readonly jti?: string
+  readonly family: string
+  readonly userId: number
+  readonly reason: string
+}
+
+/** What the session manager needs. */
+export interface SessionManagerDeps {
+  readonly settings: AuthSettings
+  readonly database: DatabaseHandle
+  /** simplejwt's blacklist: rotated and revoked refresh tokens are also written there. */
+  readonly tokens: TokenStore
+  /** Shared revocations across processes (Redis); without it, each process reads the database on a cache miss. */
+  readonly revocationCache?: RevocationCache | undefined
+  /** Receives security events (reuse detected, session revoked). */
+  readonly onEvent?: ((event: SessionEvent) => void) | undefined
+}
+
+const MAX_CACHE_ENTRIES = 50_000
+const USER_AGENT_MAX = 512
+const IP_MAX = 64
+
+/**
+ * Refresh-token families (RFC 9700 §4.14.2): every login starts a family, each refresh rotates inside it with one
+ * conditional UPDATE, and a rotated token presented again revokes the family — unless it comes back within
+ * `refreshGraceWindow` seconds, when it receives the identical successor pair (a concurrent tab). Also keeps the
+ * per-user session version and answers the per-request revocation check from a short-lived in-process cache.
+ */
+export class SessionManager {
+  readonly #s: AuthSettings
+  readonly #h: DatabaseHandle
+  readonly #tokens: TokenStore
+  readonly #shared: RevocationCache | undefined
+  readonly #onEvent: (event: SessionEvent) => void
+  readonly #families = new Map<string, { revoked: boolean; until: number }>()
+  readonly #versions = new Map<string, { version: number; until: number }>()
+
+  constructor(deps: SessionManagerDeps) {
+    this.#s = deps.settings
+    this.#h = deps.database
+    this.#tokens = deps.tokens
+    this.#shared = deps.revocationCache
+    this.#onEvent = deps.onEvent ?? (() => {})
+  }
+
+  /** Starts a new family for a user (login) and returns its first pair. */
+  async start(userId: number, claimUserId: number | string, client: ClientInfo, now: Date): Promise<SessionPair> {
+    const sid = newSessionId()
+    const iat = Math.floor(now.getTime() / 1000)
+    const version = await this.version(userId)
+    const base = { [this.#s.userIdClaim]: claimUserId, [SESSION_ID_CLAIM]: sid }
+    const refresh = mintToken(this.#s, 'refresh', base, newJti(), iat)
+    const access = mintToken(this.#s, 'access', { ...base, [SESSION_VERSION_CLAIM]: version }, newJti(), iat)
+    const d = this.#h.dialect
+    await guard(() =>
+      this.#h.db
+        .insertInto('cookiejwt_session')
+        .values({
+          id: sid,
+          user_id: userId,
+          created_at: toDbDate(d, now),
+          last_used_at: toDbDate(d, now),
+          expires_at: toDbDate(d, refresh.expiresAt),
+          user_agent: (client.userAgent ?? '').slice(0, USER_AGENT_MAX),
+          ip: (client.ip ?? '').slice(0, IP_MAX),
+          session_version: version,
+          current_jti: refresh.jti,
+          current_hash: hashToken(refresh.token),
+          access_jti: access.jti,
+          issued_at: iat,
+          previous_jti: null,
+          rotated_at: null,
+          revoked_at: null,
+          revoked_reason: null,
+        })
+        .execute(),
+    )
+    await this.#recordOutstanding(refresh, userId, now)
+    return { access, refresh }
+  }
+
+  /**
+   * Rotates a verified refresh token that carries a session id. Exactly one of several concurrent callers wins the
+   * conditional UPDATE; the others (and later replays) are classified: inside the grace window they get the same
+   * successor pair, otherwise the family is revoked. Throws `AuthError('token_not_valid')` when refused.
+   */
+  async rotate(old: VerifiedToken, userId: number, now: Date): Promise<SessionPair> {
+    const sid = old.payload[SESSION_ID_CLAIM]
+    if (typeof sid !== 'string') throw new AuthError('token_not_valid', 'Token is invalid or expired')
+    const nowMs = now.getTime()
+    const iat = Math.floor(nowMs / 1000)
+    const claims = this.#copyable(old)
+    const refresh = mintToken(this.#s, 'refresh', claims, newJti(), iat)
+    const accessJti = newJti()
+    const d = this.#h.dialect
+    // The decision: one conditional write. Read-then-write would let two tabs both rotate the same token.
+    const won = await guard(() =>
+      this.#h.db
+        .updateTable('cookiejwt_session')
+        .set({
+          previous_jti: old.jti,
+          current_jti: refresh.jti,
+          current_hash: hashToken(refresh.token),
+          access_jti: accessJti,
+          issued_at: iat,
+          rotated_at: nowMs,
+          last_used_at: toDbDate(d, now),
+          expires_at: toDbDate(d, refresh.expiresAt),
+        })
+        .where('id', '=', sid)
+        .where('user_id', '=', userId)
+        .where('current_jti', '=', old.jti)
+        .where('revoked_at', 'is', null)
+        .returning(['session_version'])
+        .executeTakeFirst(),
+    )
+    if (won) {
+      const access = mintToken(this.#s, 'access', { ...claims, [SESSION_VERSION_CLAIM]: won.session_version }, accessJti, iat)
+      // simplejwt compatibility: the old token lands in the blacklist, the new one in the outstanding table. A token
+      // someone else already blacklisted (Django admin, /api/token/blacklist/) ends the family instead.
+      await this.#recordOutstanding(refresh, userId, now)
+      if (!(await this.#tokens.blacklist(outstandingOf(old, userId), now))) {
+        await this.revoke(sid, 'blacklisted', now)
+        throw new AuthError('token_not_valid', 'Token is blacklisted')
+      }
+      return { access, refresh }
+    }
+    return this.#replayOrRevoke(old, sid, userId, claims, now)
+  }
+
+  async #replayOrRevoke(old: VerifiedToken, sid: string, userId: number, claims: Record<string, unknown>, now: Date) {
+    const row = await guard(() =>
+      this.#h.db
+        .selectFrom('cookiejwt_session')
+        .select(['user_id', 'previous_jti', 'rotated_at', 'current_jti', 'access_jti', 'issued_at', 'session_version', 'revoked_at'])
+        .where('id', '=', sid)
+        .executeTakeFirst(),
+    )
+    if (!row || Number(row.user_id) !== userId || row.revoked_at !== null) {
+      throw new AuthError('token_not_valid', 'Token is blacklisted')
+    }
+    const rotatedAt = row.rotated_at === null ? null : Number(row.rotated_at)
+    const graceMs = this.#s.refreshGraceWindow * 1000
+    if (row.previous_jti === old.jti && rotatedAt !== null && now.getTime() - rotatedAt <= graceMs && graceMs > 0) {
+      // A concurrent tab: the same successor pair, re-minted from the stored jtis and issue time.
+      const iat = Number(row.issued_at)
+      const refresh = mintToken(this.#s, 'refresh', claims, row.current_jti, iat)
+      const access = mintToken(
+        this.#s,
+        'access',
+        { ...claims, [SESSION_VERSION_CLAIM]: Number(row.session_version) },
+        row.access_jti,
+        iat,
+      )
+      return { access, refresh }
+    }
+    // Reuse of a rotated token: the thief and the victim both lose the family (RFC 9700 §4.14.2).
+    this.#onEvent({ event: 'refresh_token_reuse', jti: old.jti, family: sid, userId, reason: 'reuse' })
+    await this.revoke(sid, 'reuse', now)
+    throw new AuthError('token_not_valid', 'Token is blacklisted')
+  }
+
+  /** Revokes one family; its live refresh token is blacklisted too. Returns false when it was not active. */
+  async revoke(sid: string, reason: string, now: Date, userId?: number): Promise<boolean> {
+    const d = this.#h.dialect
+    let query = this.#h.db
+      .updateTable('cookiejwt_session')
+      .set({ revoked_at: toDbDate(d, now), revoked_reason: reason })
+      .where('id', '=', sid)
+      .where('revoked_at', 'is', null)
+    if (userId !== undefined) query = query.where('user_id', '=', userId)
+    const rows = await guard(() =>
+      query.returning(['id', 'user_id', 'current_jti', 'current_hash', 'created_at', 'expires_at']).execute(),
+    )
+    await this.#afterRevoke(rows, reason, now)
+    return rows.length > 0
+  }
+
+  /** Revokes every active family of a user except `keep`; returns how many. */
+  async revokeAll(userId: number, reason: string, now: Date, keep?: string): Promise<number> {
+    const d = this.#h.dialect
+    let query = this.#h.db
+      .updateTable('cookiejwt_session')
+      .set({ revoked_at: toDbDate(d, now), revoked_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+    if (keep !== undefined) query = query.where('id', '!=', keep)
+    const rows = await guard(() =>
+      query.returning(['id', 'user_id', 'current_jti', 'current_hash', 'created_at', 'expires_at']).execute(),
+    )
+    await this.#afterRevoke(rows, reason, now)
+    return rows.length
+  }
+
+  /**
+   * Bumps the user's session version (password change, deactivation, "log out everywhere"): every access token
+   * issued before carries an older `sv` and is refused on its next request. Returns the new version.
+   */
+  async bumpVersion(userId: number, now: Date): Promise<number> {
+    const row = await guard(() =>
+      this.#h.db
+        .insertInto('cookiejwt_session_version')
+        .values({ user_id: userId, version: 1 })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet((eb) => ({ version: eb('cookiejwt_session_version.version', '+', 1) })))
+        .returning('version')
+        .executeTakeFirstOrThrow(),
+    )
+    const version = Number(row.version)
+    this.#versions.set(String(userId), { version, until: Date.now() + this.#s.revocationCacheTtl * 1000 })
+    await this.#shared?.revokeUserTokens(String(userId), Math.floor(now.getTime() / 1000), this.#s.refreshTokenLifetime)
+    return version
+  }
+
+  /** Binds a family to the user's current session version, so its next refresh mints access tokens that pass. */
+  async rebind(sid: string, userId: number, version: number): Promise<void> {
+    await guard(() =>
+      this.#h.db
+        .updateTable('cookiejwt_session')
+        .set({ session_version: version })
+        .where('id', '=', sid)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .execute(),
+    )
+  }
+
+  /** The user's current session version (0 before any bump). */
+  async version(userId: number): Promise<number> {
+    const row = await guard(() =>
+      this.#h.db.selectFrom('cookiejwt_session_version').select('version').where('user_id', '=', userId).executeTakeFirst(),
+    )
+    return row ? Number(row.version) : 0
+  }
+
+  /** The user's active (not revoked, not expired) sessions, most recently used first. */
+  async list(userId: number, now: Date): Promise<SessionInfo[]> {
+    const rows = await guard(() =>
+      this.#h.db
+        .selectFrom('cookiejwt_session')
+        .select(['id', 'created_at', 'last_used_at', 'user_agent', 'ip'])
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', toDbDate(this.#h.dialect, now))
+        .orderBy('last_used_at', 'desc')
+        .execute(),
+    )
+    return rows.map((r) => ({
+      id: r.id,
+      createdAt: fromDbDate(r.created_at) ?? new Date(0),
+      lastUsedAt: fromDbDate(r.last_used_at) ?? new Date(0),
+      userAgent: r.user_agent,
+      ip: r.ip,
+    }))
+  }
+
+  /**
+   * Whether an access token belongs to a revoked session or an older session version. Tokens without a session id
+   * (issued by Django or before sessions existed) are governed by their lifetime only. A process revoking a session
+   * sees it at once; other processes within `revocationCacheTtl` seconds (at once with a shared Redis cache).
+   */
+  async isRevoked(token: VerifiedToken): Promise<boolean> {
+    const sid = token.payload[SESSION_ID_CLAIM]
+    if (typeof sid !== 'string') return false
+    const sv = token.payload[SESSION_VERSION_CLAIM]
+    const userId = String(token.userId)
+    const nowMs = Date.now()
+    const family = this.#families.get(sid)
+    const version = this.#versions.get(userId)
+    if (family && (family.revoked || family.until > nowMs) && version && version.until > nowMs) {
+      return family.revoked || (typeof sv === 'number' && sv < version.version)
+    }
+    const until = nowMs + this.#s.revocationCacheTtl * 1000
+    if (this.#shared) {
+      // One round trip answers both: the family key and the user's cut-off.
+      const revoked = await this.#shared.isRevoked({ jti: familyKey(sid), userId, iat: token.iat })
+      if (revoked) return true
+      this.#remember(this.#families, sid, { revoked: false, until })
+      this.#remember(this.#versions, userId, { version: typeof sv === 'number' ? sv : 0, until })
+      return false
+    }
+    // One primary-key read per session per TTL: the family's state and the user's version together.
+    const row = await guard(() =>
+      this.#h.db
+        .selectFrom('cookiejwt_session as s')
+        .leftJoin('cookiejwt_session_version as v', 'v.user_id', 's.user_id')
+        .select(['s.revoked_at', 's.user_id', 'v.version'])
+        .where('s.id', '=', sid)
+        .executeTakeFirst(),
+    )
+    const revoked = !row || row.revoked_at !== null || String(row.user_id) !== userId
+    const current = row?.version == null ? 0 : Number(row.version)
+    this.#remember(this.#families, sid, { revoked, until })
+    this.#remember(this.#versions, userId, { version: current, until })
+    return revoked || (typeof sv === 'number' && sv < current)
+  }
+
+  #remember<T>(map: Map<string, T>, key: string, value: T): void {
+    if (map.size >= MAX_CACHE_ENTRIES) map.clear()
+    map.set(key, value)
+  }
+
+  async #afterRevoke(
+    rows: { id: string; user_id: number; current_jti: string; current_hash: string; created_at: unknown; expires_at: unknown }[],
+    reason: string,
+    now: Date,
+  ): Promise<void> {
+    for (const row of rows) {
+      // Revoked is final: cache it without a TTL so this process refuses the access token on the very next request.
+      this.#remember(this.#families, row.id, { revoked: true, until: Number.MAX_SAFE_INTEGER })
+      const expiresAt = fromDbDate(row.expires_at as string | Date) ?? now
+      await this.#tokens.blacklist(
+        {
+          jti: row.current_jti,
+          userId: Number(row.user_id),
+          tokenHash: row.current_hash,
+          createdAt: fromDbDate(row.created_at as string | Date) ?? now,
+          expiresAt,
+        },
+        now,
+      )
+      // Access tokens live at most accessTokenLifetime; the shared key needs to outlive them, not the refresh token.
+      await this.#shared?.revokeToken(familyKey(row.id), Math.floor(now.getTime() / 1000) + this.#s.accessTokenLifetime + 60)
+      if (reason !== 'reuse') this.#onEvent({ event: 'session_revoked', family: row.id, userId: Number(row.user_id), reason })
+    }
+  }
+
+  #copyable(token: VerifiedToken): Record<string, unknown> {
+    const claims: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(token.payload)) {
+      if (key === SESSION_VERSION_CLAIM) continue
+      claims[key] = value
+    }
+    return claims
+  }
+
+  async #recordOutstanding(refresh: IssuedToken, userId: number, now: Date): Promise<void> {
+    await this.#tokens.recordOutstanding({
+      jti: refresh.jti,
+      userId,
+      tokenHash: hashToken(refresh.token),
+      createdAt: now,
+      expiresAt: refresh.expiresAt,
+    })
+  }
+}
+
+function familyKey(sid: string): string {
+  return `family:${sid}`
+}
+
+function hashToken(token: string): string {
+  return `sha256$${createHash('sha256').update(token).digest('hex')}`
+}
+
+function outstandingOf(token: VerifiedToken, userId: number) {
+  return {
+    jti: token.jti,
+    userId,
+    tokenHash: hashToken(token.raw),
+    createdAt: new Date(token.iat * 1000),
+    expiresAt: new Date(token.exp * 1000),
+  }
+}
