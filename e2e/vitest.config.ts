@@ -1,7 +1,8 @@
 import { defineProject } from 'vitest/config'
 
 // Browser tests: real headless Chromium (Debian's /usr/bin/chromium) against the real server and the built
-// app. Files run one after another (each starts its own servers and a browser) to stay kind to 2 cores.
+// app. Each file starts its own servers (free ports) and browser; they mostly wait on timers, so the files
+// run side by side.
 export default defineProject({
   test: {
     name: 'e2e',
@@ -9,6 +10,5 @@ export default defineProject({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    fileParallelism: false,
   },
 })

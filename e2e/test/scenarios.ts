@@ -1,6 +1,6 @@
 // The browser scenarios of issue 3, registered once per set-up (same origin, split origins).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import type { Browser, BrowserContext, Page, Response as PageResponse } from 'playwright-core'
 import { ADMIN, artifact, checkPrerequisites, launchChromium, startStaticServer, REPO } from './harness.js'
 import { join } from 'node:path'
 
@@ -53,7 +53,7 @@ export function describeSetUp(name: string, accessLifetime: number, start: () =>
 
     function watchRefreshes(page: Page): number[] {
       const statuses: number[] = []
-      page.on('response', (res: Response) => {
+      page.on('response', (res: PageResponse) => {
         if (res.url().endsWith('/api/auth/refresh/')) statuses.push(res.status())
       })
       return statuses
@@ -277,6 +277,35 @@ export function describeSetUp(name: string, accessLifetime: number, start: () =>
       await signIn(fresh)
       await fresh.getByRole('heading', { name: /^Hello, / }).waitFor(WAIT)
       await Promise.all([check.close(), context.close()])
+    })
+
+    // Last: it changes the password the other scenarios sign in with.
+    it('changes the password, keeps this browser signed in, and the new password works', async () => {
+      const { context, page } = await newSignedInContext()
+      const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Change password' }) })
+      const newPassword = 'Another-Strong-Pass-77'
+      await form.getByLabel('Current password').fill('wrong-old-password')
+      await form.getByLabel('New password', { exact: true }).fill(newPassword)
+      await form.getByLabel('Confirm new password').fill('something else')
+      await form.getByRole('button', { name: 'Change password' }).click()
+      await form.getByText('The two passwords do not match.').waitFor(WAIT)
+
+      await form.getByLabel('Confirm new password').fill(newPassword)
+      await form.getByRole('button', { name: 'Change password' }).click()
+      await form.locator('.field-error').filter({ hasText: /old password/i }).waitFor(WAIT)
+
+      await form.getByLabel('Current password').fill(ADMIN.password)
+      await form.getByRole('button', { name: 'Change password' }).click()
+      await form.getByRole('status').filter({ hasText: 'Password changed.' }).waitFor(WAIT)
+      await page.reload()
+      await page.getByRole('heading', { name: /^Hello, / }).waitFor(WAIT)
+
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      await signIn(page, ADMIN.password)
+      await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor(WAIT)
+      await signIn(page, newPassword)
+      await page.getByRole('heading', { name: /^Hello, / }).waitFor(WAIT)
+      await context.close()
     })
   })
 }
