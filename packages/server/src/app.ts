@@ -4,6 +4,7 @@ import fastifyCors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
 import {
   AuthError,
+  compileOrigins,
   createPasswordHashers,
   type AuthSettings,
   type PasswordHashers,
@@ -12,11 +13,14 @@ import {
   type VerifiedToken,
 } from '@cookiejwt/core'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { registerCookieHygiene } from './cookie-hygiene.js'
 import { renderError } from './errors.js'
 import type { FlowDeps } from './flows.js'
 import { cookiejwt } from './plugin.js'
 import { authRoutes } from './routes/auth.js'
+import { diagnosticsRoutes } from './routes/diagnostics.js'
 import { healthRoutes, type HealthCheck } from './routes/health.js'
+import { jwksRoutes } from './routes/jwks.js'
 import { tokenRoutes } from './routes/token.js'
 import { sessionRoutes } from './routes/sessions.js'
 import type { RevocationCache } from './redis/revocation.js'
@@ -41,7 +45,7 @@ export interface AppDeps {
   staticRoot?: string | null
   /** Fastify logger option. @default false */
   logger?: FastifyServerOptions['logger']
-  /** Trust `X-Forwarded-*` from a reverse proxy (Fastify `trustProxy`). @default false */
+  /** Trust `X-Forwarded-*` from a reverse proxy (Fastify `trustProxy`). @default settings.trustProxy */
   trustProxy?: FastifyServerOptions['trustProxy']
   /** A clock, for tests. */
   now?: () => Date
@@ -69,7 +73,7 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     // No per-request log lines: they cost time on the hot path and would record URLs of every request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit,
-    trustProxy: deps.trustProxy ?? false,
+    trustProxy: deps.trustProxy ?? settings.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -105,10 +109,10 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     }
   })
 
-  const allowed = new Set(settings.cors.allowedOrigins)
+  const allowed = compileOrigins(settings.cors.allowedOrigins)
   await app.register(fastifyCors, {
-    // Exact matches only; `null` and look-alike origins get no CORS headers at all.
-    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    // Exact matches and anchored one-label patterns; `null` and look-alike origins get no CORS headers at all.
+    origin: (origin, callback) => callback(null, allowed.matches(origin)),
     credentials: settings.cors.allowCredentials,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Content-Type', settings.csrf.headerName, 'Authorization'],
@@ -121,6 +125,8 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     ...(settings.revocationChecks ? { isRevoked: (token: VerifiedToken) => sessions.isRevoked(token) } : {}),
   })
 
+  registerCookieHygiene(app, settings)
+
   app.setErrorHandler(async (error, request, reply) => {
     const { status, body, headers } = renderError(error)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
@@ -132,6 +138,8 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
   await tokenRoutes(app, flow)
   await sessionRoutes(app, flow)
   await healthRoutes(app, deps.database, deps.healthChecks)
+  await jwksRoutes(app, settings)
+  await diagnosticsRoutes(app, settings)
 
   const staticRoot = deps.staticRoot ?? null
   const hasApp = staticRoot !== null && existsSync(join(staticRoot, 'index.html'))

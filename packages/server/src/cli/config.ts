@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineSettings, ImproperlyConfigured, type AuthSettings, type AuthSettingsInput } from '@cookiejwt/core'
 import { DEFAULT_DATABASE_URL } from '../storage/db.js'
+import { readKeysFile } from './keys-file.js'
 
 /** Everything the CLI reads from the environment, resolved once. Only `src/cli/` reads `process.env`. */
 export interface CliConfig {
@@ -35,7 +36,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     }
   }
   const dataDir = resolve(cwd, env.COOKIEJWT_DATA_DIR ?? 'data')
-  const { key, notice } = signingKey(env, dataDir)
+  // A key-set file (COOKIEJWT_KEYS_FILE) replaces the single key; an explicit COOKIEJWT_SIGNING_KEY beside it still
+  // verifies tokens issued before the key set, so switching logs nobody out.
+  const signingKeys = env.COOKIEJWT_KEYS_FILE
+    ? readKeysFile(resolve(cwd, env.COOKIEJWT_KEYS_FILE)).map(({ createdAt: _createdAt, ...k }) => k)
+    : undefined
+  const { key, notice } = signingKeys
+    ? { key: env.COOKIEJWT_SIGNING_KEY || env.SECRET_KEY || undefined, notice: null }
+    : signingKey(env, dataDir)
+  const trustProxy = env.COOKIEJWT_TRUST_PROXY === '1' || env.COOKIEJWT_TRUST_PROXY === 'true'
   const list = (value: string | undefined) =>
     value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean)
   const corsOrigins = list(env.COOKIEJWT_CORS_ALLOWED_ORIGINS)
@@ -43,7 +52,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const secure = production ? { secure: true } : {}
   const input: AuthSettingsInput = {
     ...extra,
-    signingKey: key,
+    ...(key !== undefined ? { signingKey: key } : {}),
+    ...(signingKeys ? { signingKeys } : {}),
+    ...(trustProxy ? { trustProxy } : {}),
     ...(env.COOKIEJWT_ACCESS_TOKEN_LIFETIME ? { accessTokenLifetime: duration(env.COOKIEJWT_ACCESS_TOKEN_LIFETIME) } : {}),
     ...(env.COOKIEJWT_REFRESH_TOKEN_LIFETIME ? { refreshTokenLifetime: duration(env.COOKIEJWT_REFRESH_TOKEN_LIFETIME) } : {}),
     ...(env.COOKIEJWT_PASSWORD_HASHER ? { passwordHasher: env.COOKIEJWT_PASSWORD_HASHER } : {}),
@@ -69,7 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     host: env.HOST || '127.0.0.1',
     port,
     staticRoot,
-    trustProxy: env.COOKIEJWT_TRUST_PROXY === '1' || env.COOKIEJWT_TRUST_PROXY === 'true',
+    trustProxy: settings.trustProxy,
     keyNotice: notice,
   }
 }
