@@ -78,7 +78,10 @@ async function runScenario(s) {
     for (let i = 0; i < opts.runs; i++) {
       const timer = setInterval(() => server.sampleRss(), 200)
       try {
-        runs.push(await runLoad({ ...load, durationSec: opts.durationSec, ...(s.load?.(ctx, opts) ?? {}) }))
+        const cpu0 = server.cpuMs()
+        const r = await runLoad({ ...load, durationSec: opts.durationSec, ...(s.load?.(ctx, opts) ?? {}) })
+        r.cpuUsPerReq = r.requests ? ((server.cpuMs() - cpu0) * 1000) / r.requests : null
+        runs.push(r)
       } finally {
         clearInterval(timer)
       }
@@ -86,7 +89,7 @@ async function runScenario(s) {
     const mid = runs.find((r) => r.rps === median(runs.map((x) => x.rps)))
     const bad = runs.reduce((a, r) => a + r.non2xx + r.errors, 0)
     const total = runs.reduce((a, r) => a + r.requests, 0)
-    const row = { ...mid, runs: runs.map((r) => Math.round(r.rps)), coldStartMs: server.coldStartMs, peakRssKb: server.peakRssKb() }
+    const row = { ...mid, cpuUsPerReq: median(runs.map((r) => r.cpuUsPerReq)), runs: runs.map((r) => Math.round(r.rps)), coldStartMs: server.coldStartMs, peakRssKb: server.peakRssKb() }
     if (total === 0) row.error = 'no request completed'
     else if (bad > total * 0.01) row.error = `${bad} of ${total} responses non-2xx or failed`
     else if (bad) row.note = `${bad} non-2xx/errors`

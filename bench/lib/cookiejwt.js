@@ -62,6 +62,7 @@ function serverEnv(db) {
     COOKIEJWT_ACCESS_TOKEN_LIFETIME: '7200',
     COOKIEJWT_STATIC_ROOT: '',
     NODE_ENV: 'bench',
+    COOKIEJWT_WORKERS: '1',
   }
 }
 

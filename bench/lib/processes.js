@@ -110,6 +110,19 @@ function readStatusKb(pid, field) {
   }
 }
 
+/** CPU time (user + system) of one process in milliseconds, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function cpuTimeMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // Fields 14 and 15 of stat(5) (utime, stime), counted from the state field (3) here.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+  } catch {
+    return 0
+  }
+}
+const CLOCK_TICKS = 100
+
 /** Pids of every descendant of `pid` (scan of /proc, for multi-process servers such as gunicorn). */
 export function descendants(pid) {
   const parentOf = new Map()
@@ -202,6 +215,11 @@ export async function startServer({
       const pids = [child.pid, ...descendants(child.pid)]
       const sum = pids.reduce((acc, p) => acc + readStatusKb(p, 'VmRSS'), 0)
       treePeakKb = Math.max(treePeakKb, sum)
+    },
+    /** CPU milliseconds used so far by the server (summed over its process tree when multi-process). */
+    cpuMs() {
+      const pids = multiProcess ? [child.pid, ...descendants(child.pid)] : [child.pid]
+      return pids.reduce((acc, p) => acc + cpuTimeMs(p), 0)
     },
     /** Peak resident set of the server: VmHWM of the process (or the sampled tree peak). */
     peakRssKb() {

@@ -23,7 +23,7 @@ const fmt = {
 /** Rows of strings for the table, with ratios to the `floor` row (bare node:http). */
 export function tableRows(results) {
   const floor = results.find((r) => r.id === 'bare' && r.rps)
-  const header = ['scenario', 'req/s', '× floor', 'p50 ms', 'p99 ms', 'p99 × floor', 'peak RSS MB', 'cold start ms', 'note']
+  const header = ['scenario', 'req/s', '× floor', 'p50 ms', 'p99 ms', 'p99 × floor', 'CPU µs/req', 'CPU × floor', 'peak RSS MB', 'cold start ms', 'note']
   const rows = results.map((r) => [
     r.label,
     r.error ? 'failed' : fmt.int(r.rps),
@@ -31,6 +31,9 @@ export function tableRows(results) {
     fmt.ms(r.p50Ms),
     fmt.ms(r.p99Ms),
     r.p99Ms && floor ? fmt.ratio(r.p99Ms / floor.p99Ms) : '—',
+    r.cpuUsPerReq ? fmt.ms(r.cpuUsPerReq) : '—',
+    // Inverse, so that it reads like the req/s ratio: 0.5× = twice the floor's CPU per request.
+    r.cpuUsPerReq && floor?.cpuUsPerReq ? fmt.ratio(floor.cpuUsPerReq / r.cpuUsPerReq) : '—',
     fmt.mb(r.peakRssKb),
     fmt.ms(r.coldStartMs),
     r.error ? String(r.error).split('\n')[0].slice(0, 80) : (r.note ?? ''),

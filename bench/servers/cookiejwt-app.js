@@ -12,3 +12,7 @@ await app.register(cookiejwt, { settings, users: new KyselyUserStore(database) }
 app.get('/', async () => ({ status: 'ok' }))
 app.get('/api/me', { preHandler: app.authenticate }, async (request) => ({ id: request.user.id, username: 'bench' }))
 await app.listen({ port: Number(process.env.PORT), host: process.env.HOST ?? '127.0.0.1' })
+// Exit cleanly on SIGTERM so `node --cpu-prof` can write its profile (bench/profile.js).
+process.once('SIGTERM', () => {
+  app.close().then(() => process.exit(0))
+})
