@@ -1,5 +1,6 @@
 import { buildApp } from '../../app.js'
 import { prepareSharedDjangoDatabase } from '../../django/shared-database.js'
+import { isRedisUrl, openRedisServices } from '../../redis/services.js'
 import { openDatabase } from '../../storage/db.js'
 import { migrateToLatest, pendingMigrations } from '../../storage/migrate.js'
 import { CommandError, type Command } from '../command.js'
@@ -16,6 +17,9 @@ export const serve: Command = {
     const host = (context.values.host as string | undefined) ?? config.host
     const port = Number((context.values.port as string | undefined) ?? config.port)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`--port must be a port number`)
+    // REDIS_URL: throttling counters and the revocation cache shared by every process (else the database).
+    const redisUrl = context.env.REDIS_URL || null
+    if (redisUrl !== null && !isRedisUrl(redisUrl)) throw new CommandError('REDIS_URL must start with redis:// or rediss://')
     const database = await openDatabase(config.databaseUrl)
     // COOKIEJWT_DJANGO_DATABASE=shared: Django owns the schema; check it, never migrate it.
     const shared = await prepareSharedDjangoDatabase(context.env, database).catch(async (error: unknown) => {
@@ -36,12 +40,32 @@ export const serve: Command = {
         context.stderr.write(`warning: ${pending.length} migration(s) not applied; run \`npx cookiejwt migrate\`\n`)
       }
     }
+    // Redis connects lazily: the server starts while Redis is down, answers 503 where it is needed, and recovers.
+    let warn: (message: string) => void = (message) => context.stderr.write(`${message}\n`)
+    let lastRedisWarning = 0
+    const redis = redisUrl
+      ? openRedisServices(redisUrl, {
+          onError: (error) => {
+            // One line per 30 s at most: a reconnect loop must not flood the log. The message has no URL.
+            if (Date.now() - lastRedisWarning < 30_000) return
+            lastRedisWarning = Date.now()
+            warn(`${error.message} (retrying in the background)`)
+          },
+        })
+      : null
     const app = await buildApp(config.settings, {
       database,
       staticRoot: config.staticRoot,
       trustProxy: config.trustProxy,
       logger: { level: context.env.LOG_LEVEL ?? 'info' },
+      ...(redis
+        ? { throttleStore: redis.throttleStore, revocationCache: redis.revocationCache, healthChecks: redis.healthChecks }
+        : {}),
     })
+    if (redis) {
+      warn = (message) => app.log.warn(message)
+      app.addHook('onClose', () => redis.close())
+    }
     if (config.keyNotice) app.log.warn(config.keyNotice)
     await app.listen({ host, port })
 
