@@ -17,7 +17,11 @@ const ready = checkPrerequisites()
 const WAIT = { timeout: 10_000 }
 
 /** Registers every scenario for a set-up; `start` runs once before them (servers, builds). */
-export function describeSetUp(name: string, accessLifetime: number, start: () => Promise<SetUp>): void {
+export function describeSetUp(
+  name: string,
+  { accessLifetime, throttleAfter }: { accessLifetime: number; throttleAfter?: number },
+  start: () => Promise<SetUp>,
+): void {
   describe.skipIf(!ready)(`${name} set-up`, () => {
     let setUp: SetUp
     let browser: Browser
@@ -66,6 +70,28 @@ export function describeSetUp(name: string, accessLifetime: number, start: () =>
       const alert = page.getByRole('alert').filter({ hasText: 'Wrong username or password.' })
       await alert.waitFor(WAIT)
       expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('')
+      await context.close()
+    })
+
+    it.runIf(throttleAfter !== undefined)('says how long to wait when login is throttled', async () => {
+      const context = await browser.newContext()
+      const page = await context.newPage()
+      await page.goto(setUp.appUrl)
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT)
+      const seen: string[] = []
+      for (let attempt = 0; attempt <= (throttleAfter ?? 0); attempt++) {
+        await page.getByLabel('Username').fill('mallory')
+        await page.getByLabel('Password', { exact: true }).fill(`guess-${attempt}`)
+        const answer = page.waitForResponse((res) => res.url().endsWith('/api/auth/login/'))
+        await page.getByRole('button', { name: 'Sign in' }).click()
+        const res = await answer
+        const alert = page.locator('form').getByRole('alert')
+        await alert.filter({ hasText: /./ }).waitFor(WAIT)
+        seen.push(`${res.status()} ${await alert.textContent()}`)
+        if (res.status() === 429) break
+      }
+      expect(seen[0]).toBe('401 Wrong username or password.')
+      expect(seen.at(-1)).toMatch(/^429 Too many attempts\. Try again in \d+ (seconds?|minutes)\.$/)
       await context.close()
     })
 

@@ -6,7 +6,7 @@ const ACCESS_LIFETIME = 2
 
 // The seed's split set-up (React dev server on localhost:3000, API on localhost:8000), on free ports: the app
 // on http://localhost:<A>, built with VITE_API_URL=http://localhost:<B>, CORS with credentials between them.
-describeSetUp('split', ACCESS_LIFETIME, async () => {
+describeSetUp('split', { accessLifetime: ACCESS_LIFETIME }, async () => {
   const apiPort = await freePort()
   const apiUrl = `http://localhost:${apiPort}`
   const dist = await buildWebFor(apiUrl)
