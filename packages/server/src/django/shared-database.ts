@@ -1,14 +1,15 @@
 import { ImproperlyConfigured } from '@cookiejwt/core'
-import { sql } from 'kysely'
+import { sql, type MigrationResultSet } from 'kysely'
 
 import type { DatabaseHandle } from '../storage/db.js'
+import { migrateToLatest } from '../storage/migrate.js'
 
 /**
  * The environment variable that turns on the shared-database mode: `COOKIEJWT_DJANGO_DATABASE=shared`
  * with `DATABASE_URL` pointing at the Django project's database. cookiejwt then reads and writes
- * Django's own `auth_user` and simplejwt's `token_blacklist_*` tables in place, never creates or
- * alters a table (`migrate` and `serve --migrate` leave the schema to `manage.py migrate`), and
- * refuses to start unless Django's schema is there.
+ * Django's own `auth_user` and simplejwt's `token_blacklist_*` tables in place and never alters
+ * them (Django's schema stays `manage.py migrate`'s); `migrate` only adds cookiejwt's own
+ * `cookiejwt_*` tables, and every command refuses to run unless Django's schema is there.
  */
 export const DJANGO_DATABASE_ENV = 'COOKIEJWT_DJANGO_DATABASE'
 
@@ -88,4 +89,29 @@ export async function prepareSharedDjangoDatabase(
     )
   }
   return true
+}
+
+/** Column names of Django's tables, to prove a migration left them alone. */
+async function djangoColumns(handle: DatabaseHandle): Promise<string> {
+  const tables = await handle.db.introspection.getTables()
+  return JSON.stringify(
+    tables
+      .filter((t) => t.name in DJANGO_TABLES)
+      .map((t) => [t.name, t.columns.map((c) => `${c.name}:${c.dataType}:${c.isNullable}`).sort()])
+      .sort(),
+  )
+}
+
+/**
+ * `migrate` for the shared mode: applies cookiejwt's migrations, which on a Django database only
+ * create cookiejwt's own `cookiejwt_*` tables (Django's are created `if not exists`, so untouched),
+ * and fails if Django's tables' columns differ afterwards.
+ */
+export async function migrateSharedDjangoDatabase(handle: DatabaseHandle): Promise<MigrationResultSet> {
+  const before = await djangoColumns(handle)
+  const result = await migrateToLatest(handle)
+  if (result.error === undefined && (await djangoColumns(handle)) !== before) {
+    return { ...result, error: new Error("a cookiejwt migration changed Django's tables; report this as a bug") }
+  }
+  return result
 }

@@ -184,6 +184,9 @@ def handle(cmd):
         u = User.objects.filter(username=cmd['username']).first()
         out = None if u is None else {'id': u.id, 'password': u.password, 'is_active': u.is_active,
                                       'last_login': u.last_login.isoformat() if u.last_login else None}
+    elif op == 'set_active':
+        n = User.objects.filter(username=cmd['username']).update(is_active=cmd['is_active'])
+        out = {'updated': n}
     elif op == 'authenticate':
         u = authenticate(username=cmd['username'], password=cmd['password'])
         out = {'ok': u is not None, 'password': u.password if u else None}

@@ -1,4 +1,4 @@
-import { prepareSharedDjangoDatabase } from '../../django/shared-database.js'
+import { migrateSharedDjangoDatabase, prepareSharedDjangoDatabase } from '../../django/shared-database.js'
 import { migrateToLatest } from '../../storage/migrate.js'
 import type { Command } from '../command.js'
 import { openFromEnv } from '../context.js'
@@ -12,11 +12,9 @@ export const migrate: Command = {
   async run(context) {
     const { handle } = await openFromEnv(context)
     try {
-      if (await prepareSharedDjangoDatabase(context.env, handle)) {
-        context.stdout.write('Shared Django database: the schema belongs to Django (manage.py migrate); nothing to do.\n')
-        return 0
-      }
-      const { error, results } = await migrateToLatest(handle)
+      // COOKIEJWT_DJANGO_DATABASE=shared: Django's tables stay manage.py migrate's; only cookiejwt_* tables are added.
+      const shared = await prepareSharedDjangoDatabase(context.env, handle)
+      const { error, results } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(handle)
       for (const r of results ?? []) {
         context.stdout.write(`  ${r.status === 'Success' ? 'Applied' : r.status} ${r.migrationName}\n`)
       }

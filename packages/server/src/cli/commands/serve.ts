@@ -1,5 +1,5 @@
 import { buildApp } from '../../app.js'
-import { prepareSharedDjangoDatabase } from '../../django/shared-database.js'
+import { migrateSharedDjangoDatabase, prepareSharedDjangoDatabase } from '../../django/shared-database.js'
 import { isRedisUrl, openRedisServices } from '../../redis/services.js'
 import { openDatabase } from '../../storage/db.js'
 import { migrateToLatest, pendingMigrations } from '../../storage/migrate.js'
@@ -21,15 +21,13 @@ export const serve: Command = {
     const redisUrl = context.env.REDIS_URL || null
     if (redisUrl !== null && !isRedisUrl(redisUrl)) throw new CommandError('REDIS_URL must start with redis:// or rediss://')
     const database = await openDatabase(config.databaseUrl)
-    // COOKIEJWT_DJANGO_DATABASE=shared: Django owns the schema; check it, never migrate it.
+    // COOKIEJWT_DJANGO_DATABASE=shared: check Django's schema; migrations then add only cookiejwt_* tables.
     const shared = await prepareSharedDjangoDatabase(context.env, database).catch(async (error: unknown) => {
       await database.destroy()
       throw error
     })
-    if (shared) {
-      // nothing to migrate
-    } else if (context.values.migrate) {
-      const { error } = await migrateToLatest(database)
+    if (context.values.migrate) {
+      const { error } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(database)
       if (error) {
         await database.destroy()
         throw new CommandError(`migrate failed: ${(error as Error).message ?? String(error)}`)
