@@ -365,6 +365,14 @@ describe('the Bearer header', () => {
     const res = await send(server, '/api/auth/me/', { headers: { authorization: 'Bearer garbage' }, cookies: { access_token: session.access } })
     expectTokenRejected(res, 'Token is invalid')
   })
+  it('ignores a valid token in the query string (tokens never travel in URLs)', async () => {
+    const token = forge(valid())
+    for (const q of ['token', 'access_token', 'access', 'jwt']) {
+      const res = await send(server, `/api/auth/me/?${q}=${token}`)
+      expect(res.status).toBe(401)
+      expect(res.json).toEqual(errorBody('not_authenticated'))
+    }
+  })
   it('refuses "Bearer" with three parts', async () => {
     const res = await send(server, '/api/auth/me/', { headers: { authorization: `Bearer ${forge(valid())} extra` } })
     expectTokenRejected(res, 'Authorization header must contain two space-delimited values')
