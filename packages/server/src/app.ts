@@ -24,10 +24,10 @@ import { jwksRoutes } from './routes/jwks.js'
 import { tokenRoutes } from './routes/token.js'
 import { sessionRoutes } from './routes/sessions.js'
 import type { RevocationCache } from './redis/revocation.js'
-import type { ThrottleStore } from './redis/throttle.js'
 import { SessionManager } from './sessions/manager.js'
 import { LoginThrottle } from './throttle/lockout.js'
 import { DatabaseThrottleStore } from './throttle/store.js'
+import type { ThrottleStore } from './redis/throttle.js'
 import type { DatabaseHandle } from './storage/db.js'
 import { KyselyTokenStore } from './storage/tokens.js'
 import { KyselyUserStore } from './storage/users.js'
@@ -79,6 +79,8 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   })
+  // JSON only: text/plain is a CORS "simple" content type a foreign page can send without a preflight.
+  app.removeContentTypeParser('text/plain')
   const users = deps.users ?? new KyselyUserStore(deps.database)
   const tokens = deps.tokens ?? new KyselyTokenStore(deps.database)
   const hashers =

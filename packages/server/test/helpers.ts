@@ -1,0 +1,200 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  createPasswordHashers,
+  defineSettings,
+  type AuthSettings,
+  type AuthSettingsInput,
+  type PasswordHashers,
+  type User,
+} from '@cookiejwt/core'
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type AppDeps } from '../src/app.js'
+import { openDatabase, type DatabaseHandle } from '../src/storage/db.js'
+import { migrateToLatest } from '../src/storage/migrate.js'
+import { KyselyTokenStore } from '../src/storage/tokens.js'
+import { KyselyUserStore } from '../src/storage/users.js'
+
+/** The signing key of the tests (64 characters, as the smoke checks use). */
+export const TEST_KEY = 'Pt0t5s9GaC9iN9fv6J8HmZRG5yUpcIHAbuOao4KDSAueJtwj9mHrUF8f34RBeix8'
+/** The password of every test user. */
+export const PASSWORD = 'Zephyr-Quartz-Lantern-42'
+
+/** A cheap hasher for tests that are not about hashing (Django's format, few iterations). */
+export function fastHashers(): PasswordHashers {
+  return createPasswordHashers({ default: 'pbkdf2_sha256', pbkdf2Iterations: 1000 })
+}
+
+/** A running server on a real port with a real SQLite file, and handles to its stores. */
+export interface TestServer {
+  url: string
+  origin: string
+  app: FastifyInstance
+  settings: AuthSettings
+  database: DatabaseHandle
+  users: KyselyUserStore
+  tokens: KyselyTokenStore
+  hashers: PasswordHashers
+  createUser(username: string, extra?: { password?: string; isActive?: boolean; email?: string }): Promise<User>
+  close(): Promise<void>
+}
+
+/** Starts the app on 127.0.0.1 on a free port with a fresh SQLite database in a temporary folder. */
+export async function startTestServer(
+  input: AuthSettingsInput = {},
+  deps: Partial<Omit<AppDeps, 'database'>> = {},
+): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'cookiejwt-test-'))
+  const database = await openDatabase(`sqlite:${join(dir, 'db.sqlite3')}`)
+  const migrated = await migrateToLatest(database)
+  if (migrated.error) throw migrated.error
+  const settings = defineSettings({ signingKey: TEST_KEY, ...input })
+  const hashers = deps.hashers ?? fastHashers()
+  const app = await buildApp(settings, { database, hashers, ...deps })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  const users = new KyselyUserStore(database)
+  return {
+    url: `http://127.0.0.1:${port}`,
+    origin: `http://127.0.0.1:${port}`,
+    app,
+    settings,
+    database,
+    users,
+    tokens: new KyselyTokenStore(database),
+    hashers,
+    createUser: async (username, extra = {}) =>
+      users.create(
+        {
+          username,
+          email: extra.email ?? `${username}@example.com`,
+          isActive: extra.isActive ?? true,
+          password: await hashers.hash(extra.password ?? PASSWORD),
+        },
+        new Date(),
+      ),
+    close: async () => {
+      await app.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A parsed `Set-Cookie`. */
+export interface SetCookie {
+  name: string
+  value: string
+  attributes: Record<string, string | true>
+  raw: string
+}
+
+/** Parses one `Set-Cookie` line (attribute names lower-cased). */
+export function parseSetCookie(line: string): SetCookie {
+  const [pair = '', ...rest] = line.split(';')
+  const eq = pair.indexOf('=')
+  const attributes: Record<string, string | true> = {}
+  for (const part of rest) {
+    const i = part.indexOf('=')
+    const key = (i < 0 ? part : part.slice(0, i)).trim().toLowerCase()
+    if (key) attributes[key] = i < 0 ? true : part.slice(i + 1).trim()
+  }
+  return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes, raw: line }
+}
+
+/** A response with its body read and cookies parsed. */
+export interface Res {
+  status: number
+  headers: Headers
+  text: string
+  json: any
+  cookies: SetCookie[]
+  cookie(name: string): SetCookie | undefined
+}
+
+/** A browser-like client: a cookie jar (name → value, ignoring paths), optional Origin, X-CSRFToken on unsafe methods. */
+export class Client {
+  readonly jar = new Map<string, string>()
+  constructor(
+    readonly base: string,
+    readonly options: { origin?: string; csrf?: boolean } = {},
+  ) {}
+
+  async request(
+    method: string,
+    path: string,
+    init: { json?: unknown; body?: string; headers?: Record<string, string>; csrf?: boolean; cookies?: boolean } = {},
+  ): Promise<Res> {
+    const headers: Record<string, string> = { ...(init.headers ?? {}) }
+    if (init.json !== undefined) headers['content-type'] ??= 'application/json'
+    if (this.options.origin) headers.origin ??= this.options.origin
+    if (init.cookies !== false && this.jar.size > 0) {
+      headers.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
+    }
+    const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(method)
+    const csrf = this.jar.get('csrftoken')
+    if (unsafe && (init.csrf ?? this.options.csrf ?? true) && csrf) headers['x-csrftoken'] ??= csrf
+    const res = await send(this.base, method, path, { headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body })
+    for (const c of res.cookies) {
+      if (c.attributes['max-age'] === '0' || c.value === '') this.jar.delete(c.name)
+      else this.jar.set(c.name, c.value)
+    }
+    return res
+  }
+
+  get(path: string, init?: Parameters<Client['request']>[2]) {
+    return this.request('GET', path, init)
+  }
+  post(path: string, json: unknown = {}, init: Parameters<Client['request']>[2] = {}) {
+    return this.request('POST', path, { json, ...init })
+  }
+  patch(path: string, json: unknown, init: Parameters<Client['request']>[2] = {}) {
+    return this.request('PATCH', path, { json, ...init })
+  }
+}
+
+/** Sends one request with fetch and reads everything. */
+export async function send(
+  base: string,
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string | undefined } = {},
+): Promise<Res> {
+  const response = await fetch(base + path, {
+    method,
+    headers: init.headers ?? {},
+    ...(init.body !== undefined ? { body: init.body } : {}),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(15_000),
+  })
+  const text = await response.text()
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  const cookies = response.headers.getSetCookie().map(parseSetCookie)
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json,
+    cookies,
+    cookie: (name) => cookies.filter((c) => c.name === name).at(-1),
+  }
+}
+
+/** Logs in through the cookie flow and returns the client holding the cookies. */
+export async function signIn(server: TestServer, username: string, password = PASSWORD): Promise<{ client: Client; res: Res }> {
+  const client = new Client(server.url)
+  const res = await client.post('/api/auth/login/', { username, password })
+  if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${res.text}`)
+  return { client, res }
+}
+
+/** Decodes a JWT payload without verifying it. */
+export function decodePayload(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'))
+}
