@@ -60,8 +60,9 @@ function toSourceUser(row: Record<string, unknown>): SourceUser {
 
 const time = (d: Date | null) => (d === null ? null : Math.floor(d.getTime() / 1000))
 
+/** The same person: same id and the same `date_joined` to the millisecond (both sides keep at least ms). */
 function sameUser(a: SourceUser, b: SourceUser): boolean {
-  return a.id === b.id && time(a.date_joined) === time(b.date_joined)
+  return a.id === b.id && a.date_joined.getTime() === b.date_joined.getTime()
 }
 
 function identical(a: SourceUser, b: SourceUser): boolean {
