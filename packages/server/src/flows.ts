@@ -152,8 +152,11 @@ export async function blacklistRefreshToken(deps: FlowDeps, raw: string): Promis
   const userId = typeof token.userId === 'number' ? token.userId : null
   const sid = token.payload[SESSION_ID_CLAIM]
   // Logging out ends the whole session: its live refresh token too, whichever of its tokens was presented.
-  if (deps.sessions && typeof sid === 'string' && userId !== null) await deps.sessions.revoke(sid, 'logout', now, userId)
-  return deps.tokens.blacklist(outstandingOf(token, userId), now)
+  const ended =
+    deps.sessions && typeof sid === 'string' && userId !== null ? await deps.sessions.revoke(sid, 'logout', now, userId) : false
+  // Revoking the family already blacklists its live token, which may be this one: that call still did the work.
+  const fresh = await deps.tokens.blacklist(outstandingOf(token, userId), now)
+  return fresh || ended
 }
 
 /**
