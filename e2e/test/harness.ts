@@ -17,7 +17,11 @@ export const ARTIFACTS = join(REPO, 'e2e/artifacts')
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const CLI = join(REPO, 'packages/server/bin/cookiejwt.js')
 
-export const ADMIN = { username: 'admin', email: 'admin@example.com', password: 'e2e-Correct-Horse-42' }
+export const ADMIN = {
+  username: 'admin',
+  email: 'admin@example.com',
+  password: 'e2e-Correct-Horse-42',
+}
 
 /**
  * Whether the browser tests can run here. Under CI=true a missing Chromium, server build or app build is an
@@ -65,13 +69,19 @@ export async function freePort(): Promise<number> {
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))
     child.on('error', reject)
     child.on('exit', (code) =>
-      code === 0 ? resolveRun(out) : reject(new Error(`cookiejwt ${args[0]} exited ${code}: ${out.trim()}`)),
+      code === 0
+        ? resolveRun(out)
+        : reject(new Error(`cookiejwt ${args[0]} exited ${code}: ${out.trim()}`)),
     )
   })
 }
@@ -111,7 +121,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     ...options.env,
   }
   await run(['migrate'], env)
-  await run(['createsuperuser', '--username', ADMIN.username, '--email', ADMIN.email, '--noinput'], env)
+  await run(
+    ['createsuperuser', '--username', ADMIN.username, '--email', ADMIN.email, '--noinput'],
+    env,
+  )
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--migrate'], {
     cwd: REPO,
     env,
@@ -158,7 +171,9 @@ const TYPES: Record<string, string> = {
 }
 
 /** A static file server on `http://localhost:<free port>` with a single-page-app fallback to index.html. */
-export async function startStaticServer(root: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startStaticServer(
+  root: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const base = resolve(root)
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -197,13 +212,27 @@ export async function buildWebFor(apiUrl: string): Promise<string> {
   await new Promise<void>((resolveBuild, reject) => {
     const child = spawn(
       process.execPath,
-      [join(REPO, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: join(REPO, 'apps/web'), env: { ...process.env, NODE_ENV: 'production', VITE_API_URL: apiUrl }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [
+        join(REPO, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--outDir',
+        outDir,
+        '--emptyOutDir',
+        '--logLevel',
+        'warn',
+      ],
+      {
+        cwd: join(REPO, 'apps/web'),
+        env: { ...process.env, NODE_ENV: 'production', VITE_API_URL: apiUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     )
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-    child.on('exit', (code) => (code === 0 ? resolveBuild() : reject(new Error(`vite build failed: ${out}`))))
+    child.on('exit', (code) =>
+      code === 0 ? resolveBuild() : reject(new Error(`vite build failed: ${out}`)),
+    )
   })
   return outDir
 }

@@ -1,7 +1,13 @@
 import { rm } from 'node:fs/promises'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildWebFor, checkPrerequisites, freePort, launchChromium, startStaticServer } from './harness.js'
+import {
+  buildWebFor,
+  checkPrerequisites,
+  freePort,
+  launchChromium,
+  startStaticServer,
+} from './harness.js'
 
 // The app pointed at an API that is not running: every failure is a clear message, never a blank page.
 describe.skipIf(!checkPrerequisites({ server: false }))('the app without a reachable API', () => {
@@ -11,7 +17,10 @@ describe.skipIf(!checkPrerequisites({ server: false }))('the app without a reach
 
   beforeAll(async () => {
     const deadPort = await freePort()
-    ;[dist, browser] = await Promise.all([buildWebFor(`http://localhost:${deadPort}`), launchChromium()])
+    ;[dist, browser] = await Promise.all([
+      buildWebFor(`http://localhost:${deadPort}`),
+      launchChromium(),
+    ])
     app = await startStaticServer(dist)
   })
   afterAll(async () => {
@@ -32,7 +41,11 @@ describe.skipIf(!checkPrerequisites({ server: false }))('the app without a reach
     await page.getByLabel('Username').fill('admin')
     await page.getByLabel('Password', { exact: true }).fill('whatever')
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.locator('form').getByRole('alert').filter({ hasText: message }).waitFor({ timeout: 10_000 })
+    await page
+      .locator('form')
+      .getByRole('alert')
+      .filter({ hasText: message })
+      .waitFor({ timeout: 10_000 })
     expect(await page.getByRole('button', { name: 'Sign in' }).isEnabled()).toBe(true)
     await page.close()
   })

@@ -1,7 +1,14 @@
 // The browser scenarios of issue 3, registered once per set-up (same origin, split origins).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page, Response as PageResponse } from 'playwright-core'
-import { ADMIN, artifact, checkPrerequisites, launchChromium, startStaticServer, REPO } from './harness.js'
+import {
+  ADMIN,
+  artifact,
+  checkPrerequisites,
+  launchChromium,
+  startStaticServer,
+  REPO,
+} from './harness.js'
 import { join } from 'node:path'
 
 /** Where the app and the API of one set-up live, and how to tear them down. */
@@ -73,27 +80,32 @@ export function describeSetUp(
       await context.close()
     })
 
-    it.runIf(throttleAfter !== undefined)('says how long to wait when login is throttled', async () => {
-      const context = await browser.newContext()
-      const page = await context.newPage()
-      await page.goto(setUp.appUrl)
-      await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT)
-      const seen: string[] = []
-      for (let attempt = 0; attempt <= (throttleAfter ?? 0); attempt++) {
-        await page.getByLabel('Username').fill('mallory')
-        await page.getByLabel('Password', { exact: true }).fill(`guess-${attempt}`)
-        const answer = page.waitForResponse((res) => res.url().endsWith('/api/auth/login/'))
-        await page.getByRole('button', { name: 'Sign in' }).click()
-        const res = await answer
-        const alert = page.locator('form').getByRole('alert')
-        await alert.filter({ hasText: /./ }).waitFor(WAIT)
-        seen.push(`${res.status()} ${await alert.textContent()}`)
-        if (res.status() === 429) break
-      }
-      expect(seen[0]).toBe('401 Wrong username or password.')
-      expect(seen.at(-1)).toMatch(/^429 Too many attempts\. Try again in \d+ (seconds?|minutes)\.$/)
-      await context.close()
-    })
+    it.runIf(throttleAfter !== undefined)(
+      'says how long to wait when login is throttled',
+      async () => {
+        const context = await browser.newContext()
+        const page = await context.newPage()
+        await page.goto(setUp.appUrl)
+        await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT)
+        const seen: string[] = []
+        for (let attempt = 0; attempt <= (throttleAfter ?? 0); attempt++) {
+          await page.getByLabel('Username').fill('mallory')
+          await page.getByLabel('Password', { exact: true }).fill(`guess-${attempt}`)
+          const answer = page.waitForResponse((res) => res.url().endsWith('/api/auth/login/'))
+          await page.getByRole('button', { name: 'Sign in' }).click()
+          const res = await answer
+          const alert = page.locator('form').getByRole('alert')
+          await alert.filter({ hasText: /./ }).waitFor(WAIT)
+          seen.push(`${res.status()} ${await alert.textContent()}`)
+          if (res.status() === 429) break
+        }
+        expect(seen[0]).toBe('401 Wrong username or password.')
+        expect(seen.at(-1)).toMatch(
+          /^429 Too many attempts\. Try again in \d+ (seconds?|minutes)\.$/,
+        )
+        await context.close()
+      },
+    )
 
     it('logs in through the form; page JavaScript sees no JWT cookie, yet the profile loads', async () => {
       const context = await browser.newContext({ viewport: { width: 1024, height: 720 } })
@@ -118,8 +130,14 @@ export function describeSetUp(
       expect(visible).not.toContain('access_token')
       expect(visible).not.toContain('refresh_token')
       const jar = await context.cookies(setUp.apiUrl + '/api/auth/')
-      expect(jar.find((c) => c.name === 'access_token')).toMatchObject({ httpOnly: true, sameSite: 'Lax' })
-      expect(jar.find((c) => c.name === 'refresh_token')).toMatchObject({ httpOnly: true, path: '/api/auth/' })
+      expect(jar.find((c) => c.name === 'access_token')).toMatchObject({
+        httpOnly: true,
+        sameSite: 'Lax',
+      })
+      expect(jar.find((c) => c.name === 'refresh_token')).toMatchObject({
+        httpOnly: true,
+        path: '/api/auth/',
+      })
 
       // A new page in the same browser is signed in by the cookies alone.
       const second = await context.newPage()
@@ -172,7 +190,9 @@ export function describeSetUp(
       // Closed while the access cookie expires: the next visit gets a 401, refreshes and retries.
       await page.close()
       await new Promise((r) => setTimeout(r, accessLifetime * 1000 + 1200))
-      expect((await context.cookies(setUp.apiUrl)).some((c) => c.name === 'access_token')).toBe(false)
+      expect((await context.cookies(setUp.apiUrl)).some((c) => c.name === 'access_token')).toBe(
+        false,
+      )
       const later = await context.newPage()
       const refreshes = watchRefreshes(later)
       const meStatuses: number[] = []
@@ -198,6 +218,8 @@ export function describeSetUp(
       const tab2 = await context.newPage()
       await tab2.goto(setUp.appUrl)
       await tab2.getByRole('heading', { name: /^Hello, / }).waitFor(WAIT)
+      // http://localhost is a secure context: the client's Web Lock is really there.
+      expect(await tab1.evaluate(() => typeof navigator.locks?.request)).toBe('function')
       const statuses = [...[tab1, tab2].map(watchRefreshes)]
       for (let round = 0; round < 2; round++) {
         await context.clearCookies({ name: 'access_token' })
@@ -238,53 +260,63 @@ export function describeSetUp(
       const hostile = await context.newPage()
       await hostile.goto(evil.url)
       const api = setUp.apiUrl
-      const outcome = await hostile.evaluate(async ({ apiUrl, password }) => {
-        const attempt = async (fn: () => Promise<Response>) => {
-          try {
-            const res = await fn()
-            return res.type === 'opaque' ? 'opaque' : `read ${res.status}: ${await res.text()}`
-          } catch {
-            return 'blocked'
+      const outcome = await hostile.evaluate(
+        async ({ apiUrl, password }) => {
+          const attempt = async (fn: () => Promise<Response>) => {
+            try {
+              const res = await fn()
+              return res.type === 'opaque' ? 'opaque' : `read ${res.status}: ${await res.text()}`
+            } catch {
+              return 'blocked'
+            }
           }
-        }
-        const csrf = /(?:^|; )csrftoken=([^;]+)/.exec(document.cookie)?.[1] ?? ''
-        return {
-          read: await attempt(() => fetch(`${apiUrl}/api/auth/me/`, { credentials: 'include' })),
-          // no-cors allows only GET, HEAD and POST: the browser refuses a PATCH outright.
-          patchSimple: await attempt(() =>
-            fetch(`${apiUrl}/api/auth/me/`, {
-              method: 'PATCH',
-              mode: 'no-cors',
-              credentials: 'include',
-              headers: { 'Content-Type': 'text/plain' },
-              body: JSON.stringify({ first_name: 'Mallory' }),
-            }),
-          ),
-          // A "simple" POST the browser sends without a preflight; the response stays opaque.
-          passwordSimple: await attempt(() =>
-            fetch(`${apiUrl}/api/auth/password/change/`, {
-              method: 'POST',
-              mode: 'no-cors',
-              credentials: 'include',
-              headers: { 'Content-Type': 'text/plain' },
-              // Even with the right old password (as if the attacker knew it), nothing changes.
-              body: JSON.stringify({ old_password: password, new_password: 'Mallory-owns-this-1' }),
-            }),
-          ),
-          // Same site, so the CSRF cookie is readable here; the custom header forces a preflight that fails.
-          patchWithToken: await attempt(() =>
-            fetch(`${apiUrl}/api/auth/me/`, {
-              method: 'PATCH',
-              credentials: 'include',
-              headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
-              body: JSON.stringify({ first_name: 'Mallory' }),
-            }),
-          ),
-          logout: await attempt(() =>
-            fetch(`${apiUrl}/api/auth/logout/`, { method: 'POST', mode: 'no-cors', credentials: 'include' }),
-          ),
-        }
-      }, { apiUrl: api, password: ADMIN.password })
+          const csrf = /(?:^|; )csrftoken=([^;]+)/.exec(document.cookie)?.[1] ?? ''
+          return {
+            read: await attempt(() => fetch(`${apiUrl}/api/auth/me/`, { credentials: 'include' })),
+            // no-cors allows only GET, HEAD and POST: the browser refuses a PATCH outright.
+            patchSimple: await attempt(() =>
+              fetch(`${apiUrl}/api/auth/me/`, {
+                method: 'PATCH',
+                mode: 'no-cors',
+                credentials: 'include',
+                headers: { 'Content-Type': 'text/plain' },
+                body: JSON.stringify({ first_name: 'Mallory' }),
+              }),
+            ),
+            // A "simple" POST the browser sends without a preflight; the response stays opaque.
+            passwordSimple: await attempt(() =>
+              fetch(`${apiUrl}/api/auth/password/change/`, {
+                method: 'POST',
+                mode: 'no-cors',
+                credentials: 'include',
+                headers: { 'Content-Type': 'text/plain' },
+                // Even with the right old password (as if the attacker knew it), nothing changes.
+                body: JSON.stringify({
+                  old_password: password,
+                  new_password: 'Mallory-owns-this-1',
+                }),
+              }),
+            ),
+            // Same site, so the CSRF cookie is readable here; the custom header forces a preflight that fails.
+            patchWithToken: await attempt(() =>
+              fetch(`${apiUrl}/api/auth/me/`, {
+                method: 'PATCH',
+                credentials: 'include',
+                headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
+                body: JSON.stringify({ first_name: 'Mallory' }),
+              }),
+            ),
+            logout: await attempt(() =>
+              fetch(`${apiUrl}/api/auth/logout/`, {
+                method: 'POST',
+                mode: 'no-cors',
+                credentials: 'include',
+              }),
+            ),
+          }
+        },
+        { apiUrl: api, password: ADMIN.password },
+      )
       expect(outcome).toEqual({
         read: 'blocked',
         patchSimple: 'blocked',
@@ -308,7 +340,9 @@ export function describeSetUp(
     // Last: it changes the password the other scenarios sign in with.
     it('changes the password, keeps this browser signed in, and the new password works', async () => {
       const { context, page } = await newSignedInContext()
-      const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Change password' }) })
+      const form = page
+        .locator('form')
+        .filter({ has: page.getByRole('button', { name: 'Change password' }) })
       const newPassword = 'Another-Strong-Pass-77'
       await form.getByLabel('Current password').fill('wrong-old-password')
       await form.getByLabel('New password', { exact: true }).fill(newPassword)
@@ -318,7 +352,10 @@ export function describeSetUp(
 
       await form.getByLabel('Confirm new password').fill(newPassword)
       await form.getByRole('button', { name: 'Change password' }).click()
-      await form.locator('.field-error').filter({ hasText: /old password/i }).waitFor(WAIT)
+      await form
+        .locator('.field-error')
+        .filter({ hasText: /old password/i })
+        .waitFor(WAIT)
 
       await form.getByLabel('Current password').fill(ADMIN.password)
       await form.getByRole('button', { name: 'Change password' }).click()

@@ -40,7 +40,10 @@ export function App() {
         )}
       </header>
       <main id="main" className="content">
-        <Alert kind="error" message={logoutError ? describeError(logoutError) : error ? describeError(error) : null} />
+        <Alert
+          kind="error"
+          message={logoutError ? describeError(logoutError) : error ? describeError(error) : null}
+        />
         {status === 'loading' ? (
           <p className="loading" role="status">
             Loading…

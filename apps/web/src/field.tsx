@@ -10,7 +10,9 @@ export interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
 /** A labelled input whose error is tied to it with aria-describedby and aria-invalid. */
 export function Field({ label, error, hint, ...input }: FieldProps) {
   const id = useId()
-  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ')
+  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : '']
+    .filter(Boolean)
+    .join(' ')
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>

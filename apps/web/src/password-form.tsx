@@ -69,7 +69,10 @@ export function PasswordForm({ api }: { api: AuthClient }) {
           error={mismatch ? 'The two passwords do not match.' : undefined}
           onChange={(e) => setConfirm(e.target.value)}
         />
-        <Alert kind="error" message={error && !Object.keys(fields).length ? describeError(error) : null} />
+        <Alert
+          kind="error"
+          message={error && !Object.keys(fields).length ? describeError(error) : null}
+        />
         <Alert kind="success" message={saved} />
         <button type="submit" className="button" disabled={busy}>
           {busy ? 'Changing…' : 'Change password'}

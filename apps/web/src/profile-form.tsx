@@ -58,7 +58,10 @@ export function ProfileForm({ user, api }: { user: User; api: AuthClient }) {
           error={fields.last_name}
           onChange={(e) => setLastName(e.target.value)}
         />
-        <Alert kind="error" message={error && !Object.keys(fields).length ? describeError(error) : null} />
+        <Alert
+          kind="error"
+          message={error && !Object.keys(fields).length ? describeError(error) : null}
+        />
         <Alert kind="success" message={saved} />
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Saving…' : 'Save profile'}

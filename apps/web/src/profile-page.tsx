@@ -60,8 +60,8 @@ export function ProfilePage({ user }: { user: User }) {
           </div>
         </dl>
         <p className="note">
-          Cookies this page can read: <code>{readable.length ? readable.join(', ') : 'none'}</code>. The
-          access and refresh tokens are HttpOnly, out of reach of scripts.
+          Cookies this page can read: <code>{readable.length ? readable.join(', ') : 'none'}</code>.
+          The access and refresh tokens are HttpOnly, out of reach of scripts.
         </p>
       </section>
       <div className="grid">

@@ -20,7 +20,10 @@ async function measure(entry) {
     },
   })
   const output = (Array.isArray(result) ? result[0] : result).output
-  const code = output.filter((chunk) => chunk.type === 'chunk').map((chunk) => chunk.code).join('')
+  const code = output
+    .filter((chunk) => chunk.type === 'chunk')
+    .map((chunk) => chunk.code)
+    .join('')
   return { min: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length }
 }
 

@@ -72,9 +72,12 @@ export function AuthProvider({ client, baseUrl, children }: AuthProviderProps) {
     }
   }, [api])
 
-  useEffect(() => () => {
-    if (!client) api.close()
-  }, [api, client])
+  useEffect(
+    () => () => {
+      if (!client) api.close()
+    },
+    [api, client],
+  )
 
   const value = useMemo<AuthContextValue>(
     () => ({

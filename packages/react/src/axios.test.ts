@@ -18,7 +18,8 @@ beforeAll(async () => {
     }
     if (req.url === '/api/auth/refresh/') {
       state.refreshes++
-      if (!state.refreshOk) return send(401, { detail: 'Token is invalid', code: 'token_not_valid' })
+      if (!state.refreshOk)
+        return send(401, { detail: 'Token is invalid', code: 'token_not_valid' })
       state.accessOk = true
       return setTimeout(() => send(200, { access_expires: new Date().toISOString() }), 20)
     }
@@ -26,7 +27,8 @@ beforeAll(async () => {
       if (!state.accessOk) return send(401, { detail: 'Token is expired', code: 'token_not_valid' })
       return send(200, { username: 'ada', csrf: req.headers['x-csrftoken'] ?? null })
     }
-    if (req.url === '/api/forbidden/') return send(401, { detail: 'Nope', code: 'authentication_failed' })
+    if (req.url === '/api/forbidden/')
+      return send(401, { detail: 'Nope', code: 'authentication_failed' })
     return send(404, { detail: 'Not found.', code: 'not_found' })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -75,13 +77,17 @@ describe('configureAxios', () => {
 
   it('does not refresh on other 401 codes', async () => {
     const instance = configureAxios(axios.create({ baseURL }))
-    await expect(instance.get('/api/forbidden/')).rejects.toMatchObject({ response: { status: 401 } })
+    await expect(instance.get('/api/forbidden/')).rejects.toMatchObject({
+      response: { status: 401 },
+    })
     expect(state.refreshes).toBe(0)
   })
 
   it('sends X-CSRFToken from the csrftoken cookie on unsafe methods only', async () => {
     state.accessOk = true
-    const instance = configureAxios(axios.create({ baseURL }), { cookies: () => 'a=1; csrftoken=tok%2B1' })
+    const instance = configureAxios(axios.create({ baseURL }), {
+      cookies: () => 'a=1; csrftoken=tok%2B1',
+    })
     await instance.get('/api/auth/me/')
     await instance.post('/api/auth/me/').catch(() => undefined)
     expect(state.seen[0]?.headers['x-csrftoken']).toBeUndefined()

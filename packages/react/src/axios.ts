@@ -24,7 +24,10 @@ type RetriableConfig = InternalAxiosRequestConfig & { _cookiejwtRetry?: boolean 
  * response interceptor that refreshes once on a 401 and retries the request. Returns the same instance.
  * @example const api = configureAxios(axios.create({ baseURL: 'http://localhost:8000' }))
  */
-export function configureAxios(instance: AxiosInstance, options: AxiosAuthOptions = {}): AxiosInstance {
+export function configureAxios(
+  instance: AxiosInstance,
+  options: AxiosAuthOptions = {},
+): AxiosInstance {
   const refreshPath = options.refreshPath ?? '/api/auth/refresh/'
   const refreshOn = options.refreshOn ?? ['token_not_valid', 'not_authenticated']
   const cookies = options.cookies ?? documentCookies

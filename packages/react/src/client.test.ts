@@ -1,6 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createFakeApi } from '../test/fake-api.js'
-import { createAuthClient, type AuthClient, type AuthClientOptions, type LockManagerLike } from './client.js'
+import {
+  createAuthClient,
+  type AuthClient,
+  type AuthClientOptions,
+  type LockManagerLike,
+} from './client.js'
 import { ApiError } from './errors.js'
 import type { AuthEvent } from './types.js'
 
@@ -11,7 +16,12 @@ afterEach(() => {
 
 function setup(options: AuthClientOptions = {}) {
   const api = createFakeApi()
-  const client = createAuthClient({ fetch: api.fetch, cookies: api.cookies, crossTab: false, ...options })
+  const client = createAuthClient({
+    fetch: api.fetch,
+    cookies: api.cookies,
+    crossTab: false,
+    ...options,
+  })
   clients.push(client)
   return { api, client }
 }
@@ -21,7 +31,10 @@ describe('CSRF', () => {
     const { api, client } = setup()
     const user = await client.updateMe({ first_name: 'Augusta' })
     expect(user.first_name).toBe('Augusta')
-    expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /api/auth/csrf/', 'PATCH /api/auth/me/'])
+    expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'GET /api/auth/csrf/',
+      'PATCH /api/auth/me/',
+    ])
     expect(api.calls[1]?.headers.get('X-CSRFToken')).toBe('csrf-token-1')
     expect(api.calls[1]?.headers.get('Content-Type')).toBe('application/json')
   })
@@ -97,7 +110,11 @@ describe('refresh on 401', () => {
     api.state.accessOk = false
     api.state.refreshDelayMs = 30
     const users = await Promise.all([client.me(), client.me(), client.me(), client.refresh()])
-    expect(users.slice(0, 3).map((u) => (u as { username: string }).username)).toEqual(['ada', 'ada', 'ada'])
+    expect(users.slice(0, 3).map((u) => (u as { username: string }).username)).toEqual([
+      'ada',
+      'ada',
+      'ada',
+    ])
     expect(api.count('/api/auth/refresh/')).toBe(1)
     expect(api.count('/api/auth/me/')).toBe(6)
   })
@@ -141,7 +158,10 @@ describe('refresh on 401', () => {
 
   it('never refreshes on the login request itself', async () => {
     const { api, client } = setup()
-    await expect(client.login('ada', 'wrong')).rejects.toMatchObject({ status: 401, code: 'no_active_account' })
+    await expect(client.login('ada', 'wrong')).rejects.toMatchObject({
+      status: 401,
+      code: 'no_active_account',
+    })
     expect(api.count('/api/auth/refresh/')).toBe(0)
   })
 })
@@ -194,8 +214,7 @@ describe('events and silent refresh', () => {
     api.state.expiresInMs = 400
     await client.login('ada', 'right')
     expect(api.count('/api/auth/refresh/')).toBe(0)
-    await new Promise((r) => setTimeout(r, 320))
-    expect(api.count('/api/auth/refresh/')).toBe(1)
+    await vi.waitFor(() => expect(api.count('/api/auth/refresh/')).toBe(1), { timeout: 3000 })
   })
 
   it('does not refresh silently when turned off', async () => {
@@ -233,7 +252,12 @@ describe('events and silent refresh', () => {
       },
     }
     const tab1 = setup({ crossTab: 'locks', locks })
-    const tab2 = createAuthClient({ fetch: tab1.api.fetch, cookies: tab1.api.cookies, crossTab: 'locks', locks })
+    const tab2 = createAuthClient({
+      fetch: tab1.api.fetch,
+      cookies: tab1.api.cookies,
+      crossTab: 'locks',
+      locks,
+    })
     clients.push(tab2)
     tab1.api.state.accessOk = false
     tab1.api.state.refreshDelayMs = 30

@@ -105,7 +105,9 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       ? options.locks
       : ((globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks ?? null)
   const channel =
-    shared !== false && typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(shared) : null
+    shared !== false && typeof BroadcastChannel !== 'undefined'
+      ? new BroadcastChannel(shared)
+      : null
   const listeners = new Set<(event: AuthEvent) => void>()
 
   // generation counts successful refreshes and logins seen by this tab (its own or broadcast): a request

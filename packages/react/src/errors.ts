@@ -69,7 +69,8 @@ export function toApiError(status: number, body: unknown, retryAfter: string | n
   }
   if (!detail) {
     const first = Object.values(fields)[0]?.[0]
-    detail = first ?? (status >= 500 ? 'The server had a problem. Try again later.' : `HTTP ${status}`)
+    detail =
+      first ?? (status >= 500 ? 'The server had a problem. Try again later.' : `HTTP ${status}`)
   }
   return new ApiError(status, detail, code, fields, parseRetryAfter(retryAfter))
 }
