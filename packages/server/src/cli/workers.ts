@@ -7,7 +7,7 @@ const SKIP_MIGRATE_ENV = 'COOKIEJWT_WORKER_SKIP_MIGRATE'
 const MAX_CRASHES = 5
 const CRASH_WINDOW_MS = 60_000
 /** How long a signalled worker may take to finish its in-flight requests before it is killed. */
-const WORKER_STOP_TIMEOUT_MS = 15_000
+const WORKER_STOP_TIMEOUT_MS = 20_000
 
 /**
  * Adds `--workers N` (or `COOKIEJWT_WORKERS`) to the `serve` command: with N > 1 the process
@@ -59,6 +59,9 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
     const crashes: number[] = []
     const live = new Set<Worker>()
 
+    // The kernel hands connections to the workers (SCHED_NONE). With round-robin the primary accepts
+    // and passes each socket on; sockets still queued in the primary when the workers close are reset.
+    cluster.schedulingPolicy = cluster.SCHED_NONE
     const fork = (skipMigrate: boolean): Worker => {
       const worker = cluster.fork({ [SKIP_MIGRATE_ENV]: skipMigrate ? '1' : '0' })
       live.add(worker)

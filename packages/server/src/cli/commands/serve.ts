@@ -5,6 +5,7 @@ import { openDatabase } from '../../storage/db.js'
 import { migrateToLatest, pendingMigrations } from '../../storage/migrate.js'
 import { CommandError, type Command } from '../command.js'
 import { loadConfig } from '../config.js'
+import { makeDrainable } from '../graceful.js'
 
 /** `cookiejwt serve`: runs the API (and the built web app) until SIGTERM/SIGINT, then shuts down cleanly. */
 export const serve: Command = {
@@ -66,6 +67,7 @@ export const serve: Command = {
     }
     if (config.keyNotice) app.log.warn(config.keyNotice)
     await app.listen({ host, port })
+    const drainable = makeDrainable(app)
 
     return new Promise<number>((resolve) => {
       let stopping = false
@@ -76,7 +78,7 @@ export const serve: Command = {
         // Fastify stops accepting, lets in-flight requests finish, then runs onClose (closes the database).
         const force = setTimeout(() => resolve(1), 10_000)
         force.unref()
-        app.close().then(
+        drainable.close().then(
           () => resolve(0),
           () => resolve(1),
         )
