@@ -87,12 +87,14 @@ async function runScenario(s) {
       }
     }
     const mid = runs.find((r) => r.rps === median(runs.map((x) => x.rps)))
-    const bad = runs.reduce((a, r) => a + r.non2xx + r.errors, 0)
+    const non2xx = runs.reduce((a, r) => a + r.non2xx, 0)
+    const errors = runs.reduce((a, r) => a + r.errors, 0)
+    const bad = non2xx + errors
     const total = runs.reduce((a, r) => a + r.requests, 0)
     const row = { ...mid, cpuUsPerReq: median(runs.map((r) => r.cpuUsPerReq)), runs: runs.map((r) => Math.round(r.rps)), coldStartMs: server.coldStartMs, peakRssKb: server.peakRssKb() }
     if (total === 0) row.error = 'no request completed'
-    else if (bad > total * 0.01) row.error = `${bad} of ${total} responses non-2xx or failed`
-    else if (bad) row.note = `${bad} non-2xx/errors`
+    else if (bad > total * 0.01) row.error = `of ${total} requests: ${non2xx} non-2xx, ${errors} socket errors/timeouts`
+    else if (bad) row.note = `${non2xx} non-2xx, ${errors} socket errors/timeouts`
     const note = typeof s.note === 'function' ? s.note(ctx) : s.note
     if (note) row.note = row.note ? `${row.note}; ${note}` : note
     return row

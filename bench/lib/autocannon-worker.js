@@ -69,7 +69,7 @@ const options = {
   method: config.method,
   headers: config.headers,
   body: config.body,
-  timeout: 5,
+  timeout: 10,
 }
 if (config.rate) options.overallRate = config.rate
 

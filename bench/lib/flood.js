@@ -11,7 +11,7 @@ export const HOT_RATE = 1000
  * A login scenario. With `throughputOnly` it is a plain login load (req/s = logins/s). Otherwise it is the flood
  * comparison and `hotRequest(ctx)` gives the hot-path request to pace.
  */
-export function loginFloodScenario({ id, label, server, path, credentials, throughputOnly = false, setup, hotRequest, connections = 16 }) {
+export function loginFloodScenario({ id, label, server, path, credentials, throughputOnly = false, setup, hotRequest, connections = 8 }) {
   const login = { path, method: 'POST', headers: json, body: JSON.stringify(credentials) }
   // A login takes tens to hundreds of ms and queues behind the others: give it at least 8 s per run.
   const minDuration = (ctx, opts) => ({ durationSec: Math.max(opts.durationSec, 8) })

@@ -72,7 +72,7 @@ export async function runLoad({
       writeFileSync(script, wrkScript({ method, headers, body }))
       const child = spawnTracked(
         wrk,
-        ['-t1', `-c${connections}`, `-d${durationSec}s`, '--timeout', '5s', '-s', script, url],
+        ['-t1', `-c${connections}`, `-d${durationSec}s`, '--timeout', '10s', '-s', script, url],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       )
       const { code, out, err } = await collect(child)
