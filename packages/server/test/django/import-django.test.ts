@@ -140,6 +140,17 @@ describe('cookiejwt import-django', { timeout: 60_000 }, () => {
     const after = (await users.findByUsername('dave'))!
     expect(after.id).toBe(local.id)
     expect(after.password).toBe('!unusable-local-dave')
+
+    // Same id, different person: a token naming that id must not reach the local user.
+    const erin = await users.create({ username: 'erin', password: '!unusable-local-erin' }, new Date())
+    const frank = await django.tool<{ id: number }>({ op: 'create_user', username: 'frank', password: 'frank-pass-1' })
+    expect(frank.id).toBe(erin.id)
+    const r2 = await runImport(targetUrl, { from })
+    expect(r2.code).toBe(1)
+    expect(r2.stdout).toMatch(/2 refused/)
+    expect(r2.stderr).toMatch(new RegExp(`refused "frank": id ${erin.id} belongs to another user here`))
+    expect(await users.findByUsername('frank')).toBeNull()
+    expect((await users.findById(erin.id))!.username).toBe('erin')
   })
 
   it('keeps Django-issued tokens working, and Django-blacklisted ones refused, after the switch', async () => {
