@@ -74,20 +74,27 @@ describe('no enumeration by timing', () => {
   })
   it('the unknown-user path runs a hash: it costs like a wrong password, clearly more than a no-hash request', async () => {
     const post = (body: unknown) => send(slow, '/api/auth/login/', { method: 'POST', body })
-    const unknown: number[] = []
-    const wrong: number[] = []
-    const baseline: number[] = []
-    for (let i = 0; i < 7; i++) {
-      // Interleaved, so machine load hits all three alike. The baseline fails validation before any hash.
-      unknown.push((await post({ username: `ghost-${i}`, password: 'guess guess' })).ms)
-      wrong.push((await post({ username: 'ada', password: 'guess guess' })).ms)
-      baseline.push((await post({ username: 'ada' })).ms)
+    const measure = async () => {
+      const unknown: number[] = []
+      const wrong: number[] = []
+      const baseline: number[] = []
+      for (let i = 0; i < 7; i++) {
+        // Interleaved, so machine load hits all three alike. The baseline fails validation before any hash.
+        unknown.push((await post({ username: `ghost-${i}`, password: 'guess guess' })).ms)
+        wrong.push((await post({ username: 'ada', password: 'guess guess' })).ms)
+        baseline.push((await post({ username: 'ada' })).ms)
+      }
+      const [u, w, b] = [median(unknown), median(wrong), median(baseline)]
+      const report = `unknown ${u.toFixed(1)} ms, wrong password ${w.toFixed(1)} ms, no-hash baseline ${b.toFixed(1)} ms, one hash ${hashMs.toFixed(1)} ms`
+      return { ok: u - b > hashMs * 0.5 && u / w > 0.5 && u / w < 2, u, w, b, report }
     }
-    const [u, w, b] = [median(unknown), median(wrong), median(baseline)]
-    const report = `unknown ${u.toFixed(1)} ms, wrong password ${w.toFixed(1)} ms, no-hash baseline ${b.toFixed(1)} ms, one hash ${hashMs.toFixed(1)} ms`
-    expect(u - b, report).toBeGreaterThan(hashMs * 0.5)
-    expect(u / w, report).toBeGreaterThan(0.5)
-    expect(u / w, report).toBeLessThan(2)
+    // One retry: a burst of load from other processes during one round must not fail the suite; a missing hash
+    // (unknown user ~ baseline) fails both rounds.
+    let m = await measure()
+    if (!m.ok) m = await measure()
+    expect(m.u - m.b, m.report).toBeGreaterThan(hashMs * 0.5)
+    expect(m.u / m.w, m.report).toBeGreaterThan(0.5)
+    expect(m.u / m.w, m.report).toBeLessThan(2)
   })
 })
 

@@ -215,7 +215,8 @@ describe('Origin and Referer', () => {
     )
   })
   it('accepts the trusted front end, the server own origin, and a missing Origin', async () => {
-    for (const headers of [{ origin: FRONTEND }, { origin: server.origin }, { origin: 'HTTP://LOCALHOST:3000' }, {}]) {
+    const variants: Record<string, string>[] = [{ origin: FRONTEND }, { origin: server.origin }, { origin: 'HTTP://LOCALHOST:3000' }, {}]
+    for (const headers of variants) {
       const res = await send(server, '/api/auth/login/', { method: 'POST', headers, body: { username: 'ada', password: PASSWORD } })
       expect(res.status, JSON.stringify(headers)).toBe(200)
     }
