@@ -5,7 +5,7 @@ const ACCESS_LIFETIME = 2
 // Failed logins of one username from one IP before a 429 (the throttle scenario uses an unknown user).
 const THROTTLE_AFTER = 3
 
-// npm start: the API serves the built app at / on one origin.
+// npm start: the API serves the built app at / on one origin, http://127.0.0.1:<port>.
 describeSetUp(
   'same-origin',
   { accessLifetime: ACCESS_LIFETIME, throttleAfter: THROTTLE_AFTER },
@@ -16,6 +16,8 @@ describeSetUp(
         COOKIEJWT_SETTINGS: JSON.stringify({ throttle: { failuresPerUsernameIp: THROTTLE_AFTER } }),
       },
     })
-    return { appUrl: api.url, apiUrl: api.url, stop: () => api.stop() }
+    // As `npm start` prints it: http://127.0.0.1:<port>.
+    const url = `http://127.0.0.1:${api.port}`
+    return { appUrl: url, apiUrl: url, stop: () => api.stop() }
   },
 )

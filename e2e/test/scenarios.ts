@@ -258,7 +258,10 @@ export function describeSetUp(
       const { context, page } = await newSignedInContext()
       const before = await page.getByRole('heading', { name: /^Hello, / }).textContent()
       const hostile = await context.newPage()
-      await hostile.goto(evil.url)
+      // Same host as the app, another port: same site (so SameSite=Lax cookies do flow), not allowed.
+      const evilUrl = new URL(evil.url)
+      evilUrl.hostname = new URL(setUp.appUrl).hostname
+      await hostile.goto(evilUrl.href)
       const api = setUp.apiUrl
       const outcome = await hostile.evaluate(
         async ({ apiUrl, password }) => {
