@@ -166,6 +166,28 @@ describe('refresh on 401', () => {
   })
 })
 
+describe('logout', () => {
+  it('stays signed in when the logout request never reached the server', async () => {
+    const api = createFakeApi()
+    let online = true
+    const client = createAuthClient({
+      fetch: (input, init) =>
+        online ? api.fetch(input, init) : Promise.reject(new TypeError('fetch failed')),
+      cookies: api.cookies,
+      crossTab: false,
+    })
+    clients.push(client)
+    const events: string[] = []
+    client.subscribe((e) => events.push(e.type))
+    await client.login('ada', 'right')
+    online = false
+    await expect(client.logout()).rejects.toMatchObject({ code: 'network_error' })
+    online = true
+    await client.logout()
+    expect(events).toEqual(['login', 'logout'])
+  })
+})
+
 describe('errors', () => {
   it('maps wrong credentials to ApiError with the server detail and code', async () => {
     const { client } = setup()

@@ -64,7 +64,7 @@ export interface AuthClient {
   request<T = unknown>(path: string, options?: RequestOptions): Promise<T>
   /** Logs in; resolves to the user. Rejects with an {@link ApiError} (`no_active_account`, `throttled`, ...). */
   login(username: string, password: string): Promise<User>
-  /** Logs out this tab and every other tab of the app; never leaves a tab logged in locally. */
+  /** Logs out this tab and every other tab of the app once the server confirmed it. */
   logout(): Promise<void>
   /** Refreshes the access token once for all concurrent callers and tabs; resolves to whether it worked. */
   refresh(): Promise<boolean>
@@ -119,6 +119,8 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   let timer: ReturnType<typeof setTimeout> | undefined
 
   const emit = (event: AuthEvent, broadcast: boolean): void => {
+    // Login rotates the CSRF cookie: a token kept in memory (cross-site set-ups) is stale from then on.
+    if (event.type === 'login' || event.type === 'logout') memoryToken = null
     if (event.type === 'logout') {
       anonymous = true
       clearTimeout(timer)
@@ -244,11 +246,10 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       return data.user
     },
     async logout() {
-      try {
-        await send(paths.logout, { method: 'POST', retry: false }, false)
-      } finally {
-        emit({ type: 'logout', reason: 'logout' }, true)
-      }
+      // Only a logout the server confirmed ends the session here: after a network error the cookies are
+      // still valid, so the tabs stay signed in and the caller shows the error.
+      await send(paths.logout, { method: 'POST', retry: false }, false)
+      emit({ type: 'logout', reason: 'logout' }, true)
     },
     me: () => request<User>(paths.me),
     async updateMe(patch) {
