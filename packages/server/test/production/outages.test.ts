@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPostgres, startRedis, type PostgresHandle, type ServiceHandle } from '../services/index.js'
-import { api, runCli, serverEnv, startServer, type ServerProcess } from './processes.js'
+import { api, prepareDatabase, serverEnv, startServer, type ServerProcess } from './processes.js'
 
 const PASSWORD = 'correct horse battery staple'
 const credentials = { username: 'ada', password: PASSWORD }
@@ -14,11 +14,7 @@ describe('outages of PostgreSQL and Redis under a running server', () => {
   beforeAll(async () => {
     ;[postgres, redis] = await Promise.all([startPostgres(), startRedis()])
     const env = serverEnv({ DATABASE_URL: postgres.url, REDIS_URL: redis.url })
-    await runCli(['migrate'], env)
-    await runCli(['createsuperuser', '--username', 'ada', '--email', 'ada@example.com', '--noinput'], {
-      ...env,
-      COOKIEJWT_SUPERUSER_PASSWORD: PASSWORD,
-    })
+    await prepareDatabase(postgres.url, ['ada'], PASSWORD)
     server = await startServer(env)
     const login = await api(server.url, '/api/token/', { json: credentials })
     expect(login.status).toBe(200)

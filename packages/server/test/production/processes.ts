@@ -9,6 +9,10 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { createPasswordHashers } from '@cookiejwt/core'
+import { openDatabase } from '../../src/storage/db.js'
+import { migrateToLatest } from '../../src/storage/migrate.js'
+import { KyselyUserStore } from '../../src/storage/users.js'
 import { getFreePort } from '../services/index.js'
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/cookiejwt.js')
@@ -48,6 +52,26 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<st
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string }
     throw new Error(`cookiejwt ${args[0]} failed: ${e.stderr || e.stdout || e.message}`)
+  }
+}
+
+/**
+ * Migrates the database at `url` and creates active users with `password` (argon2, as the server
+ * would), in this process: cheaper than one `cookiejwt createsuperuser` process per user.
+ */
+export async function prepareDatabase(url: string, usernames: string[], password: string): Promise<void> {
+  const handle = await openDatabase(url)
+  try {
+    const { error } = await migrateToLatest(handle)
+    if (error) throw error
+    const hashers = createPasswordHashers({ default: 'argon2' })
+    const users = new KyselyUserStore(handle)
+    const encoded = await hashers.hash(password)
+    for (const username of usernames) {
+      await users.create({ username, email: `${username}@example.com`, password: encoded }, new Date())
+    }
+  } finally {
+    await handle.destroy()
   }
 }
 

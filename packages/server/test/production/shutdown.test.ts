@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPostgres, type PostgresHandle } from '../services/index.js'
-import { api, runCli, serverEnv, startServer } from './processes.js'
+import { api, prepareDatabase, serverEnv, startServer } from './processes.js'
 
 const PASSWORD = 'correct horse battery staple'
 
@@ -11,11 +11,7 @@ describe('serve --workers 2 and SIGTERM under load', () => {
   beforeAll(async () => {
     postgres = await startPostgres()
     env = serverEnv({ DATABASE_URL: postgres.url })
-    await runCli(['migrate'], env)
-    await runCli(['createsuperuser', '--username', 'ada', '--email', 'ada@example.com', '--noinput'], {
-      ...env,
-      COOKIEJWT_SUPERUSER_PASSWORD: PASSWORD,
-    })
+    await prepareDatabase(postgres.url, ['ada'], PASSWORD)
   }, 120_000)
   afterAll(() => postgres?.stop())
 
