@@ -133,6 +133,18 @@ describe('cookie attributes on every response that sets one', () => {
     const c = expectCookieContract(res)
     expect(c.access_token?.value).toMatch(/^ey/)
   })
+  it('"log out everywhere" in the cookie flow clears both JWT cookies with the contract attributes', async () => {
+    const session = await login(server, 'bob')
+    const res = await send(server, '/api/auth/sessions/revoke-all/', {
+      method: 'POST',
+      headers: { 'x-csrftoken': session.csrf, origin: FRONTEND },
+      cookies: sessionCookies(server, session),
+    })
+    expect(res.status, res.text).toBe(200)
+    const c = expectCookieContract(res)
+    expect(c.access_token?.value).toBe('')
+    expect(c.refresh_token?.value).toBe('')
+  })
   it('the Bearer flow sets no cookies at all', async () => {
     const res = await send(server, '/api/token/', { method: 'POST', body: { username: 'bob', password: PASSWORD } })
     expect(res.status).toBe(200)

@@ -114,6 +114,24 @@ describe('CSRF token', () => {
     await expectCsrfFailure(res, 'CSRF token missing.')
     expect(await snapshot(server)).toEqual(before)
   })
+  it('refuses the session-revoking endpoints without the token, and revokes nothing', async () => {
+    const victim = await login(server, 'bob')
+    const list = await send(server, '/api/auth/sessions/', { cookies: sessionCookies(server, victim) })
+    expect(list.status).toBe(200)
+    const sid = (list.json as { id: string; current: boolean }[]).find((s) => s.current)?.id
+    expect(sid).toBeTruthy()
+    const before = await snapshot(server)
+    for (const [method, path] of [
+      ['POST', '/api/auth/sessions/revoke-all/'],
+      ['POST', '/api/auth/sessions/revoke-others/'],
+      ['DELETE', `/api/auth/sessions/${sid}/`],
+    ] as const) {
+      const res = await send(server, path, { method, cookies: sessionCookies(server, victim) })
+      await expectCsrfFailure(res, 'CSRF token missing.')
+    }
+    expect(await snapshot(server)).toEqual(before)
+    expect((await send(server, '/api/auth/me/', { cookies: sessionCookies(server, victim) })).status).toBe(200)
+  })
   it('needs no CSRF token with a Bearer header (not sent automatically by browsers)', async () => {
     const res = await send(server, '/api/auth/me/', { method: 'PATCH', headers: { authorization: `Bearer ${bob.access}` }, body: { first_name: 'Bob' } })
     expect(res.status).toBe(200)

@@ -161,6 +161,7 @@ const ENDPOINTS: { path: string; method: string; keys: string[]; auth?: boolean 
   { path: '/api/token/refresh/', method: 'POST', keys: ['refresh'] },
   { path: '/api/token/verify/', method: 'POST', keys: ['token'] },
   { path: '/api/token/blacklist/', method: 'POST', keys: ['refresh'] },
+  { path: '/api/auth/sessions/revoke-others/', method: 'POST', keys: ['id', 'keep'], auth: true },
 ]
 
 const fieldValue = fc.oneof(
@@ -265,6 +266,29 @@ describe('auth headers and cookies over HTTP', () => {
       }),
       { numRuns: RUNS * 2 },
     )
+  })
+  it('random session ids in DELETE /api/auth/sessions/<id>/ are 4xx and revoke nothing', async () => {
+    const bob = await server.createUser(`bob-${Date.now()}`)
+    const victim = await login(server, bob.username)
+    const id = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 }),
+      fc.constantFrom("' OR 1=1 --", '*', '%', '../', '0', '-1', 'null', 'undefined', '__proto__'),
+    )
+    await fc.assert(
+      fc.asyncProperty(id, async (sid) => {
+        const res = await send(server, `/api/auth/sessions/${encodeURIComponent(sid)}/`, {
+          method: 'DELETE',
+          headers: { 'x-csrftoken': ada.csrf },
+          cookies: sessionCookies(server, ada),
+        })
+        expectSafe(res, `DELETE session ${JSON.stringify(sid)}`)
+        expect(res.status).toBeGreaterThanOrEqual(400)
+      }),
+      { numRuns: RUNS },
+    )
+    // The other user's session survived every attempt.
+    expect((await send(server, '/api/auth/me/', { cookies: sessionCookies(server, victim) })).status).toBe(200)
   })
   it('random URL paths under /api/ are 4xx, never a 5xx', async () => {
     const seg = fc.string({ unit: fc.constantFrom(...'abc%2e./\\_-~:@!$&\'()*+,;=0123456789'), maxLength: 40 })
