@@ -304,32 +304,13 @@ export async function createDjangoProject(options: DjangoProjectOptions = {}): P
       return toolProcess.call(command) as Promise<T>
     },
     async startServer(): Promise<DjangoServer> {
-      const port = await freePort()
-      const child = spawn(python, ['manage.py', 'runserver', '--noreload', `127.0.0.1:${port}`], {
-        cwd: dir,
-        env: { ...process.env, PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      })
-      servers.add(child)
-      let stderr = ''
-      child.stderr?.on('data', (d: Buffer) => {
-        stderr = (stderr + d.toString()).slice(-4000)
-      })
-      const url = `http://127.0.0.1:${port}`
-      const deadline = Date.now() + 30_000
-      for (;;) {
-        if (child.exitCode !== null) throw new Error(`Django runserver exited: ${stderr}`)
+      // The free port is closed before Django binds it: another process may take it meanwhile, so retry.
+      for (let attempt = 1; ; attempt++) {
         try {
-          await fetch(`${url}/api/me/`)
-          break
-        } catch {
-          if (Date.now() > deadline) throw new Error(`Django runserver did not start: ${stderr}`)
-          await new Promise((r) => setTimeout(r, 100))
+          return await startOnce()
+        } catch (error) {
+          if (attempt >= 3 || !/exited/.test((error as Error).message)) throw error
         }
-      }
-      return {
-        url,
-        stop: () => stopChild(child).then(() => void servers.delete(child)),
       }
     },
     async cleanup() {
@@ -338,6 +319,41 @@ export async function createDjangoProject(options: DjangoProjectOptions = {}): P
       servers.clear()
       rmSync(dir, { recursive: true, force: true })
     },
+  }
+
+  async function startOnce(): Promise<DjangoServer> {
+    const port = await freePort()
+    const child = spawn(python, ['manage.py', 'runserver', '--noreload', `127.0.0.1:${port}`], {
+      cwd: dir,
+      env: { ...process.env, PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    servers.add(child)
+    let stderr = ''
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000)
+    })
+    const url = `http://127.0.0.1:${port}`
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`Django runserver exited: ${stderr}`)
+      try {
+        // Our Django answers 401 with DRF's body; anything else is another server (port race).
+        const res = await fetch(`${url}/api/me/`)
+        const text = await res.text()
+        if (res.status === 401 && text.includes('Authentication credentials were not provided.')) break
+        child.kill('SIGKILL')
+        throw new Error(`Django runserver exited: port ${port} is answered by another server`)
+      } catch (error) {
+        if ((error as Error).message.includes('exited')) throw error
+        if (Date.now() > deadline) throw new Error(`Django runserver did not start: ${stderr}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+    return {
+      url,
+      stop: () => stopChild(child).then(() => void servers.delete(child)),
+    }
   }
   return project
 }
