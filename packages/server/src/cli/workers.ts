@@ -58,6 +58,7 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
     let failed = false
     const crashes: number[] = []
     const live = new Set<Worker>()
+    const listening = new Set<Worker>()
 
     // The kernel hands connections to the workers (SCHED_NONE). With round-robin the primary accepts
     // and passes each socket on; sockets still queued in the primary when the workers close are reset.
@@ -65,8 +66,13 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
     const fork = (skipMigrate: boolean): Worker => {
       const worker = cluster.fork({ [SKIP_MIGRATE_ENV]: skipMigrate ? '1' : '0' })
       live.add(worker)
+      worker.once('listening', () => {
+        listening.add(worker)
+        if (listening.size === count && !stopping) log(`${count} workers listening`)
+      })
       worker.on('exit', (code, signal) => {
         live.delete(worker)
+        listening.delete(worker)
         if (!started && !stopping) {
           // The first worker failed to start (bad configuration, migration error): give up at once.
           log(`the first worker exited before listening (${signal ?? `code ${code}`})`)
@@ -116,7 +122,6 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
       started = true
       if (stopping) return
       for (let i = 1; i < count; i++) fork(true)
-      log(`${count} workers started`)
     })
   })
 }
