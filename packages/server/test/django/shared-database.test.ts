@@ -181,6 +181,14 @@ describe('shared Django database, both servers running', { timeout: 60_000 }, ()
       Origin: cookiejwt,
     })
     expect(logout.status).toBe(200)
+    // The row cookiejwt wrote holds a digest, never the token; simplejwt finds it by jti.
+    const { jti } = JSON.parse(Buffer.from(ourRefresh.split('.')[1]!, 'base64url').toString()) as { jti: string }
+    const row = await database.db
+      .selectFrom('token_blacklist_outstandingtoken')
+      .select('token')
+      .where('jti', '=', jti)
+      .executeTakeFirstOrThrow()
+    expect(row.token).toMatch(/^sha256\$[0-9a-f]{64}$/)
     const refusedThere = await postJson(`${djangoServer.url}/api/token/refresh/`, { refresh: ourRefresh })
     expect(refusedThere).toMatchObject({ status: 401, body: { detail: 'Token is blacklisted', code: 'token_not_valid' } })
   })
