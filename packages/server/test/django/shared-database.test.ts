@@ -189,6 +189,14 @@ describe('shared Django database, both servers running', { timeout: 60_000 }, ()
       .where('jti', '=', jti)
       .executeTakeFirstOrThrow()
     expect(row.token).toMatch(/^sha256\$[0-9a-f]{64}$/)
+    // …and the Bearer flow's blacklist endpoint.
+    const bearerPair = await postJson(`${cookiejwt}/api/token/`, creds)
+    const bearerRefresh = bearerPair.body!.refresh as string
+    expect(await postJson(`${cookiejwt}/api/token/blacklist/`, { refresh: bearerRefresh })).toMatchObject({ status: 200 })
+    expect(await postJson(`${djangoServer.url}/api/token/refresh/`, { refresh: bearerRefresh })).toMatchObject({
+      status: 401,
+      body: { detail: 'Token is blacklisted', code: 'token_not_valid' },
+    })
     const refusedThere = await postJson(`${djangoServer.url}/api/token/refresh/`, { refresh: ourRefresh })
     expect(refusedThere).toMatchObject({ status: 401, body: { detail: 'Token is blacklisted', code: 'token_not_valid' } })
   })
