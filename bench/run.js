@@ -135,7 +135,7 @@ async function main() {
     let row
     try {
       row = await runScenario(s)
-      process.stderr.write(row.error ? `FAILED (${row.error})\n` : `${Math.round(row.rps ?? 0)} req/s, p99 ${row.p99Ms?.toFixed(2)} ms\n`)
+      process.stderr.write(row.error ? `FAILED (${row.error})\n` : row.rps ? `${Math.round(row.rps)} req/s, p99 ${row.p99Ms?.toFixed(2)} ms\n` : `${row.note ?? 'done'}\n`)
     } catch (err) {
       row = { error: err.message }
       process.stderr.write(`FAILED\n  ${err.message.split('\n').join('\n  ')}\n`)

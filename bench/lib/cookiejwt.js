@@ -30,7 +30,8 @@ function setCookieMap(res) {
 
 /** Logs in once and returns `{ access, refresh, csrf }` from the Set-Cookie headers. */
 export async function login(url, credentials = SUPERUSER, path = '/api/auth/login/') {
-  const res = await httpRequest(url + path, { method: 'POST', headers: json, body: JSON.stringify(credentials) })
+  // A login hashes a password: under load it can take seconds.
+  const res = await httpRequest(url + path, { method: 'POST', headers: json, body: JSON.stringify(credentials), timeoutMs: 60000 })
   if (res.status !== 200) throw new Error(`login gave ${res.status}: ${res.body.slice(0, 200)}`)
   const c = setCookieMap(res)
   return { access: c.access_token, refresh: c.refresh_token, csrf: c.csrftoken }
@@ -133,7 +134,15 @@ function refreshScenario(serve) {
     label: 'cookiejwt serve: refresh with rotation, SQLite (4)',
     server: serve,
     async custom(srv, _ctx, opts) {
-      const pool = async () => (await Promise.all(Array.from({ length: connections }, () => login(srv.url)))).map((t) => t.refresh)
+      // One login per client, four at a time (each hashes a password).
+      const pool = async () => {
+        const out = []
+        while (out.length < connections) {
+          const batch = await Promise.all(Array.from({ length: Math.min(4, connections - out.length) }, () => login(srv.url)))
+          out.push(...batch.map((t) => t.refresh))
+        }
+        return out
+      }
       const load = { url: srv.url + '/api/auth/refresh/', method: 'POST', headers: {}, connections, mode: 'refresh' }
       await runLoad({ ...load, pool: await pool(), durationSec: opts.warmSec })
       const runs = []
