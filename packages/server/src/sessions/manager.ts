@@ -298,7 +298,9 @@ export class SessionManager {
     const nowMs = Date.now()
     const family = this.#families.get(sid)
     const version = this.#versions.get(userId)
-    if (family && (family.revoked || family.until > nowMs) && version && version.until > nowMs) {
+    // With a shared cache (Redis) every request asks it — one round trip — so a revocation on another process is
+    // honoured at once; the per-process cache only spares the database when there is no shared cache.
+    if (!this.#shared && family && (family.revoked || family.until > nowMs) && version && version.until > nowMs) {
       return family.revoked || (typeof sv === 'number' && sv < version.version)
     }
     const until = nowMs + this.#s.revocationCacheTtl * 1000

@@ -56,6 +56,37 @@ describe('two server processes sharing one PostgreSQL and one Redis', () => {
     expect(replay.body).toMatchObject({ code: 'token_not_valid' })
   })
 
+  it('cookie flow across servers: a logout on one ends the access token on the other at once', async () => {
+    const login = await fetch(`${a.url}/api/auth/login/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'ada', password: PASSWORD }),
+    })
+    expect(login.status).toBe(200)
+    const jar = cookiesOf(login)
+    expect(Object.keys(jar)).toEqual(expect.arrayContaining(['access_token', 'refresh_token', 'csrftoken']))
+    const cookie = (names: string[]) => names.map((n) => `${n}=${jar[n]}`).join('; ')
+
+    expect((await fetch(`${b.url}/api/auth/me/`, { headers: { cookie: cookie(['access_token']) } })).status).toBe(200)
+    const refreshed = await fetch(`${b.url}/api/auth/refresh/`, {
+      method: 'POST',
+      headers: { cookie: cookie(['refresh_token']) },
+    })
+    expect(refreshed.status).toBe(200)
+    Object.assign(jar, cookiesOf(refreshed))
+
+    const logout = await fetch(`${a.url}/api/auth/logout/`, {
+      method: 'POST',
+      headers: { cookie: cookie(['access_token', 'refresh_token', 'csrftoken']), 'x-csrftoken': jar.csrftoken ?? '' },
+    })
+    expect(logout.status).toBe(200)
+    // The access token is still unexpired, but B refuses it on the very next request (shared revocation).
+    const after = await fetch(`${b.url}/api/auth/me/`, { headers: { cookie: cookie(['access_token']) } })
+    expect(after.status).toBe(401)
+    const replay = await fetch(`${b.url}/api/auth/refresh/`, { method: 'POST', headers: { cookie: cookie(['refresh_token']) } })
+    expect(replay.status).toBe(401)
+  })
+
   it('counts failed logins across both servers', async () => {
     const wrong = { username: 'bob', password: 'wrong password' }
     // failuresPerUsernameIp = 4: two failures on each server lock bob for this IP on both.
@@ -123,6 +154,16 @@ describe('two server processes sharing one PostgreSQL and one Redis', () => {
     expect(next.status).toBe(200)
   })
 })
+
+function cookiesOf(res: Response): Record<string, string> {
+  const jar: Record<string, string> = {}
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(';')
+    const eq = (pair ?? '').indexOf('=')
+    if (eq > 0) jar[(pair ?? '').slice(0, eq).trim()] = (pair ?? '').slice(eq + 1)
+  }
+  return jar
+}
 
 async function redisKeys(url: string, pattern: string): Promise<string[]> {
   const { Redis } = await import('ioredis')
