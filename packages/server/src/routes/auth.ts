@@ -137,7 +137,15 @@ export async function authRoutes(app: FastifyInstance, deps: FlowDeps): Promise<
       }
       const problems = validatePassword(newPassword, settings.passwordMinLength, user)
       if (problems.length > 0) throw new ValidationError({ new_password: problems })
-      await users.setPassword(user.id, await hashers.hash(newPassword))
+      let encoded: string
+      try {
+        encoded = await hashers.hash(newPassword)
+      } catch (error) {
+        // The hashers refuse what no hash can hold (lone surrogates, over-long input): a 400, not a 500.
+        if (error instanceof RangeError) throw new ValidationError({ new_password: ['This password cannot be used.'] })
+        throw error
+      }
+      await users.setPassword(user.id, encoded)
       // Other sessions end; this browser keeps a fresh pair, as Django's update_session_auth_hash keeps the session.
       const pair = await endOtherSessions(deps, user, request.auth, clientInfo(request))
       if (pair) setPairCookies(reply, pair)
