@@ -21,7 +21,8 @@ export interface SetUp {
 }
 
 const ready = checkPrerequisites()
-const WAIT = { timeout: 10_000 }
+// Generous: password hashing and a loaded 2-core CI machine can stretch a step to several seconds.
+const WAIT = { timeout: 20_000 }
 
 /** Registers every scenario for a set-up; `start` runs once before them (servers, builds). */
 export function describeSetUp(
