@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { request } from 'node:http'
+import Database from 'better-sqlite3'
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -69,10 +70,16 @@ describe("the cookiejwt CLI", { timeout: 90_000 }, () => {
     expect(cli(['changepassword', 'nobody'], {}, 'x\nx\n').code).toBe(1)
   })
 
-  it('flushes expired tokens', () => {
+  it('flushes expired tokens and finished throttling windows, and nothing else', () => {
+    const db = new Database(join(dir, 'db.sqlite3'))
+    db.prepare('insert into cookiejwt_throttle (key, count, reset_at) values (?, ?, ?), (?, ?, ?)').run('old', 3, 1, 'live', 3, Date.now() + 600_000)
+    db.close()
     const r = cli(['flushexpiredtokens'])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/Deleted \d+ expired token/)
+    expect(r.stdout).toMatch(/Deleted \d+ expired tokens?, \d+ expired session\(s\) and 1 finished throttling window/)
+    const after = new Database(join(dir, 'db.sqlite3'))
+    expect(after.prepare('select key from cookiejwt_throttle').all()).toEqual([{ key: 'live' }])
+    after.close()
   })
 
   it('refuses a short signing key at start-up with a message naming it', () => {
