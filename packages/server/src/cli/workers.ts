@@ -27,10 +27,13 @@ export function withWorkers(serve: Command): Command {
       if (cluster.isWorker) {
         const values = { ...context.values }
         if (context.env[SKIP_MIGRATE_ENV] === '1') values.migrate = false
-        const code = await serve.run({ ...context, values })
-        // The IPC channel to the primary would keep this process alive after the server closed.
-        process.disconnect?.()
-        return code
+        try {
+          return await serve.run({ ...context, values })
+        } finally {
+          // The IPC channel to the primary would keep this process alive after the server closed (or failed).
+          // worker.disconnect() (not process.disconnect(), which makes Node exit 0 at once) keeps the exit code.
+          cluster.worker?.disconnect()
+        }
       }
       if (workers === 1) return serve.run(context)
       return runPrimary(workers, context)

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPostgres, type PostgresHandle } from '../services/index.js'
-import { api, prepareDatabase, serverEnv, startServer } from './processes.js'
+import { getFreePort } from '../services/index.js'
+import { api, prepareDatabase, runCli, serverEnv, startServer } from './processes.js'
 
 const PASSWORD = 'correct horse battery staple'
 
@@ -65,4 +66,17 @@ describe('serve --workers 2 and SIGTERM under load', () => {
       await server.stop('SIGKILL')
     }
   }, 90_000)
+
+  it('a worker that cannot start stops the whole server with a non-zero exit, not a restart loop', async () => {
+    const port = String(await getFreePort())
+    const started = Date.now()
+    const error = await runCli(['serve', '--workers', '2', '--port', port], {
+      ...env,
+      COOKIEJWT_SIGNING_KEY: 'too short',
+    }).catch((e: Error) => e)
+    expect(error).toBeInstanceOf(Error)
+    expect((error as Error).message).toMatch(/"signingKey" is too short/)
+    expect((error as Error).message).toMatch(/the first worker exited before listening \(code 1\)/)
+    expect(Date.now() - started).toBeLessThan(30_000)
+  }, 60_000)
 })
