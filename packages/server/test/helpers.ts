@@ -15,6 +15,7 @@ import { openDatabase, type DatabaseHandle } from '../src/storage/db.js'
 import { migrateToLatest } from '../src/storage/migrate.js'
 import { KyselyTokenStore } from '../src/storage/tokens.js'
 import { KyselyUserStore } from '../src/storage/users.js'
+import { openTestBackend } from './services/dialects.js'
 
 /** The signing key of the tests (64 characters, as the smoke checks use). */
 export const TEST_KEY = 'Pt0t5s9GaC9iN9fv6J8HmZRG5yUpcIHAbuOao4KDSAueJtwj9mHrUF8f34RBeix8'
@@ -46,12 +47,14 @@ export async function startTestServer(
   deps: Partial<Omit<AppDeps, 'database'>> = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'cookiejwt-test-'))
-  const database = await openDatabase(`sqlite:${join(dir, 'db.sqlite3')}`)
+  // COOKIEJWT_TEST_BACKEND=postgres: PostgreSQL + Redis (see test/services/dialects.ts); default SQLite.
+  const backend = await openTestBackend()
+  const database = backend?.database ?? (await openDatabase(`sqlite:${join(dir, 'db.sqlite3')}`))
   const migrated = await migrateToLatest(database)
   if (migrated.error) throw migrated.error
   const settings = defineSettings({ signingKey: TEST_KEY, ...input })
   const hashers = deps.hashers ?? fastHashers()
-  const app = await buildApp(settings, { database, hashers, ...deps })
+  const app = await buildApp(settings, { database, hashers, ...backend?.deps, ...deps })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
@@ -77,6 +80,7 @@ export async function startTestServer(
       ),
     close: async () => {
       await app.close()
+      await backend?.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }

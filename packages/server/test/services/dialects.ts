@@ -20,7 +20,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase, type DatabaseHandle, type DialectName } from '../../src/storage/db.js'
 import { migrateToLatest } from '../../src/storage/migrate.js'
-import { startPostgres, type PostgresHandle } from './index.js'
+import { openRedisServices, type RedisServices } from '../../src/redis/services.js'
+import { startPostgres, startRedis, type PostgresHandle, type ServiceHandle } from './index.js'
 
 /** The dialects every storage test runs against. */
 export const TEST_DIALECTS: readonly DialectName[] = selectDialects(process.env.COOKIEJWT_TEST_DIALECTS)
@@ -87,5 +88,45 @@ export async function openTestDatabase(
       await handle.destroy()
       cleanup()
     },
+  }
+}
+
+/**
+ * The backend the HTTP-level tests (`startTestServer`) run on: SQLite by default;
+ * `COOKIEJWT_TEST_BACKEND=postgres` runs them on PostgreSQL with Redis for throttling and
+ * revocations (CI does both).
+ */
+export const TEST_BACKEND: 'sqlite' | 'postgres' =
+  process.env.COOKIEJWT_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'
+
+let sharedRedisServer: Promise<ServiceHandle> | null = null
+let backendCounter = 0
+
+/** What `openTestBackend()` gives a test server besides its database. */
+export interface TestBackend {
+  readonly database: TestDatabase
+  /** `AppDeps` to spread into `buildApp`: the Redis stores and health check. */
+  readonly deps: Pick<RedisServices, 'throttleStore' | 'revocationCache' | 'healthChecks'>
+  /** Closes the Redis connection (the app closes the database). */
+  close(): Promise<void>
+}
+
+/**
+ * Opens a fresh migrated PostgreSQL database and Redis stores (own key prefix) when
+ * `TEST_BACKEND` is `postgres`; returns null for SQLite, where the caller opens its own file.
+ */
+export async function openTestBackend(): Promise<TestBackend | null> {
+  if (TEST_BACKEND === 'sqlite') return null
+  sharedRedisServer ??= startRedis()
+  const [database, redis] = await Promise.all([openTestDatabase('postgres'), sharedRedisServer])
+  const services = openRedisServices(redis.url, { keyPrefix: `test${process.pid}_${++backendCounter}:` })
+  return {
+    database,
+    deps: {
+      throttleStore: services.throttleStore,
+      revocationCache: services.revocationCache,
+      healthChecks: services.healthChecks,
+    },
+    close: () => services.close(),
   }
 }
