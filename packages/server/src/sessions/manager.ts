@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { AuthError, newJti, type AuthSettings, type IssuedToken, type TokenStore, type VerifiedToken } from '@cookiejwt/core'
+import { AuthError, newJti, ServiceUnavailableError, type AuthSettings, type IssuedToken, type TokenStore, type VerifiedToken } from '@cookiejwt/core'
 import type { RevocationCache } from '../redis/revocation.js'
 import type { DatabaseHandle } from '../storage/db.js'
 import { guard } from '../storage/errors.js'
@@ -298,20 +298,21 @@ export class SessionManager {
     const nowMs = Date.now()
     const family = this.#families.get(sid)
     const version = this.#versions.get(userId)
-    // With a shared cache (Redis) every request asks it — one round trip — so a revocation on another process is
-    // honoured at once; the per-process cache only spares the database when there is no shared cache.
-    if (!this.#shared && family && (family.revoked || family.until > nowMs) && version && version.until > nowMs) {
+    // A shared cache (Redis) is asked on every request — one round trip — so a revocation on another process is
+    // honoured at once. It only ever says "revoked": the database stays the source of truth (Redis may have been
+    // restarted and forgotten), read at most once per session per `revocationCacheTtl`, and answers alone while
+    // Redis is down.
+    if (this.#shared) {
+      try {
+        if (await this.#shared.isRevoked({ jti: familyKey(sid), userId, iat: token.iat })) return true
+      } catch (error) {
+        if (!(error instanceof ServiceUnavailableError)) throw error
+      }
+    }
+    if (family && (family.revoked || family.until > nowMs) && version && version.until > nowMs) {
       return family.revoked || (typeof sv === 'number' && sv < version.version)
     }
     const until = nowMs + this.#s.revocationCacheTtl * 1000
-    if (this.#shared) {
-      // One round trip answers both: the family key and the user's cut-off.
-      const revoked = await this.#shared.isRevoked({ jti: familyKey(sid), userId, iat: token.iat })
-      if (revoked) return true
-      this.#remember(this.#families, sid, { revoked: false, until })
-      this.#remember(this.#versions, userId, { version: typeof sv === 'number' ? sv : 0, until })
-      return false
-    }
     // One primary-key read per session per TTL: the family's state and the user's version together.
     const row = await guard(() =>
       this.#h.db
