@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyCors from '@fastify/cors'
-import fastifyStatic from '@fastify/static'
 import {
   AuthError,
   compileOrigins,
@@ -15,6 +14,7 @@ import {
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { registerCookieHygiene } from './cookie-hygiene.js'
 import { renderError } from './errors.js'
+import { limitHashing } from './hash-limit.js'
 import type { FlowDeps } from './flows.js'
 import { cookiejwt } from './plugin.js'
 import { authRoutes } from './routes/auth.js'
@@ -36,6 +36,8 @@ import { KyselyUserStore } from './storage/users.js'
 export interface AppDeps {
   /** An open database (see `openDatabase`); the app closes it on `app.close()`. */
   database: DatabaseHandle
+  /** Password hashes allowed to run at once (the rest queue). @default available cores − 1, at least 1 */
+  hashConcurrency?: number
   /** Password hashers; default: built from `settings.passwordHasher` and `settings.passwordHasherOptions`. */
   hashers?: PasswordHashers
   /** Stores; default: Kysely stores on `database`. */
@@ -84,8 +86,11 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
   const users = deps.users ?? new KyselyUserStore(deps.database)
   const tokens = deps.tokens ?? new KyselyTokenStore(deps.database)
   const hashers =
-    deps.hashers ??
-    createPasswordHashers({ ...(settings.passwordHasherOptions as object), default: settings.passwordHasher })
+    limitHashing(
+      deps.hashers ??
+        createPasswordHashers({ ...(settings.passwordHasherOptions as object), default: settings.passwordHasher }),
+      deps.hashConcurrency,
+    )
   const sessions = new SessionManager({
     settings,
     database: deps.database,
@@ -146,6 +151,8 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
   const staticRoot = deps.staticRoot ?? null
   const hasApp = staticRoot !== null && existsSync(join(staticRoot, 'index.html'))
   if (hasApp) {
+    // Loaded only when there is an app to serve: it is a large share of start-up time otherwise.
+    const { default: fastifyStatic } = await import('@fastify/static')
     await app.register(fastifyStatic, { root: staticRoot, wildcard: false, index: ['index.html'] })
   }
   app.setNotFoundHandler(async (request, reply) => {

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto'
 
-import bcrypt from 'bcrypt'
+import type Bcrypt from 'bcrypt'
+
+// The native module loads on first use: most deployments never meet a bcrypt hash, and start-up time matters.
+let bcryptModule: Promise<typeof Bcrypt> | undefined
+const loadBcrypt = (): Promise<typeof Bcrypt> => (bcryptModule ??= import('bcrypt').then((m) => m.default))
 
 import { checkInt } from './argon2.js'
 import { passwordBytes, requirePasswordBytes, stringsEqual } from './encoding.js'
@@ -42,6 +46,7 @@ export class BcryptHasher implements PasswordHasher {
   async encode(password: string): Promise<string> {
     const input = this.#input(requirePasswordBytes(password))
     if (!input) throw new RangeError('bcrypt cannot hash a password containing a NUL character')
+    const bcrypt = await loadBcrypt()
     const salt = await bcrypt.genSalt(this.#rounds, 'b')
     return `${this.algorithm}$${await bcrypt.hash(input, salt)}`
   }
@@ -56,7 +61,7 @@ export class BcryptHasher implements PasswordHasher {
       // Django's way: hash again with the stored salt and compare in constant time. The native
       // binding knows $2a$ and $2b$; $2y$ (PHP) is the same algorithm as $2b$.
       const salt = data.slice(0, 29).replace(/^\$2y\$/, '$2b$')
-      const again = (await bcrypt.hash(input, salt)).slice(7)
+      const again = (await (await loadBcrypt()).hash(input, salt)).slice(7)
       return stringsEqual(again, data.slice(7))
     } catch {
       return false

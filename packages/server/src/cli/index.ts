@@ -3,13 +3,14 @@ import { ImproperlyConfigured } from '@cookiejwt/core'
 import { CommandError, type CommandContext } from './command.js'
 import { COMMANDS } from './commands/index.js'
 
-function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length))
+async function help(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map((c) => c.load()))
+  const width = Math.max(...commands.map((c) => c.name.length))
   return [
     'usage: cookiejwt <command> [options]',
     '',
     'commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `cookiejwt <command> --help` for a command\'s options. Configuration comes from the environment',
     '(DATABASE_URL, COOKIEJWT_SIGNING_KEY, HOST, PORT, …; see the README).',
@@ -23,14 +24,15 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'env
   const stderr = io.stderr ?? process.stderr
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    stdout.write(help())
+    stdout.write(await help())
     return name ? 0 : 2
   }
-  const command = COMMANDS.find((c) => c.name === name)
-  if (!command) {
-    stderr.write(`cookiejwt: unknown command "${name}"\n\n${help()}`)
+  const entry = COMMANDS.find((c) => c.name === name)
+  if (!entry) {
+    stderr.write(`cookiejwt: unknown command "${name}"\n\n${await help()}`)
     return 2
   }
+  const command = await entry.load()
   let parsed
   try {
     parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })

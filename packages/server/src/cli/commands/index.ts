@@ -1,15 +1,26 @@
 import type { Command } from '../command.js'
-import { changepassword } from './changepassword.js'
-import { clearlockout } from './clearlockout.js'
-import { createsuperuser } from './createsuperuser.js'
-import { doctor } from './doctor.js'
-import { flushexpiredtokens } from './flushexpiredtokens.js'
-import { keys } from './keys.js'
-import { importDjango } from './import-django.js'
-import { migrate } from './migrate.js'
-import { serve } from './serve.js'
-import { withWorkers } from '../workers.js'
+
+/** A sub-command by name, loaded only when run (or for `--help`), so `serve` starts without the others' modules. */
+export interface CommandEntry {
+  name: string
+  load(): Promise<Command>
+}
 
 /** Every `cookiejwt` sub-command, in the order `--help` lists them. */
-export const COMMANDS: Command[] = [migrate, createsuperuser, changepassword, flushexpiredtokens, clearlockout, withWorkers(serve), importDjango]
-COMMANDS.push(keys, doctor)
+export const COMMANDS: CommandEntry[] = [
+  { name: 'migrate', load: async () => (await import('./migrate.js')).migrate },
+  { name: 'createsuperuser', load: async () => (await import('./createsuperuser.js')).createsuperuser },
+  { name: 'changepassword', load: async () => (await import('./changepassword.js')).changepassword },
+  { name: 'flushexpiredtokens', load: async () => (await import('./flushexpiredtokens.js')).flushexpiredtokens },
+  { name: 'clearlockout', load: async () => (await import('./clearlockout.js')).clearlockout },
+  {
+    name: 'serve',
+    load: async () => {
+      const [{ serve }, { withWorkers }] = await Promise.all([import('./serve.js'), import('../workers.js')])
+      return withWorkers(serve)
+    },
+  },
+  { name: 'import-django', load: async () => (await import('./import-django.js')).importDjango },
+  { name: 'keys', load: async () => (await import('./keys.js')).keys },
+  { name: 'doctor', load: async () => (await import('./doctor.js')).doctor },
+]

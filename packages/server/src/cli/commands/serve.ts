@@ -1,6 +1,5 @@
 import { buildApp } from '../../app.js'
 import { migrateSharedDjangoDatabase, prepareSharedDjangoDatabase } from '../../django/shared-database.js'
-import { isRedisUrl, openRedisServices } from '../../redis/services.js'
 import { openDatabase } from '../../storage/db.js'
 import { migrateToLatest, pendingMigrations } from '../../storage/migrate.js'
 import { CommandError, type Command } from '../command.js'
@@ -20,7 +19,9 @@ export const serve: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`--port must be a port number`)
     // REDIS_URL: throttling counters and the revocation cache shared by every process (else the database).
     const redisUrl = context.env.REDIS_URL || null
-    if (redisUrl !== null && !isRedisUrl(redisUrl)) throw new CommandError('REDIS_URL must start with redis:// or rediss://')
+    // ioredis loads only when Redis is configured (start-up time).
+    const redisModule = redisUrl !== null ? await import('../../redis/services.js') : null
+    if (redisUrl !== null && !redisModule?.isRedisUrl(redisUrl)) throw new CommandError('REDIS_URL must start with redis:// or rediss://')
     const database = await openDatabase(config.databaseUrl)
     // COOKIEJWT_DJANGO_DATABASE=shared: check Django's schema; migrations then add only cookiejwt_* tables.
     const shared = await prepareSharedDjangoDatabase(context.env, database).catch(async (error: unknown) => {
@@ -42,8 +43,8 @@ export const serve: Command = {
     // Redis connects lazily: the server starts while Redis is down, answers 503 where it is needed, and recovers.
     let warn: (message: string) => void = (message) => context.stderr.write(`${message}\n`)
     let lastRedisWarning = 0
-    const redis = redisUrl
-      ? openRedisServices(redisUrl, {
+    const redis = redisUrl && redisModule
+      ? redisModule.openRedisServices(redisUrl, {
           onError: (error) => {
             // One line per 30 s at most: a reconnect loop must not flood the log. The message has no URL.
             if (Date.now() - lastRedisWarning < 30_000) return
