@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import {
   AuthError,
   issueAccessTokenFromRefresh,
@@ -17,6 +16,7 @@ import {
 import type { ClientInfo, SessionManager } from './sessions/manager.js'
 import { SESSION_ID_CLAIM } from './sessions/mint.js'
 import type { LoginThrottle } from './throttle/lockout.js'
+import { hashToken, outstandingOf } from './token-records.js'
 
 /** What the flows need: settings, stores, hashers and a clock. */
 export interface FlowDeps {
@@ -39,10 +39,6 @@ export interface IssuedPair {
 
 const NO_ACTIVE_ACCOUNT = 'No active account found with the given credentials'
 
-/** The stored fingerprint of a refresh token: its SHA-256, never the token itself. */
-export function hashToken(token: string): string {
-  return `sha256$${createHash('sha256').update(token).digest('hex')}`
-}
 
 /**
  * Checks credentials as Django's `ModelBackend.authenticate` does, then issues a token pair.
@@ -203,16 +199,6 @@ async function recordRefresh(deps: FlowDeps, refresh: IssuedToken, userId: numbe
     createdAt: now,
     expiresAt: refresh.expiresAt,
   })
-}
-
-function outstandingOf(token: VerifiedToken, userId: number | null) {
-  return {
-    jti: token.jti,
-    userId,
-    tokenHash: hashToken(token.raw),
-    createdAt: new Date(token.iat * 1000),
-    expiresAt: new Date(token.exp * 1000),
-  }
 }
 
 function blacklisted(): AuthError {

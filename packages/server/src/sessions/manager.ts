@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto'
 import { AuthError, newJti, ServiceUnavailableError, type AuthSettings, type IssuedToken, type TokenStore, type VerifiedToken } from '@cookiejwt/core'
 import type { RevocationCache } from '../redis/revocation.js'
 import type { DatabaseHandle } from '../storage/db.js'
 import { guard } from '../storage/errors.js'
 import { fromDbDate, toDbDate } from '../storage/values.js'
 import { mintToken, newSessionId, SESSION_ID_CLAIM, SESSION_VERSION_CLAIM } from './mint.js'
+import { hashToken, outstandingOf } from '../token-records.js'
 
 /** Where a session was started from, shown in the sessions list. */
 export interface ClientInfo {
@@ -381,18 +381,4 @@ export class SessionManager {
 
 function familyKey(sid: string): string {
   return `family:${sid}`
-}
-
-function hashToken(token: string): string {
-  return `sha256$${createHash('sha256').update(token).digest('hex')}`
-}
-
-function outstandingOf(token: VerifiedToken, userId: number) {
-  return {
-    jti: token.jti,
-    userId,
-    tokenHash: hashToken(token.raw),
-    createdAt: new Date(token.iat * 1000),
-    expiresAt: new Date(token.exp * 1000),
-  }
 }
