@@ -43,7 +43,7 @@ function compileCodec(settings: AuthSettings): TokenCodec {
     // A single asymmetric key carries its RFC 7638 thumbprint as `kid`, so JWKS consumers can pick it.
     const kid = asymmetric ? jwkThumbprint(verifyKey) : undefined
     const sign = compileSigner(settings.signingKey, settings.algorithm, kid)
-    const verify = compileVerifier(settings, verifyKey, settings.algorithm)
+    const verify = cacheVerified(compileVerifier(settings, verifyKey, settings.algorithm))
     return { sign, verify, decode }
   }
   // A key set: the active key signs with its `kid`; each key verifies only tokens naming it.
@@ -70,7 +70,7 @@ function compileCodec(settings: AuthSettings): TokenCodec {
     if (!verifiers.has(thumbprint)) verifiers.set(thumbprint, legacy)
   }
   const sign = compileSigner(active.key as string, active.algorithm, active.kid)
-  const verify: Verify = (token) => {
+  const verify: Verify = cacheVerified((token) => {
     const header = parseHeader(token)
     if (header === null) throw new Error('malformed token header')
     // RFC 8725 §3.1/§3.10: the token never chooses its key — no URL (jku, x5u), no embedded key (jwk, x5c).
@@ -84,8 +84,32 @@ function compileCodec(settings: AuthSettings): TokenCodec {
     // The key decides the algorithm; `alg` must agree (no HS256-with-the-RSA-public-key confusion).
     if (header.alg !== entry.algorithm) throw new Error('algorithm does not match the key')
     return entry.verify(token)
-  }
+  })
   return { sign, verify, decode }
+}
+
+/** Most verified tokens remembered per codec; with tokens ≤ 1 kB that bounds the cache near 4 MB. */
+const VERIFIED_CACHE_SIZE = 4096
+const MAX_CACHED_TOKEN_LENGTH = 1024
+
+/**
+ * Remembers the verified payload of each token by its exact text, so a token seen again costs one Map lookup
+ * instead of an HMAC and a JSON parse. Only a byte-identical token hits, and only after it verified; failures are
+ * never cached. Time claims are not part of this: verifyToken checks exp/nbf on every use with its clock. Payloads
+ * are frozen because every later request shares them.
+ */
+function cacheVerified(verify: Verify): Verify {
+  const cache = new Map<string, Record<string, unknown>>()
+  return (token) => {
+    const hit = cache.get(token)
+    if (hit !== undefined) return hit
+    const payload = verify(token)
+    if (token.length <= MAX_CACHED_TOKEN_LENGTH && payload !== null && typeof payload === 'object') {
+      if (cache.size >= VERIFIED_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
+      cache.set(token, Object.freeze(payload))
+    }
+    return payload
+  }
 }
 
 /** Header members that would let a token choose its own verification key; a token carrying one is refused. */
@@ -123,9 +147,8 @@ function compileVerifier(settings: AuthSettings, key: string, algorithm: Algorit
     // exp and nbf are checked by verifyToken with the caller's clock and the leeway.
     ignoreExpiration: true,
     ignoreNotBefore: true,
-    // A verified-token cache keyed by the SHA-256 of the token: a repeat costs a hash, not an HMAC + JSON parse.
-    cache: 2048,
-    cacheTTL: 600_000,
+    // Verified tokens are cached by cacheVerified, keyed by the exact token text (no hashing per request).
+    cache: false,
   })
   return (token) => verifier(token) as Record<string, unknown>
 }

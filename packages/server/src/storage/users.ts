@@ -15,6 +15,8 @@ export class KyselyUserStore implements UserStore {
 
   findById(id: number): Promise<User | null> {
     if (!Number.isSafeInteger(id) || id <= 0) return Promise.resolve(null)
+    // The hot path (a user per authenticated request): on SQLite one cached prepared statement, synchronously.
+    if (this.#h.prepareSqlite) return this.#getSqlite('select * from "auth_user" where "id" = ?', id)
     return guard(async () => {
       const row = await this.#h.db.selectFrom('auth_user').selectAll().where('id', '=', id).executeTakeFirst()
       return row ? toUser(row) : null
@@ -22,10 +24,20 @@ export class KyselyUserStore implements UserStore {
   }
 
   findByUsername(username: string): Promise<User | null> {
+    if (this.#h.prepareSqlite) return this.#getSqlite('select * from "auth_user" where "username" = ?', username)
     return guard(async () => {
       const row = await this.#h.db.selectFrom('auth_user').selectAll().where('username', '=', username).executeTakeFirst()
       return row ? toUser(row) : null
     })
+  }
+
+  #getSqlite(source: string, value: number | string): Promise<User | null> {
+    try {
+      const row = this.#h.prepareSqlite!(source).get(value) as Selectable<AuthUserTable> | undefined
+      return Promise.resolve(row ? toUser(row) : null)
+    } catch (error) {
+      return guard(() => Promise.reject(error))
+    }
   }
 
   async create(user: NewUser, now: Date): Promise<User> {
