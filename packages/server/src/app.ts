@@ -102,7 +102,8 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
   const throttle = new LoginThrottle(settings.throttle, deps.throttleStore ?? new DatabaseThrottleStore(deps.database))
   const flow: FlowDeps = { settings, users, tokens, hashers, sessions, throttle, ...(deps.now ? { now: deps.now } : {}) }
 
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-content-type-options', 'nosniff')
     if (request.url.startsWith('/api/')) {
       // Tokens and user data must never sit in a shared or browser cache.
@@ -114,6 +115,7 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
       reply.header('x-frame-options', 'DENY')
       reply.header('referrer-policy', 'same-origin')
     }
+    done()
   })
 
   const allowed = compileOrigins(settings.cors.allowedOrigins)
@@ -132,7 +134,7 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     ...(settings.revocationChecks ? { isRevoked: (token: VerifiedToken) => sessions.isRevoked(token) } : {}),
   })
 
-  registerCookieHygiene(app, settings)
+  registerCookieHygiene(app, settings, Boolean(deps.trustProxy ?? settings.trustProxy))
 
   app.setErrorHandler(async (error, request, reply) => {
     const { status, body, headers } = renderError(error)

@@ -27,9 +27,12 @@ const SECURE = /;\s*secure\s*(?:;|$)/i
  * - a response that sets or clears a JWT cookie (login, refresh, logout, password change) also clears each of
  *   `legacyCookies`, so cookies left behind by an older name, `Path` or `Domain` stop shadowing the new ones.
  */
-export function registerCookieHygiene(app: FastifyInstance, settings: AuthSettings): void {
+export function registerCookieHygiene(app: FastifyInstance, settings: AuthSettings, trustProxy = settings.trustProxy): void {
   const jwtNames = new Set([settings.authCookie.name, settings.refreshCookie.name])
   const legacyClears = serializeClearedLegacyCookies(settings)
+  // Nothing to do on plain HTTP without legacy cookies: then the hook is not added, and costs nothing per request.
+  const httpsPossible = trustProxy || Boolean(app.initialConfig.https)
+  if (legacyClears.length === 0 && !httpsPossible) return
   app.addHook('onSend', async (request, reply, payload) => {
     const header = reply.getHeader('set-cookie')
     if (header === undefined) return payload
