@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
@@ -42,8 +42,12 @@ export async function openDatabase(url: string, options: { cwd?: string } = {}):
 function openSqlite(path: string, cwd = process.cwd()): DatabaseHandle {
   if (path === '') throw new ImproperlyConfigured('DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/db.sqlite3')
   const file = path === ':memory:' ? path : resolve(cwd, path)
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const created = file !== ':memory:' && !existsSync(file)
+  // The database holds password hashes: a folder and file we create are readable by their owner only.
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
   const sqlite = new SQLite(file, { timeout: 5000 })
+  // SQLite gives the -wal and -shm files the main file's permissions, so this comes before WAL mode.
+  if (created) chmodSync(file, 0o600)
   // WAL lets readers run beside the writer; NORMAL is durable across application crashes in WAL mode.
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')

@@ -36,6 +36,8 @@ describe("the cookiejwt CLI", { timeout: 90_000 }, () => {
   it('migrates idempotently', () => {
     const first = cli(['migrate'])
     expect(first.code, first.stderr).toBe(0)
+    // The database holds password hashes: only its owner may read it.
+    expect(statSync(join(dir, 'db.sqlite3')).mode & 0o777).toBe(0o600)
     const second = cli(['migrate'])
     expect(second.code).toBe(0)
     expect(second.stdout).toMatch(/No migrations to apply/)
