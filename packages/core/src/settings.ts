@@ -168,6 +168,12 @@ export interface AuthSettings {
   /** Login throttling and lockout. */
   readonly throttle: ThrottleSettings
   /**
+   * Absolute lifetime of a session (a refresh-token family) counted from the login, in seconds: rotation never
+   * extends a session past it, so an active user logs in again at least this often (OWASP ASVS 3.3.2). `null` lets
+   * rotation extend a session for ever. @default 2592000 ('30d')
+   */
+  readonly sessionMaxLifetime: number | null
+  /**
    * Prefix of both JWT cookie names. `'__Host-'` forces `Secure`, `Path=/` and no `Domain` on both — so the refresh
    * cookie is sent on every request, not only to the auth endpoints; `'__Secure-'` forces `Secure` only. @default null
    */
@@ -191,6 +197,8 @@ export type AuthSettingsInput = {
     | 'refreshGraceWindow'
     | 'revocationCacheTtl'
     ? Duration
+    : K extends 'sessionMaxLifetime'
+      ? Duration | null
     : K extends 'throttle'
       ? Partial<Omit<ThrottleSettings, 'window'>> & { window?: Duration }
       : AuthSettings[K] extends CookieSettings | CsrfSettings | CorsSettings
@@ -259,6 +267,7 @@ export const DEFAULT_SETTINGS = {
   refreshGraceWindow: 5,
   revocationChecks: true,
   revocationCacheTtl: 2,
+  sessionMaxLifetime: 2592000,
   throttle: {
     enabled: true,
     window: 900,
@@ -384,6 +393,8 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     refreshGraceWindow: maxSeconds(i.refreshGraceWindow ?? d.refreshGraceWindow, 'refreshGraceWindow', MAX_REFRESH_GRACE_WINDOW),
     revocationChecks: bool(i.revocationChecks, d.revocationChecks, 'revocationChecks'),
     revocationCacheTtl: maxSeconds(i.revocationCacheTtl ?? d.revocationCacheTtl, 'revocationCacheTtl', 60),
+    sessionMaxLifetime:
+      i.sessionMaxLifetime === null ? null : positive(i.sessionMaxLifetime ?? d.sessionMaxLifetime, 'sessionMaxLifetime'),
     throttle: throttleSettings({ ...d.throttle, ...(i.throttle ?? {}) }),
     cookiePrefix: prefix,
     legacyCookies: legacyCookies(i.legacyCookies ?? d.legacyCookies),

@@ -3,7 +3,7 @@ import type { RevocationCache } from '../redis/revocation.js'
 import type { DatabaseHandle } from '../storage/db.js'
 import { guard } from '../storage/errors.js'
 import { fromDbDate, toDbDate } from '../storage/values.js'
-import { mintToken, newSessionId, SESSION_ID_CLAIM, SESSION_VERSION_CLAIM } from './mint.js'
+import { AUTH_TIME_CLAIM, mintToken, newSessionId, SESSION_ID_CLAIM, SESSION_VERSION_CLAIM } from './mint.js'
 import { hashToken, outstandingOf } from '../token-records.js'
 
 /** Where a session was started from, shown in the sessions list. */
@@ -80,7 +80,7 @@ export class SessionManager {
     const sid = newSessionId()
     const iat = Math.floor(now.getTime() / 1000)
     const version = await this.version(userId)
-    const base = { [this.#s.userIdClaim]: claimUserId, [SESSION_ID_CLAIM]: sid }
+    const base = { [this.#s.userIdClaim]: claimUserId, [SESSION_ID_CLAIM]: sid, [AUTH_TIME_CLAIM]: iat }
     const refresh = mintToken(this.#s, 'refresh', base, newJti(), iat)
     const access = mintToken(this.#s, 'access', { ...base, [SESSION_VERSION_CLAIM]: version }, newJti(), iat)
     const d = this.#h.dialect

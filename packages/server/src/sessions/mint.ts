@@ -5,6 +5,8 @@ import { getTokenCodec, type AuthSettings, type IssuedToken, type TokenPayload, 
 export const SESSION_ID_CLAIM = 'sid'
 /** The claim carrying the user's session version in access tokens (cheap revoke-all). */
 export const SESSION_VERSION_CLAIM = 'sv'
+/** When the user logged in to start the session (OpenID Connect's name); copied through every rotation. */
+export const AUTH_TIME_CLAIM = 'auth_time'
 
 const REGISTERED = new Set(['exp', 'iat', 'nbf', 'aud', 'iss', 'refresh_exp'])
 
@@ -26,7 +28,12 @@ export function mintToken(
   iat: number,
 ): IssuedToken {
   const lifetime = type === 'access' ? settings.accessTokenLifetime : settings.refreshTokenLifetime
-  const exp = iat + lifetime
+  const authTime = claims[AUTH_TIME_CLAIM]
+  // No token of a session outlives the session's absolute lifetime, however often it was rotated (ASVS 3.3.2).
+  const exp =
+    settings.sessionMaxLifetime !== null && typeof authTime === 'number'
+      ? Math.min(iat + lifetime, authTime + settings.sessionMaxLifetime)
+      : iat + lifetime
   const extra: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(claims)) {
     if (key === settings.tokenTypeClaim || key === settings.jtiClaim || REGISTERED.has(key)) continue
