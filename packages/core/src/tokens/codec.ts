@@ -103,6 +103,12 @@ function cacheVerified(verify: Verify): Verify {
   return (token) => {
     const hit = cache.get(token)
     if (hit !== undefined) return hit
+    // One token, one spelling: a signature whose unused base64url bits were flipped decodes to the same bytes, so
+    // it would verify as a "different" token. Refuse non-canonical signatures (RFC 7515 §2, RFC 4648 §3.5).
+    const signature = token.slice(token.lastIndexOf('.') + 1)
+    if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) {
+      throw new Error('non-canonical base64url signature')
+    }
     const payload = verify(token)
     if (token.length <= MAX_CACHED_TOKEN_LENGTH && payload !== null && typeof payload === 'object') {
       if (cache.size >= VERIFIED_CACHE_SIZE) cache.delete(cache.keys().next().value as string)

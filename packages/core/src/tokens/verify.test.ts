@@ -97,6 +97,15 @@ describe('verifyToken', () => {
       rejects(`${b64u({ alg, typ: 'JWT' })}.${b64u(claims())}`, 'Token is invalid')
     }
   })
+  it('rejects a signature spelled non-canonically (unused base64url bits set)', () => {
+    const token = forge(claims())
+    expect(() => verifyAccessToken(settings, token, { now: T0 })).not.toThrow()
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const twin = token.slice(0, -1) + alphabet[alphabet.indexOf(token.at(-1)!) ^ 1]
+    // Same signature bytes, different text: still refused.
+    expect(Buffer.from(twin.split('.')[2]!, 'base64url').equals(Buffer.from(token.split('.')[2]!, 'base64url'))).toBe(true)
+    rejects(twin, 'Token is invalid')
+  })
   it('rejects another algorithm', () => {
     const input = `${b64u({ alg: 'HS512', typ: 'JWT' })}.${b64u(claims())}`
     rejects(`${input}.${createHmac('sha512', KEY).update(input).digest('base64url')}`, 'Token is invalid')
