@@ -171,13 +171,16 @@ export async function endOtherSessions(
   if (!sessions) return current?.via === 'cookie' ? issuePairFor(deps, user, now, client) : null
   const version = await sessions.bumpVersion(user.id, now)
   const sid = current?.token.payload[SESSION_ID_CLAIM]
-  if (current?.via === 'cookie' || typeof sid !== 'string') {
+  if (!current || typeof sid !== 'string') {
     await sessions.revokeAll(user.id, 'password_change', now)
     return current?.via === 'cookie' ? issuePairFor(deps, user, now, client) : null
   }
+  // The current session survives (Django's update_session_auth_hash) at the new version. Its refresh token stays
+  // valid, so a refresh racing this request in another tab of the same browser cannot log it out; a browser gets an
+  // access token of the new version at once, a Bearer client at its next refresh.
   await sessions.revokeAll(user.id, 'password_change', now, sid)
   await sessions.rebind(sid, user.id, version)
-  return null
+  return current.via === 'cookie' ? { access: sessions.reissueAccess(current.token, version, now), refresh: null } : null
 }
 
 async function loadUserForRefresh(deps: FlowDeps, token: VerifiedToken): Promise<User | null> {

@@ -146,7 +146,7 @@ export async function authRoutes(app: FastifyInstance, deps: FlowDeps): Promise<
         throw error
       }
       await users.setPassword(user.id, encoded)
-      // Other sessions end; this browser keeps a fresh pair, as Django's update_session_auth_hash keeps the session.
+      // Other sessions end; this one stays, at the new session version (Django's update_session_auth_hash).
       const pair = await endOtherSessions(deps, user, request.auth, clientInfo(request))
       if (pair) setPairCookies(reply, pair)
       return {}

@@ -244,6 +244,12 @@ export class SessionManager {
   }
 
   /** Binds a family to the user's current session version, so its next refresh mints access tokens that pass. */
+  /** A new access token for the session of `token`, at session version `version` (after a password change). */
+  reissueAccess(token: VerifiedToken, version: number, now: Date): IssuedToken {
+    const iat = Math.floor(now.getTime() / 1000)
+    return mintToken(this.#s, 'access', { ...this.#copyable(token), [SESSION_VERSION_CLAIM]: version }, newJti(), iat)
+  }
+
   async rebind(sid: string, userId: number, version: number): Promise<void> {
     await guard(() =>
       this.#h.db
