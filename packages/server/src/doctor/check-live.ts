@@ -50,18 +50,25 @@ export async function checkDeployment(options: LiveCheckOptions): Promise<Findin
     fetch(`${base}${path}`, { headers, redirect: 'manual', signal: AbortSignal.timeout(timeout) })
 
   let health: Response
+  const clock = () => (options.now?.() ?? new Date()).getTime()
+  const sentAt = clock()
+  let receivedAt = sentAt
   try {
     health = await get('/api/health/')
+    receivedAt = clock()
   } catch (error) {
     add('error', 'unreachable', `Cannot reach ${base}/api/health/: ${(error as Error).message}.`)
     return findings
   }
   if (health.status !== 200) add('error', 'unhealthy', `${base}/api/health/ answered ${health.status}, not 200: the API or its database is down.`)
 
-  // Clock skew: the Date header has one-second resolution, so allow one second more than the leeway.
+  // Clock skew: the Date header is whole seconds, and servers reuse it for up to a second, so the server's clock
+  // was somewhere in [date, date + 2 s) while ours ran from sentAt to receivedAt; only the gap between the two
+  // intervals is skew (a slow request is not). One second more than the leeway is still allowed on top.
   const date = health.headers.get('date')
   if (date) {
-    const skew = Math.abs(Date.parse(date) - (options.now?.() ?? new Date()).getTime()) / 1000
+    const server = Date.parse(date)
+    const skew = Math.max(0, sentAt - (server + 2000), server - receivedAt) / 1000
     const leeway = options.settings?.leeway ?? 0
     if (Number.isFinite(skew) && skew > leeway + 1) {
       add(

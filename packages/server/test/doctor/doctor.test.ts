@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/index.js'
 import { inspectClient } from '../../src/cli/commands/doctor.js'
 import { checkSettings } from '../../src/doctor/check-config.js'
+import { checkDeployment } from '../../src/doctor/check-live.js'
 import { call, HMAC_KEY, startServer, type Running } from '../keys/harness.js'
 
 const servers: Running[] = []
@@ -23,6 +24,18 @@ async function doctor(args: string[], env: NodeJS.ProcessEnv) {
 }
 const codes = (r: { findings: { code: string; level: string }[] }) => r.findings.filter((f) => f.level !== 'info').map((f) => f.code)
 const env = (extra: NodeJS.ProcessEnv = {}) => ({ COOKIEJWT_SIGNING_KEY: HMAC_KEY, COOKIEJWT_DATA_DIR: mkdtempSync(join(tmpdir(), 'doc-')), ...extra })
+
+describe('clock skew against a live server', () => {
+  it('reports a clock minutes away, and not the second-granular Date header of a slow response', async () => {
+    const s = await startServer({ signingKey: HMAC_KEY })
+    servers.push(s)
+    const settings = defineSettings({ signingKey: HMAC_KEY })
+    const ahead = await checkDeployment({ url: new URL(s.url), settings, now: () => new Date(Date.now() + 5 * 60_000) })
+    expect(ahead.map((f) => f.code)).toContain('clock-skew')
+    const inSync = await checkDeployment({ url: new URL(s.url), settings })
+    expect(inSync.map((f) => f.code)).not.toContain('clock-skew')
+  })
+})
 
 describe('npx cookiejwt doctor', () => {
   it('exits 0 for a same-origin setup against a live server', async () => {
