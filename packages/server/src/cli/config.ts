@@ -3,13 +3,15 @@ import { randomBytes } from 'node:crypto'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineSettings, ImproperlyConfigured, type AuthSettings, type AuthSettingsInput } from '@cookiejwt/core'
-import { DEFAULT_DATABASE_URL } from '../storage/db.js'
+import { checkPoolMax, DEFAULT_DATABASE_URL, DEFAULT_DB_POOL_MAX } from '../storage/db.js'
 import { readKeysFile } from './keys-file.js'
 
 /** Everything the CLI reads from the environment, resolved once. Only `src/cli/` reads `process.env`. */
 export interface CliConfig {
   settings: AuthSettings
   databaseUrl: string
+  /** Most PostgreSQL connections per process (`COOKIEJWT_DB_POOL_MAX`). */
+  databasePoolMax: number
   host: string
   port: number
   staticRoot: string | null
@@ -77,12 +79,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return {
     settings,
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    databasePoolMax: poolMax(env.COOKIEJWT_DB_POOL_MAX),
     host: env.HOST || '127.0.0.1',
     port,
     staticRoot,
     trustProxy: settings.trustProxy,
     keyNotice: notice,
   }
+}
+
+function poolMax(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_DB_POOL_MAX
+  // Digits only: Number() would also take '1e2', '0x10' or ' 5 '.
+  return checkPoolMax(/^\d{1,9}$/.test(value) ? Number(value) : value, 'COOKIEJWT_DB_POOL_MAX')
 }
 
 function duration(value: string): string | number {

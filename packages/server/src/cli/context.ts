@@ -17,7 +17,7 @@ export interface Opened {
 /** Loads the configuration and opens the database it names; the caller closes `handle`. */
 export async function openFromEnv(context: CommandContext): Promise<Opened> {
   const config = loadConfig(context.env)
-  const handle = await openDatabase(config.databaseUrl)
+  const handle = await openDatabase(config.databaseUrl, { poolMax: config.databasePoolMax })
   const hashers = createPasswordHashers({
     ...(config.settings.passwordHasherOptions as object),
     default: config.settings.passwordHasher,

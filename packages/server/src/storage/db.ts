@@ -26,15 +26,41 @@ export interface DatabaseHandle {
 /** Default SQLite file, relative to the working directory. */
 export const DEFAULT_DATABASE_URL = 'sqlite:data/db.sqlite3'
 
+/** Connections a PostgreSQL pool opens at most, per process (`COOKIEJWT_DB_POOL_MAX`). */
+export const DEFAULT_DB_POOL_MAX = 10
+/**
+ * Largest accepted pool size. PostgreSQL's own `max_connections` defaults to 100 and is shared by every process and
+ * worker; a pool above this bound is a typo, not a tuning choice.
+ */
+export const MAX_DB_POOL_MAX = 1000
+
+/** Options of {@link openDatabase}. */
+export interface OpenDatabaseOptions {
+  /** Folder a relative `sqlite:` path is resolved against. @default process.cwd() */
+  cwd?: string
+  /** PostgreSQL only: most connections the pool opens (1–1000); SQLite uses one connection. @default 10 */
+  poolMax?: number
+}
+
+/** Checks a pool size: a whole number from 1 to {@link MAX_DB_POOL_MAX}; throws `ImproperlyConfigured` naming `key`. */
+export function checkPoolMax(value: unknown, key = 'poolMax'): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_DB_POOL_MAX) {
+    throw new ImproperlyConfigured(`${key} must be a whole number from 1 to ${MAX_DB_POOL_MAX} (got ${JSON.stringify(value)})`)
+  }
+  return value
+}
+
 /**
  * Opens the database a `DATABASE_URL` names: `sqlite:<path>` (relative to `cwd` or absolute; `sqlite::memory:` for
- * tests) or `postgres://…` (see `openPostgres`). Throws `ImproperlyConfigured` for anything else.
+ * tests) or `postgres://…` (see `openPostgres`; a pool of `poolMax` connections). Throws `ImproperlyConfigured` for
+ * anything else and for a bad `poolMax`.
  */
-export async function openDatabase(url: string, options: { cwd?: string } = {}): Promise<DatabaseHandle> {
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  const poolMax = checkPoolMax(options.poolMax ?? DEFAULT_DB_POOL_MAX)
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.cwd)
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { openPostgres } = await import('./postgres.js')
-    return openPostgres(url)
+    return openPostgres(url, { max: poolMax })
   }
   throw new ImproperlyConfigured(`DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`)
 }

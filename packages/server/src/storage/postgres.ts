@@ -3,11 +3,14 @@ import pg from 'pg'
 import type { DatabaseHandle } from './db.js'
 import type { Database } from './schema.js'
 
-/** Opens a PostgreSQL pool for a `postgres://` URL, with timeouts so an outage fails fast instead of hanging. */
-export function openPostgres(url: string): DatabaseHandle {
+/**
+ * Opens a PostgreSQL pool of at most `max` connections for a `postgres://` URL, with timeouts so an outage fails
+ * fast instead of hanging.
+ */
+export function openPostgres(url: string, options: { max: number }): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
+    max: options.max,
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30000,
     statement_timeout: 10000,

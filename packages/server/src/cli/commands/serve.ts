@@ -22,7 +22,7 @@ export const serve: Command = {
     // ioredis loads only when Redis is configured (start-up time).
     const redisModule = redisUrl !== null ? await import('../../redis/services.js') : null
     if (redisUrl !== null && !redisModule?.isRedisUrl(redisUrl)) throw new CommandError('REDIS_URL must start with redis:// or rediss://')
-    const database = await openDatabase(config.databaseUrl)
+    const database = await openDatabase(config.databaseUrl, { poolMax: config.databasePoolMax })
     // COOKIEJWT_DJANGO_DATABASE=shared: check Django's schema; migrations then add only cookiejwt_* tables.
     const shared = await prepareSharedDjangoDatabase(context.env, database).catch(async (error: unknown) => {
       await database.destroy()
