@@ -76,17 +76,22 @@ export interface CorsSettings {
   readonly maxAge: number
 }
 
-/** Login throttling and lockout (after django-axes and DRF throttles); windows in seconds. */
+/**
+ * Login throttling and lockout (after django-axes and DRF throttles); windows in seconds. The defaults hold OWASP
+ * ASVS's ceiling of 100 failed logins per hour against one account from any number of addresses: a key's window starts
+ * at its first failure, so any hour overlaps at most two windows of one key, 2 × 50 = 100. One address spraying
+ * passwords over many usernames is stopped after 30 failures.
+ */
 export interface ThrottleSettings {
   /** Throttle login, token and refresh endpoints at all. @default true */
   readonly enabled: boolean
-  /** Length of the fixed counting window in seconds; a lockout lasts for the rest of it. @default 900 ('15m') */
+  /** Length of the fixed counting window in seconds; a lockout lasts for the rest of it. @default 3600 ('1h') */
   readonly window: number
   /** Failed logins for one username from one IP before that pair is locked. @default 10 */
   readonly failuresPerUsernameIp: number
   /** Failed logins for one username from all IPs before the username is locked everywhere. @default 50 */
   readonly failuresPerUsername: number
-  /** Failed logins and refreshes from one IP (any username) before the IP is locked. @default 100 */
+  /** Failed logins and refreshes from one IP (any username) before the IP is locked. @default 30 */
   readonly failuresPerIp: number
 }
 
@@ -270,10 +275,10 @@ export const DEFAULT_SETTINGS = {
   sessionMaxLifetime: 2592000,
   throttle: {
     enabled: true,
-    window: 900,
+    window: 3600,
     failuresPerUsernameIp: 10,
     failuresPerUsername: 50,
-    failuresPerIp: 100,
+    failuresPerIp: 30,
   },
   cookiePrefix: null,
   legacyCookies: [] as LegacyCookie[],

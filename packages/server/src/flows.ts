@@ -52,16 +52,18 @@ export async function loginWithPassword(
   client: ClientInfo = {},
 ): Promise<{ user: User; pair: IssuedPair }> {
   const ip = client.ip ?? ''
-  // Locked before any password check, for known and unknown usernames alike (no enumeration by lockout).
-  await deps.throttle?.checkLogin(username, ip)
+  // Counted and, when locked, refused before any password check, for known and unknown usernames alike (no
+  // enumeration by lockout).
+  const attempt = await deps.throttle?.beginLogin(username, ip)
   let result: { user: User; pair: IssuedPair }
   try {
     result = await checkCredentials(deps, username, password, client)
   } catch (error) {
-    if (error instanceof AuthError && error.code === 'no_active_account') await deps.throttle?.recordLoginFailure(username, ip)
+    if (error instanceof AuthError && error.code === 'no_active_account') await attempt?.failed()
+    else await attempt?.abandoned()
     throw error
   }
-  await deps.throttle?.recordLoginSuccess(username, ip)
+  await attempt?.succeeded()
   return result
 }
 

@@ -45,6 +45,20 @@ for (const [name, makeStore] of stores) {
       expect(await store.hit('w', 100)).toMatchObject({ count: 1 })
     })
 
+    it('release() takes back one hit, never below zero, and never creates a counter', async () => {
+      const store = makeStore()
+      await store.hit('rel', 60_000)
+      await store.hit('rel', 60_000)
+      await store.release('rel')
+      expect(await store.peek('rel')).toMatchObject({ count: 1 })
+      await store.release('rel')
+      await store.release('rel')
+      expect(await store.peek('rel')).toMatchObject({ count: 0 })
+      expect(await store.hit('rel', 60_000)).toMatchObject({ count: 1 })
+      await store.release('none')
+      expect(await store.peek('none')).toBeNull()
+    })
+
     it('reset() forgets a counter', async () => {
       const store = makeStore()
       await store.hit('r', 60_000)

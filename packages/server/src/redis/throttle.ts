@@ -19,6 +19,11 @@ export interface ThrottleStore {
   hit(key: string, windowMs: number): Promise<ThrottleHit>
   /** Forgets the counter of `key` (e.g. after a successful login). */
   reset(key: string): Promise<void>
+  /**
+   * Takes back one hit of `key` in its current window (never below zero; nothing when the window has ended): an
+   * attempt counted before its outcome was known turned out not to be a failure.
+   */
+  release(key: string): Promise<void>
   /** The counter of `key` in its current window without counting, or null when there is none. */
   peek(key: string): Promise<ThrottleHit | null>
   /**
@@ -38,6 +43,13 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return {count, ttl}
+`
+
+// DECR only an existing counter that is above zero: a release never creates a key or goes negative.
+const RELEASE_SCRIPT = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then redis.call('DECR', KEYS[1]) end
+return 0
 `
 
 const PEEK_SCRIPT = `
@@ -69,6 +81,10 @@ export class RedisThrottleStore implements ThrottleStore {
 
   async reset(key: string): Promise<void> {
     await this.#redis.run((client) => client.del(this.#key(key)))
+  }
+
+  async release(key: string): Promise<void> {
+    await this.#redis.run((client) => client.eval(RELEASE_SCRIPT, 1, this.#key(key)))
   }
 
   async peek(key: string): Promise<ThrottleHit | null> {
@@ -128,6 +144,11 @@ export class MemoryThrottleStore implements ThrottleStore {
 
   async reset(key: string): Promise<void> {
     this.#counters.delete(key)
+  }
+
+  async release(key: string): Promise<void> {
+    const counter = this.#counters.get(key)
+    if (counter && counter.resetAt > this.#now() && counter.count > 0) counter.count -= 1
   }
 
   async peek(key: string): Promise<ThrottleHit | null> {

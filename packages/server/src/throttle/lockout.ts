@@ -15,6 +15,18 @@ export class ThrottledError extends AuthError {
   }
 }
 
+/** A login attempt counted by `LoginThrottle.beginLogin`, to settle once its outcome is known. */
+export interface LoginAttempt {
+  /** The password was right: the attempt was no failure. */
+  succeeded(): Promise<void>
+  /** The credentials were refused: the attempt stays counted. */
+  failed(): Promise<void>
+  /** The attempt ended without a verdict (a storage error): it is not counted. */
+  abandoned(): Promise<void>
+}
+
+const SETTLED: LoginAttempt = { succeeded: async () => {}, failed: async () => {}, abandoned: async () => {} }
+
 /** The counter keys for a username and an IP; usernames are hashed so keys are short and reveal nothing. */
 export const throttleKeys = {
   username: (username: string) => `u:${digest(username)}`,
@@ -38,32 +50,38 @@ export class LoginThrottle {
     this.#store = store
   }
 
-  /** Throws `ThrottledError` when this username or IP is locked; counts nothing. */
-  async checkLogin(username: string, ip: string): Promise<void> {
-    if (!this.#settings.enabled) return
+  /**
+   * Counts a login attempt as a failure before the password is checked, for the pair, the username and the IP, and
+   * throws `ThrottledError` when any of them is over its limit. Counting first closes the race of checking first:
+   * a burst of concurrent guesses cannot all pass the check before any failure is recorded, so at most the limit's
+   * number of guesses are ever checked per window. The caller settles the attempt: `succeeded()` takes back the
+   * username and IP hits and forgets this IP's failures for the username, `failed()` keeps them, `abandoned()` (an
+   * error that is no verdict on the password) takes all three back.
+   */
+  async beginLogin(username: string, ip: string): Promise<LoginAttempt> {
+    if (!this.#settings.enabled) return SETTLED
     const s = this.#settings
-    await this.#check([
-      [throttleKeys.usernameIp(username, ip), s.failuresPerUsernameIp],
-      [throttleKeys.username(username), s.failuresPerUsername],
-      [throttleKeys.ip(ip), s.failuresPerIp],
-    ])
-  }
-
-  /** Counts a failed login for the username, the pair and the IP. */
-  async recordLoginFailure(username: string, ip: string): Promise<void> {
-    if (!this.#settings.enabled) return
-    const ms = this.#settings.window * 1000
-    await Promise.all([
-      this.#store.hit(throttleKeys.usernameIp(username, ip), ms),
-      this.#store.hit(throttleKeys.username(username), ms),
-      this.#store.hit(throttleKeys.ip(ip), ms),
-    ])
-  }
-
-  /** A successful login forgets this IP's failures for this username only — never other IPs' counters. */
-  async recordLoginSuccess(username: string, ip: string): Promise<void> {
-    if (!this.#settings.enabled) return
-    await this.#store.reset(throttleKeys.usernameIp(username, ip))
+    const ms = s.window * 1000
+    const keys = [throttleKeys.usernameIp(username, ip), throttleKeys.username(username), throttleKeys.ip(ip)] as const
+    const limits = [s.failuresPerUsernameIp, s.failuresPerUsername, s.failuresPerIp]
+    const hits = await Promise.all(keys.map((key) => this.#store.hit(key, ms)))
+    const release = (which: readonly string[]) => Promise.all(which.map((key) => this.#store.release(key))).then(() => {})
+    let wait = 0
+    hits.forEach((hit, index) => {
+      if (hit.count > limits[index]!) wait = Math.max(wait, hit.resetInMs)
+    })
+    if (wait > 0) {
+      // A refused attempt checks no password, so it is not a failure: only guesses that were checked count.
+      await release(keys)
+      throw new ThrottledError(wait / 1000)
+    }
+    return {
+      succeeded: async () => {
+        await Promise.all([this.#store.reset(keys[0]), release([keys[1], keys[2]])])
+      },
+      failed: async () => {},
+      abandoned: () => release(keys),
+    }
   }
 
   /** Throws `ThrottledError` when the IP is locked (refresh endpoints). */

@@ -58,6 +58,19 @@ export class DatabaseThrottleStore implements ThrottleStore {
     })
   }
 
+  release(key: string): Promise<void> {
+    const now = this.#now()
+    return guard(async () => {
+      await this.#h.db
+        .updateTable('cookiejwt_throttle')
+        .set((eb) => ({ count: eb('count', '-', 1) }))
+        .where('key', '=', key)
+        .where('count', '>', 0)
+        .where('reset_at', '>', now)
+        .execute()
+    })
+  }
+
   clear(match: { key?: string; prefix?: string; suffix?: string }): Promise<number> {
     return guard(async () => {
       let query = this.#h.db.deleteFrom('cookiejwt_throttle')

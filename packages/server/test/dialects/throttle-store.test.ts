@@ -31,6 +31,22 @@ for (const dialect of TEST_DIALECTS) {
       expect(hits.map((h) => h.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
     })
 
+    it('releases one hit, never below zero, never into an ended window, never creating a counter', async () => {
+      await store.hit('r', 1000)
+      await store.hit('r', 1000)
+      await store.release('r')
+      expect(await store.peek('r')).toEqual({ count: 1, resetInMs: 1000 })
+      await store.release('r')
+      await store.release('r')
+      expect(await store.peek('r')).toEqual({ count: 0, resetInMs: 1000 })
+      await store.release('absent')
+      expect(await store.peek('absent')).toBeNull()
+      await store.hit('r', 1000)
+      now += 1000
+      await store.release('r')
+      expect(await store.hit('r', 1000)).toEqual({ count: 1, resetInMs: 1000 })
+    })
+
     it('resets and clears counters by key, prefix and suffix', async () => {
       for (const key of ['uip:aa:1.2.3.4', 'uip:aa:5.6.7.8', 'u:aa', 'ip:1.2.3.4']) await store.hit(key, 60_000)
       await store.reset('u:aa')

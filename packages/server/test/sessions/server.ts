@@ -8,11 +8,12 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../../src/app.js'
 import { openDatabase, type DatabaseHandle } from '../../src/storage/db.js'
 import { migrateToLatest } from '../../src/storage/migrate.js'
+import { DatabaseThrottleStore } from '../../src/throttle/store.js'
 import { KyselyTokenStore } from '../../src/storage/tokens.js'
 import { KyselyUserStore } from '../../src/storage/users.js'
 import { fastHashers, parseSetCookie, PASSWORD, TEST_KEY, type Res } from '../helpers.js'
 
-/** A real listening server on a real SQLite file, with a movable clock and captured warn logs. */
+/** A real listening server on a real SQLite file, with a movable clock (tokens and throttling windows) and captured warn logs. */
 export interface SessionServer {
   url: string
   app: FastifyInstance
@@ -52,6 +53,7 @@ export async function startSessionServer(
     hashers,
     logger: { level: 'warn', stream },
     now: () => new Date(Date.now() + offset),
+    throttleStore: new DatabaseThrottleStore(database, { now: () => Date.now() + offset }),
     ...deps,
   })
   await app.listen({ host: '127.0.0.1', port: 0 })
