@@ -92,7 +92,9 @@ export {
   loadUser,
 } from './authenticate.js'
 export type { Authentication, AuthenticateDeps, AuthRequest, TokenUser } from './authenticate.js'
-export { MAX_PASSWORD_LENGTH, validatePassword } from './password-validation.js'
-export type { PasswordContext } from './password-validation.js'
+export { MAX_PASSWORD_LENGTH, validatePassword } from './passwords/validators.js'
+export type { PasswordContext, PasswordUserAttribute, PasswordValidatorSettings } from './passwords/validators.js'
+export { DEFAULT_PASSWORD_LIST_PATH, loadPasswordList } from './passwords/common-passwords.js'
+export { quickRatio } from './passwords/similarity.js'
 export { createPasswordHashers } from './hashers/index.js'
 export type { PasswordHasher, PasswordHasherOptions, PasswordHashers } from './hashers/index.js'

@@ -3,6 +3,8 @@ import { toSeconds, type Duration } from './durations.js'
 import type { User } from './user.js'
 import { ALGORITHMS, checkKeyMaterial, isHmacAlgorithm, normalizeSigningKeys, type Algorithm, type SigningKey } from './tokens/keys.js'
 import { checkOriginList } from './origins.js'
+import { existsSync } from 'node:fs'
+import type { PasswordUserAttribute, PasswordValidatorSettings } from './passwords/validators.js'
 
 export type { Algorithm } from './tokens/keys.js'
 
@@ -157,8 +159,11 @@ export interface AuthSettings {
   readonly passwordHasher: string
   /** Cost options for the password hashers (see the hashers module). @default {} */
   readonly passwordHasherOptions: Readonly<Record<string, unknown>>
-  /** Minimum password length for new passwords (Django's MinimumLengthValidator). @default 8 */
-  readonly passwordMinLength: number
+  /**
+   * Rules for new passwords, Django's default `AUTH_PASSWORD_VALIDATORS` (similarity to the user's attributes,
+   * minimum length 8, Django's common-password list, not entirely numeric); each has `enabled`.
+   */
+  readonly passwordValidators: PasswordValidatorSettings
   /** Largest accepted request body in bytes. @default 65536 */
   readonly bodyLimit: number
   /**
@@ -206,6 +211,8 @@ export type AuthSettingsInput = {
       ? Duration | null
     : K extends 'throttle'
       ? Partial<Omit<ThrottleSettings, 'window'>> & { window?: Duration }
+    : K extends 'passwordValidators'
+      ? { [R in keyof PasswordValidatorSettings]?: Partial<PasswordValidatorSettings[R]> }
       : AuthSettings[K] extends CookieSettings | CsrfSettings | CorsSettings
         ? Partial<AuthSettings[K]>
         : AuthSettings[K]
@@ -267,7 +274,16 @@ export const DEFAULT_SETTINGS = {
   returnTokensInBody: false,
   passwordHasher: 'argon2',
   passwordHasherOptions: {},
-  passwordMinLength: 8,
+  passwordValidators: {
+    userAttributeSimilarity: {
+      enabled: true,
+      userAttributes: ['username', 'firstName', 'lastName', 'email'] as PasswordUserAttribute[],
+      maxSimilarity: 0.7,
+    },
+    minimumLength: { enabled: true, minLength: 8 },
+    commonPassword: { enabled: true, passwordListPath: null },
+    numeric: { enabled: true },
+  },
   bodyLimit: 65536,
   refreshGraceWindow: 5,
   revocationChecks: true,
@@ -304,6 +320,8 @@ const RENAMED_KEYS: Record<string, string> = {
   AUTH_COOKIE_PATH: 'authCookie.path',
   AUTH_COOKIE_DOMAIN: 'authCookie.domain',
   AUTH_COOKIE_HTTP_ONLY: 'authCookie.httpOnly',
+  AUTH_PASSWORD_VALIDATORS: 'passwordValidators',
+  passwordMinLength: 'passwordValidators.minimumLength.minLength',
 }
 
 /**
@@ -393,7 +411,7 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     returnTokensInBody: bool(i.returnTokensInBody, d.returnTokensInBody, 'returnTokensInBody'),
     passwordHasher: name(i.passwordHasher ?? d.passwordHasher, 'passwordHasher'),
     passwordHasherOptions: { ...(i.passwordHasherOptions ?? d.passwordHasherOptions) },
-    passwordMinLength: positive(i.passwordMinLength ?? d.passwordMinLength, 'passwordMinLength'),
+    passwordValidators: passwordValidators(i.passwordValidators ?? {}),
     bodyLimit: positive(i.bodyLimit ?? d.bodyLimit, 'bodyLimit'),
     refreshGraceWindow: maxSeconds(i.refreshGraceWindow ?? d.refreshGraceWindow, 'refreshGraceWindow', MAX_REFRESH_GRACE_WINDOW),
     revocationChecks: bool(i.revocationChecks, d.revocationChecks, 'revocationChecks'),
@@ -606,6 +624,44 @@ function throttleSettings(value: Record<string, unknown>): ThrottleSettings {
     failuresPerUsernameIp: count('failuresPerUsernameIp'),
     failuresPerUsername: count('failuresPerUsername'),
     failuresPerIp: count('failuresPerIp'),
+  }
+}
+
+const USER_ATTRIBUTES: readonly PasswordUserAttribute[] = ['username', 'firstName', 'lastName', 'email']
+
+function passwordValidators(input: NonNullable<AuthSettingsInput['passwordValidators']>): PasswordValidatorSettings {
+  const d = DEFAULT_SETTINGS.passwordValidators
+  const similarity = { ...d.userAttributeSimilarity, ...(input.userAttributeSimilarity ?? {}) }
+  const length = { ...d.minimumLength, ...(input.minimumLength ?? {}) }
+  const common = { ...d.commonPassword, ...(input.commonPassword ?? {}) }
+  const numeric = { ...d.numeric, ...(input.numeric ?? {}) }
+  const key = 'passwordValidators'
+  const attributes = similarity.userAttributes as unknown
+  if (!Array.isArray(attributes) || !attributes.every((a) => USER_ATTRIBUTES.includes(a as PasswordUserAttribute))) {
+    throw new ImproperlyConfigured(`"${key}.userAttributeSimilarity.userAttributes" must list some of ${USER_ATTRIBUTES.join(', ')}`)
+  }
+  const max = similarity.maxSimilarity
+  // Django refuses a max_similarity below 0.1: nearly every password would be "too similar".
+  if (typeof max !== 'number' || !(max >= 0.1)) {
+    throw new ImproperlyConfigured(`"${key}.userAttributeSimilarity.maxSimilarity" must be a number of at least 0.1`)
+  }
+  const minLength = length.minLength
+  if (typeof minLength !== 'number' || !Number.isSafeInteger(minLength) || minLength < 1) {
+    throw new ImproperlyConfigured(`"${key}.minimumLength.minLength" must be a whole number greater than zero`)
+  }
+  const listPath = nullableString(common.passwordListPath, `${key}.commonPassword.passwordListPath`)
+  if (listPath !== null && !existsSync(listPath)) {
+    throw new ImproperlyConfigured(`"${key}.commonPassword.passwordListPath" names a file that does not exist: ${listPath}`)
+  }
+  return {
+    userAttributeSimilarity: {
+      enabled: bool(similarity.enabled, true, `${key}.userAttributeSimilarity.enabled`),
+      userAttributes: [...(attributes as PasswordUserAttribute[])],
+      maxSimilarity: max,
+    },
+    minimumLength: { enabled: bool(length.enabled, true, `${key}.minimumLength.enabled`), minLength },
+    commonPassword: { enabled: bool(common.enabled, true, `${key}.commonPassword.enabled`), passwordListPath: listPath },
+    numeric: { enabled: bool(numeric.enabled, true, `${key}.numeric.enabled`) },
   }
 }
 

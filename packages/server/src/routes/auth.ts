@@ -135,7 +135,7 @@ export async function authRoutes(app: FastifyInstance, deps: FlowDeps): Promise<
       if (!check.valid) {
         throw new ValidationError({ old_password: ['Your old password was entered incorrectly. Please enter it again.'] })
       }
-      const problems = validatePassword(newPassword, settings.passwordMinLength, user)
+      const problems = validatePassword(newPassword, settings.passwordValidators, user)
       if (problems.length > 0) throw new ValidationError({ new_password: problems })
       let encoded: string
       try {

@@ -26,7 +26,7 @@ export const changepassword: Command = {
           context.stderr.write('Passwords do not match. Please try again.\n')
           continue
         }
-        const problems = validatePassword(first, opened.config.settings.passwordMinLength, user)
+        const problems = validatePassword(first, opened.config.settings.passwordValidators, user)
         if (problems.length > 0) {
           context.stderr.write(`${problems.join('\n')}\n`)
           continue

@@ -1,4 +1,4 @@
-import { DuplicateUserError, validatePassword } from '@cookiejwt/core'
+import { DuplicateUserError, validatePassword, type PasswordValidatorSettings } from '@cookiejwt/core'
 import { CommandError, type Command } from '../command.js'
 import { openFromEnv } from '../context.js'
 import { Prompter } from '../prompt.js'
@@ -61,7 +61,7 @@ export const createsuperuser: Command = {
             context.stderr.write("Error: Your passwords didn't match.\n")
             continue
           }
-          const problems = problemsOf(first, username, email, opened.config.settings.passwordMinLength)
+          const problems = problemsOf(first, username, email, opened.config.settings.passwordValidators)
           if (problems.length > 0) {
             context.stderr.write(`${problems.join('\n')}\n`)
             continue
@@ -69,7 +69,7 @@ export const createsuperuser: Command = {
           password = first
         }
       }
-      const problems = problemsOf(password ?? '', username ?? '', email ?? '', opened.config.settings.passwordMinLength)
+      const problems = problemsOf(password ?? '', username ?? '', email ?? '', opened.config.settings.passwordValidators)
       if (problems.length > 0) throw new CommandError(`password refused: ${problems.join(' ')}`)
       try {
         await opened.users.create(
@@ -108,7 +108,7 @@ function checkEmail(email: string | undefined): void {
   }
 }
 
-function problemsOf(password: string, username: string, email: string, minLength: number): string[] {
+function problemsOf(password: string, username: string, email: string, rules: PasswordValidatorSettings): string[] {
   if (password === '') return ['This password may not be blank.']
-  return validatePassword(password, minLength, { username, email })
+  return validatePassword(password, rules, { username, email })
 }
