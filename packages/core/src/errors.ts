@@ -15,6 +15,8 @@ export type AuthErrorCode =
   | 'invalid'
   | 'payload_too_large'
   | 'service_unavailable'
+  | 'mfa_already_enabled'
+  | 'mfa_not_enabled'
   | 'error'
 
 /** An authentication or authorisation failure with a stable `code`; its message is safe to show a client. */

@@ -21,6 +21,7 @@ export type {
   CsrfSettings,
   SameSite,
   ThrottleSettings,
+  MfaSettings,
 } from './settings.js'
 export { toPublicUser } from './user.js'
 export type { PublicUser, User } from './user.js'

@@ -97,6 +97,25 @@ export interface ThrottleSettings {
   readonly failuresPerIp: number
 }
 
+/** The TOTP second factor (RFC 6238): the otpauth issuer, the keys protecting secrets, code throttling. */
+export interface MfaSettings {
+  /** Issuer of `otpauth://` URLs: the name an authenticator app shows beside the account. @default 'cookiejwt' */
+  readonly issuer: string
+  /**
+   * Secrets (each at least 32 bytes) that encrypt TOTP secrets and key the backup-code hashes: the first protects
+   * new values, every one still opens old ones (rotation). Empty: derived from the signing key(s), so that rotating
+   * the signing key away also makes enrolled secrets unreadable — set this in production. @default []
+   */
+  readonly keys: readonly string[]
+  /**
+   * Wrong codes for one user, from every IP, in one `throttle.window` before that user's codes are refused (429);
+   * counted even when `throttle.enabled` is false: a second factor without a guess limit is none. @default 5
+   */
+  readonly failuresPerUser: number
+  /** Lifetime of the token between a login's password step and its code step, in seconds. @default 300 ('5m') */
+  readonly tokenLifetime: number
+}
+
 /** Settings after validation: every key present, durations in seconds, frozen. */
 export interface AuthSettings {
   /** Signing key (simplejwt `SIGNING_KEY`); an HMAC key must be at least 32 bytes. */
@@ -177,6 +196,8 @@ export interface AuthSettings {
   readonly revocationCacheTtl: number
   /** Login throttling and lockout. */
   readonly throttle: ThrottleSettings
+  /** The TOTP second factor. */
+  readonly mfa: MfaSettings
   /**
    * Absolute lifetime of a session (a refresh-token family) counted from the login, in seconds: rotation never
    * extends a session past it, so an active user logs in again at least this often (OWASP ASVS 3.3.2). `null` lets
@@ -213,6 +234,8 @@ export type AuthSettingsInput = {
       ? Partial<Omit<ThrottleSettings, 'window'>> & { window?: Duration }
     : K extends 'passwordValidators'
       ? { [R in keyof PasswordValidatorSettings]?: Partial<PasswordValidatorSettings[R]> }
+    : K extends 'mfa'
+      ? Partial<Omit<MfaSettings, 'tokenLifetime'>> & { tokenLifetime?: Duration }
       : AuthSettings[K] extends CookieSettings | CsrfSettings | CorsSettings
         ? Partial<AuthSettings[K]>
         : AuthSettings[K]
@@ -295,6 +318,12 @@ export const DEFAULT_SETTINGS = {
     failuresPerUsernameIp: 10,
     failuresPerUsername: 50,
     failuresPerIp: 30,
+  },
+  mfa: {
+    issuer: 'cookiejwt',
+    keys: [] as string[],
+    failuresPerUser: 5,
+    tokenLifetime: 300,
   },
   cookiePrefix: null,
   legacyCookies: [] as LegacyCookie[],
@@ -419,6 +448,7 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     sessionMaxLifetime:
       i.sessionMaxLifetime === null ? null : positive(i.sessionMaxLifetime ?? d.sessionMaxLifetime, 'sessionMaxLifetime'),
     throttle: throttleSettings({ ...d.throttle, ...(i.throttle ?? {}) }),
+    mfa: mfaSettings({ ...d.mfa, ...(i.mfa ?? {}) }),
     cookiePrefix: prefix,
     legacyCookies: legacyCookies(i.legacyCookies ?? d.legacyCookies),
     trustProxy: bool(i.trustProxy, d.trustProxy, 'trustProxy'),
@@ -663,6 +693,33 @@ function passwordValidators(input: NonNullable<AuthSettingsInput['passwordValida
     commonPassword: { enabled: bool(common.enabled, true, `${key}.commonPassword.enabled`), passwordListPath: listPath },
     numeric: { enabled: bool(numeric.enabled, true, `${key}.numeric.enabled`) },
   }
+}
+
+// Authenticator apps show the issuer before the account; a colon would split the otpauth label (Key URI Format).
+const ISSUER = /^[^:\u0000-\u001f\u007f]{1,64}$/
+
+function mfaSettings(value: Record<string, unknown>): MfaSettings {
+  const issuer = value.issuer
+  if (typeof issuer !== 'string' || !ISSUER.test(issuer) || issuer.trim() !== issuer || issuer === '') {
+    throw new ImproperlyConfigured('"mfa.issuer" must be 1 to 64 characters without a colon or control characters')
+  }
+  const keys = value.keys
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) {
+    throw new ImproperlyConfigured('"mfa.keys" must be a list of strings')
+  }
+  for (const [index, key] of (keys as string[]).entries()) {
+    if (Buffer.byteLength(key, 'utf8') < MIN_HMAC_KEY_BYTES) {
+      throw new ImproperlyConfigured(`"mfa.keys[${index}]" is too short: a key must be at least ${MIN_HMAC_KEY_BYTES} bytes`)
+    }
+  }
+  const failures = value.failuresPerUser
+  if (typeof failures !== 'number' || !Number.isSafeInteger(failures) || failures < 1) {
+    throw new ImproperlyConfigured('"mfa.failuresPerUser" must be a whole number greater than zero')
+  }
+  const lifetime = positive(value.tokenLifetime as Duration, 'mfa.tokenLifetime')
+  // The second step is typed in from an app within minutes; a long-lived half-login is only a target.
+  if (lifetime > 900) throw new ImproperlyConfigured(`"mfa.tokenLifetime" must be at most 900 seconds (got ${lifetime})`)
+  return { issuer, keys: [...(keys as string[])], failuresPerUser: failures, tokenLifetime: lifetime }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -18,6 +18,8 @@ export const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
   invalid: 400,
   payload_too_large: 413,
   service_unavailable: 503,
+  mfa_already_enabled: 400,
+  mfa_not_enabled: 400,
   error: 500,
 }
 

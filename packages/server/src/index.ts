@@ -15,3 +15,18 @@ export { KyselyTokenStore } from './storage/tokens.js'
 export type { Database } from './storage/schema.js'
 export { loadConfig } from './cli/config.js'
 export type { CliConfig } from './cli/config.js'
+export {
+  CodeThrottle,
+  confirmTotp,
+  disableTotp,
+  generateTotpCode,
+  isTotpEnabled,
+  KyselyMfaStore,
+  MfaKeyRing,
+  mfaKeyRingFromSettings,
+  regenerateBackupCodes,
+  setupTotp,
+  totpStatus,
+  verifySecondFactor,
+} from './mfa/index.js'
+export type { MfaContext, MfaDeps, MfaEvent, TotpStatus } from './mfa/index.js'

@@ -51,6 +51,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean)
   const corsOrigins = list(env.COOKIEJWT_CORS_ALLOWED_ORIGINS)
   const trustedOrigins = list(env.COOKIEJWT_CSRF_TRUSTED_ORIGINS)
+  // Keys protecting TOTP secrets and backup codes, newest first (base64 or hex: never a comma in them).
+  const mfaKeys = list(env.COOKIEJWT_MFA_KEYS)
   const secure = production ? { secure: true } : {}
   const input: AuthSettingsInput = {
     ...extra,
@@ -68,6 +70,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(trustedOrigins ? { trustedOrigins } : {}),
     },
     cors: { ...(extra.cors ?? {}), ...(corsOrigins ? { allowedOrigins: corsOrigins } : {}) },
+    ...(mfaKeys || env.COOKIEJWT_MFA_ISSUER
+      ? {
+          mfa: {
+            ...(extra.mfa ?? {}),
+            ...(mfaKeys ? { keys: mfaKeys } : {}),
+            ...(env.COOKIEJWT_MFA_ISSUER ? { issuer: env.COOKIEJWT_MFA_ISSUER } : {}),
+          },
+        }
+      : {}),
   }
   const settings = defineSettings(input)
   const port = Number(env.PORT ?? 8000)

@@ -72,6 +72,25 @@ export interface ThrottleTable {
   reset_at: ColumnType<number | string, number, number>
 }
 
+/** A user's TOTP authenticator; `secret` is sealed by the MFA key ring, `confirmed_at` null while pending. */
+export interface MfaTotpTable {
+  user_id: number
+  secret: string
+  created_at: Timestamp
+  confirmed_at: Timestamp | null
+  /** The last time step (RFC 6238 T) accepted; codes of it and earlier steps are refused. */
+  last_used_step: ColumnType<number | string | null, number | null, number | null>
+}
+
+/** One backup code of a user, as its HMAC digest (`hmac$<key id>$<hex>`); `used_at` set once spent. */
+export interface MfaBackupCodeTable {
+  id: Generated<number>
+  user_id: number
+  code_hash: string
+  created_at: Timestamp
+  used_at: Timestamp | null
+}
+
 /** The whole schema, as Kysely sees it. */
 export interface Database {
   auth_user: AuthUserTable
@@ -80,4 +99,6 @@ export interface Database {
   cookiejwt_session: SessionTable
   cookiejwt_session_version: SessionVersionTable
   cookiejwt_throttle: ThrottleTable
+  cookiejwt_mfa_totp: MfaTotpTable
+  cookiejwt_mfa_backup_code: MfaBackupCodeTable
 }

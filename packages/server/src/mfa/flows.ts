@@ -1,0 +1,204 @@
+import { AuthError, ValidationError, type AuthSettings, type PasswordHashers, type User } from '@cookiejwt/core'
+import type { LoginThrottle } from '../throttle/lockout.js'
+import { generateBackupCodes, normalizeBackupCode } from './backup-codes.js'
+import type { MfaKeyRing } from './key-ring.js'
+import type { KyselyMfaStore } from './store.js'
+import type { CodeThrottle } from './throttle.js'
+import { generateTotpSecret, totpUri, verifyTotpCode } from './totp.js'
+
+/** What the second-factor flows need. */
+export interface MfaDeps {
+  readonly settings: AuthSettings
+  readonly store: KyselyMfaStore
+  readonly keyRing: MfaKeyRing
+  readonly hashers: PasswordHashers
+  readonly codeThrottle: CodeThrottle
+  /** Wrong passwords when turning TOTP off count like failed logins of that username; without it, not counted. */
+  readonly loginThrottle?: LoginThrottle
+  /** Security events (no secret, code or key in them); e.g. a secret no key of the ring opens any more. */
+  readonly onEvent?: (event: MfaEvent) => void
+}
+
+/** A second-factor event worth a log line. */
+export type MfaEvent =
+  | { event: 'mfa_secret_unreadable'; userId: number }
+  | { event: 'mfa_enabled' | 'mfa_disabled' | 'mfa_backup_code_used'; userId: number }
+
+/** The request a flow runs for: its time and client IP. */
+export interface MfaContext {
+  readonly now: Date
+  readonly ip: string
+}
+
+/** A user's second-factor state, as the security settings page shows it. */
+export interface TotpStatus {
+  /** A confirmed authenticator: logins need a code. */
+  readonly enabled: boolean
+  /** A setup waits for its first code. */
+  readonly pending: boolean
+  /** Unused backup codes. */
+  readonly backupCodesRemaining: number
+}
+
+/** Message of every refused code: wrong, expired, already used or malformed look alike. */
+export const INVALID_CODE = 'The code is invalid or was already used.'
+const WRONG_PASSWORD = 'Your password was entered incorrectly. Please enter it again.'
+const TOTP_CODE = /^\d{6}$/
+
+/** The user's second-factor state. */
+export async function totpStatus(deps: MfaDeps, userId: number): Promise<TotpStatus> {
+  const device = await deps.store.findDevice(userId)
+  const enabled = device?.confirmedAt != null
+  return {
+    enabled,
+    pending: device !== null && !enabled,
+    backupCodesRemaining: enabled ? await deps.store.countBackupCodes(userId) : 0,
+  }
+}
+
+/** Whether a login of this user needs the second step. */
+export async function isTotpEnabled(deps: MfaDeps, userId: number): Promise<boolean> {
+  return (await deps.store.findDevice(userId))?.confirmedAt != null
+}
+
+/**
+ * Starts an enrolment: a new secret, generated here and stored sealed, pending until `confirmTotp`. A new setup
+ * replaces a pending one. Throws `mfa_already_enabled` when TOTP is on. Returns the secret once, for the QR code.
+ */
+export async function setupTotp(
+  deps: MfaDeps,
+  user: User,
+  context: MfaContext,
+): Promise<{ secret: string; otpauthUrl: string }> {
+  const secret = generateTotpSecret()
+  const saved = await deps.store.savePending(user.id, deps.keyRing.seal(secret, sealContext(user.id)), context.now)
+  if (!saved) throw alreadyEnabled()
+  return { secret, otpauthUrl: totpUri(secret, deps.settings.mfa.issuer, user.username) }
+}
+
+/**
+ * Confirms the pending enrolment with a code from the authenticator, turns TOTP on and issues ten backup codes
+ * (returned once, stored as digests). Wrong codes are throttled like login codes.
+ */
+export async function confirmTotp(
+  deps: MfaDeps,
+  user: User,
+  code: string,
+  context: MfaContext,
+): Promise<{ backupCodes: string[] }> {
+  await deps.codeThrottle.check(user.id, context.ip)
+  const device = await deps.store.findDevice(user.id)
+  if (!device) throw new AuthError('mfa_not_enabled', 'No TOTP setup is pending; start one first.')
+  if (device.confirmedAt) throw alreadyEnabled()
+  const opened = deps.keyRing.open(device.sealedSecret, sealContext(user.id))
+  if (!opened) deps.onEvent?.({ event: 'mfa_secret_unreadable', userId: user.id })
+  const step = opened ? await verifyTotpCode(opened.plaintext, compact(code), context.now, device.lastUsedStep) : null
+  if (step === null) return refuse(deps, user.id, context)
+  const backupCodes = generateBackupCodes()
+  const digests = backupCodes.map((c) => deps.keyRing.digest(backupInput(user.id, normalizeBackupCode(c)!)))
+  // Confirms exactly the setup this code was checked against; a setup started meanwhile makes this one void.
+  if (!(await deps.store.confirm(user.id, device.sealedSecret, step, digests, context.now))) {
+    return refuse(deps, user.id, context)
+  }
+  await deps.codeThrottle.recordSuccess(user.id)
+  deps.onEvent?.({ event: 'mfa_enabled', userId: user.id })
+  return { backupCodes }
+}
+
+/**
+ * The second step of a login: a TOTP code (six digits, ±1 time step, each step accepted once) or an unused backup
+ * code (spent). Throws 400 `{"code": [INVALID_CODE]}` for anything else and counts it; 429 once throttled;
+ * `mfa_not_enabled` when the user has no confirmed authenticator.
+ */
+export async function verifySecondFactor(
+  deps: MfaDeps,
+  user: User,
+  code: string,
+  context: MfaContext,
+): Promise<{ method: 'totp' | 'backup_code' }> {
+  await deps.codeThrottle.check(user.id, context.ip)
+  const device = await deps.store.findDevice(user.id)
+  if (!device?.confirmedAt) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on for this account.')
+  const typed = compact(code)
+  if (TOTP_CODE.test(typed)) {
+    const opened = deps.keyRing.open(device.sealedSecret, sealContext(user.id))
+    if (!opened) deps.onEvent?.({ event: 'mfa_secret_unreadable', userId: user.id })
+    const step = opened ? await verifyTotpCode(opened.plaintext, typed, context.now, device.lastUsedStep) : null
+    // A secret sealed by an older key is sealed again under the current one, in the statement that spends the step.
+    const resealed =
+      step !== null && opened!.keyId !== deps.keyRing.currentKeyId ? deps.keyRing.seal(opened!.plaintext, sealContext(user.id)) : undefined
+    if (step !== null && (await deps.store.useStep(user.id, step, resealed))) {
+      await deps.codeThrottle.recordSuccess(user.id)
+      return { method: 'totp' }
+    }
+    return refuse(deps, user.id, context)
+  }
+  const backup = normalizeBackupCode(code)
+  if (backup !== null) {
+    const digests = deps.keyRing.candidateDigests(backupInput(user.id, backup))
+    if (await deps.store.useBackupCode(user.id, digests, context.now)) {
+      await deps.codeThrottle.recordSuccess(user.id)
+      deps.onEvent?.({ event: 'mfa_backup_code_used', userId: user.id })
+      return { method: 'backup_code' }
+    }
+  }
+  return refuse(deps, user.id, context)
+}
+
+/**
+ * Turns TOTP off after re-authentication with the password: removes the authenticator (pending or confirmed) and
+ * every backup code. A wrong password is 400 `{"password": [...]}` and counts as a failed login of the username.
+ */
+export async function disableTotp(deps: MfaDeps, user: User, password: string, context: MfaContext): Promise<void> {
+  await checkPassword(deps, user, password, context)
+  if (!(await deps.store.remove(user.id))) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on.')
+  deps.onEvent?.({ event: 'mfa_disabled', userId: user.id })
+}
+
+/** Replaces the user's backup codes with ten new ones after re-authentication with the password. */
+export async function regenerateBackupCodes(
+  deps: MfaDeps,
+  user: User,
+  password: string,
+  context: MfaContext,
+): Promise<{ backupCodes: string[] }> {
+  await checkPassword(deps, user, password, context)
+  if (!(await isTotpEnabled(deps, user.id))) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on.')
+  const backupCodes = generateBackupCodes()
+  const digests = backupCodes.map((c) => deps.keyRing.digest(backupInput(user.id, normalizeBackupCode(c)!)))
+  await deps.store.replaceBackupCodes(user.id, digests, context.now)
+  return { backupCodes }
+}
+
+async function checkPassword(deps: MfaDeps, user: User, password: string, context: MfaContext): Promise<void> {
+  await deps.loginThrottle?.checkLogin(user.username, context.ip)
+  const check = await deps.hashers.verify(password, user.password)
+  if (!check.valid) {
+    await deps.loginThrottle?.recordLoginFailure(user.username, context.ip)
+    throw new ValidationError({ password: [WRONG_PASSWORD] })
+  }
+}
+
+async function refuse(deps: MfaDeps, userId: number, context: MfaContext): Promise<never> {
+  await deps.codeThrottle.recordFailure(userId, context.ip)
+  throw new ValidationError({ code: [INVALID_CODE] })
+}
+
+function alreadyEnabled(): AuthError {
+  return new AuthError('mfa_already_enabled', 'Two-factor authentication is already on; turn it off first.')
+}
+
+// Binds a sealed secret to its user: a secret copied into another user's row does not open (AES-GCM AAD).
+function sealContext(userId: number): string {
+  return `totp:${userId}`
+}
+
+// Binds a backup-code digest to its user, so equal codes of two users have different digests.
+function backupInput(userId: number, code: string): string {
+  return `backup:${userId}:${code}`
+}
+
+// Authenticator apps show "123 456"; people type it so.
+function compact(code: string): string {
+  return code.length <= 64 ? code.replace(/\s/g, '') : code
+}
