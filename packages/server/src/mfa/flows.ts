@@ -86,23 +86,21 @@ export async function confirmTotp(
   code: string,
   context: MfaContext,
 ): Promise<{ backupCodes: string[] }> {
-  await deps.codeThrottle.check(user.id, context.ip)
-  const device = await deps.store.findDevice(user.id)
-  if (!device) throw new AuthError('mfa_not_enabled', 'No TOTP setup is pending; start one first.')
-  if (device.confirmedAt) throw alreadyEnabled()
-  const opened = deps.keyRing.open(device.sealedSecret, sealContext(user.id))
-  if (!opened) deps.onEvent?.({ event: 'mfa_secret_unreadable', userId: user.id })
-  const step = opened ? await verifyTotpCode(opened.plaintext, compact(code), context.now, device.lastUsedStep) : null
-  if (step === null) return refuse(deps, user.id, context)
-  const backupCodes = generateBackupCodes()
-  const digests = backupCodes.map((c) => deps.keyRing.digest(backupInput(user.id, normalizeBackupCode(c)!)))
-  // Confirms exactly the setup this code was checked against; a setup started meanwhile makes this one void.
-  if (!(await deps.store.confirm(user.id, device.sealedSecret, step, digests, context.now))) {
-    return refuse(deps, user.id, context)
-  }
-  await deps.codeThrottle.recordSuccess(user.id)
-  deps.onEvent?.({ event: 'mfa_enabled', userId: user.id })
-  return { backupCodes }
+  return countedGuess(deps, user.id, context, async () => {
+    const device = await deps.store.findDevice(user.id)
+    if (!device) throw new AuthError('mfa_not_enabled', 'No TOTP setup is pending; start one first.')
+    if (device.confirmedAt) throw alreadyEnabled()
+    const opened = openSecret(deps, user.id, device.sealedSecret)
+    const step = opened ? await verifyTotpCode(opened.plaintext, compact(code), context.now, device.lastUsedStep) : null
+    if (step === null) return null
+    const backupCodes = generateBackupCodes()
+    // Confirms exactly the setup this code was checked against; a setup started meanwhile makes this one void.
+    if (!(await deps.store.confirm(user.id, device.sealedSecret, step, digestCodes(deps, user.id, backupCodes), context.now))) {
+      return null
+    }
+    deps.onEvent?.({ event: 'mfa_enabled', userId: user.id })
+    return { backupCodes }
+  })
 }
 
 /**
@@ -116,33 +114,26 @@ export async function verifySecondFactor(
   code: string,
   context: MfaContext,
 ): Promise<{ method: 'totp' | 'backup_code' }> {
-  await deps.codeThrottle.check(user.id, context.ip)
-  const device = await deps.store.findDevice(user.id)
-  if (!device?.confirmedAt) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on for this account.')
-  const typed = compact(code)
-  if (TOTP_CODE.test(typed)) {
-    const opened = deps.keyRing.open(device.sealedSecret, sealContext(user.id))
-    if (!opened) deps.onEvent?.({ event: 'mfa_secret_unreadable', userId: user.id })
-    const step = opened ? await verifyTotpCode(opened.plaintext, typed, context.now, device.lastUsedStep) : null
-    // A secret sealed by an older key is sealed again under the current one, in the statement that spends the step.
-    const resealed =
-      step !== null && opened!.keyId !== deps.keyRing.currentKeyId ? deps.keyRing.seal(opened!.plaintext, sealContext(user.id)) : undefined
-    if (step !== null && (await deps.store.useStep(user.id, step, resealed))) {
-      await deps.codeThrottle.recordSuccess(user.id)
-      return { method: 'totp' }
+  return countedGuess(deps, user.id, context, async () => {
+    const device = await deps.store.findDevice(user.id)
+    if (!device?.confirmedAt) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on for this account.')
+    const typed = compact(code)
+    if (TOTP_CODE.test(typed)) {
+      const opened = openSecret(deps, user.id, device.sealedSecret)
+      const step = opened ? await verifyTotpCode(opened.plaintext, typed, context.now, device.lastUsedStep) : null
+      if (step === null) return null
+      // A secret sealed by an older key is sealed again under the current one, in the statement that spends the step.
+      const resealed =
+        opened!.keyId !== deps.keyRing.currentKeyId ? deps.keyRing.seal(opened!.plaintext, sealContext(user.id)) : undefined
+      return (await deps.store.useStep(user.id, step, resealed)) ? { method: 'totp' as const } : null
     }
-    return refuse(deps, user.id, context)
-  }
-  const backup = normalizeBackupCode(code)
-  if (backup !== null) {
+    const backup = normalizeBackupCode(code)
+    if (backup === null) return null
     const digests = deps.keyRing.candidateDigests(backupInput(user.id, backup))
-    if (await deps.store.useBackupCode(user.id, digests, context.now)) {
-      await deps.codeThrottle.recordSuccess(user.id)
-      deps.onEvent?.({ event: 'mfa_backup_code_used', userId: user.id })
-      return { method: 'backup_code' }
-    }
-  }
-  return refuse(deps, user.id, context)
+    if (!(await deps.store.useBackupCode(user.id, digests, context.now))) return null
+    deps.onEvent?.({ event: 'mfa_backup_code_used', userId: user.id })
+    return { method: 'backup_code' as const }
+  })
 }
 
 /**
@@ -165,23 +156,55 @@ export async function regenerateBackupCodes(
   await checkPassword(deps, user, password, context)
   if (!(await isTotpEnabled(deps, user.id))) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on.')
   const backupCodes = generateBackupCodes()
-  const digests = backupCodes.map((c) => deps.keyRing.digest(backupInput(user.id, normalizeBackupCode(c)!)))
-  await deps.store.replaceBackupCodes(user.id, digests, context.now)
+  await deps.store.replaceBackupCodes(user.id, digestCodes(deps, user.id, backupCodes), context.now)
   return { backupCodes }
 }
 
 async function checkPassword(deps: MfaDeps, user: User, password: string, context: MfaContext): Promise<void> {
-  await deps.loginThrottle?.checkLogin(user.username, context.ip)
-  const check = await deps.hashers.verify(password, user.password)
-  if (!check.valid) {
-    await deps.loginThrottle?.recordLoginFailure(user.username, context.ip)
+  const attempt = await deps.loginThrottle?.beginLogin(user.username, context.ip)
+  let valid: boolean
+  try {
+    valid = (await deps.hashers.verify(password, user.password)).valid
+  } catch (error) {
+    await attempt?.abandoned()
+    throw error
+  }
+  if (!valid) {
+    await attempt?.failed()
     throw new ValidationError({ password: [WRONG_PASSWORD] })
   }
+  await attempt?.succeeded()
 }
 
-async function refuse(deps: MfaDeps, userId: number, context: MfaContext): Promise<never> {
-  await deps.codeThrottle.recordFailure(userId, context.ip)
-  throw new ValidationError({ code: [INVALID_CODE] })
+/**
+ * Runs one guess at a code under the code throttle: counted before `check` runs, kept as a failure when `check`
+ * returns null (then 400 `{"code": [INVALID_CODE]}`), taken back when `check` throws (no verdict on the code).
+ */
+async function countedGuess<T>(deps: MfaDeps, userId: number, context: MfaContext, check: () => Promise<T | null>): Promise<T> {
+  const attempt = await deps.codeThrottle.begin(userId, context.ip)
+  let result: T | null
+  try {
+    result = await check()
+  } catch (error) {
+    await attempt.abandoned()
+    throw error
+  }
+  if (result === null) {
+    await attempt.failed()
+    throw new ValidationError({ code: [INVALID_CODE] })
+  }
+  await attempt.succeeded()
+  return result
+}
+
+function openSecret(deps: MfaDeps, userId: number, sealed: string): { plaintext: string; keyId: string } | null {
+  const opened = deps.keyRing.open(sealed, sealContext(userId))
+  if (!opened) deps.onEvent?.({ event: 'mfa_secret_unreadable', userId })
+  return opened
+}
+
+function digestCodes(deps: MfaDeps, userId: number, codes: readonly string[]): string[] {
+  return codes.map((c) => deps.keyRing.digest(backupInput(userId, normalizeBackupCode(c)!)))
 }
 
 function alreadyEnabled(): AuthError {

@@ -1,17 +1,20 @@
 import type { AuthSettings } from '@cookiejwt/core'
 import type { ThrottleStore } from '../redis/throttle.js'
-import { ThrottledError, throttleKeys } from '../throttle/lockout.js'
+import { ThrottledError, throttleKeys, type LoginAttempt } from '../throttle/lockout.js'
 
 /** The counter key of a user's wrong second-factor codes (by id: it outlives a username change). */
 export function mfaThrottleKey(userId: number): string {
   return `mfa:u:${userId}`
 }
 
+/** A code attempt counted by `CodeThrottle.begin`, settled once its outcome is known (as a login attempt). */
+export type CodeAttempt = LoginAttempt
+
 /**
- * Guesses at second-factor codes: `mfa.failuresPerUser` wrong codes per user in one `throttle.window` (always
+ * Guesses at second-factor codes: at most `mfa.failuresPerUser` wrong codes per user in one `throttle.window` (always
  * counted), and every wrong code also counts against the IP's shared failure counter (logins, refreshes, codes)
- * when `throttle.enabled`. A locked user gets 429 before any code is checked, so a lock cannot be probed with a
- * right code.
+ * when `throttle.enabled`. Like the login throttle, an attempt is counted before the code is checked, so a burst of
+ * concurrent guesses cannot overshoot the limit, and a locked user gets 429 before any code is checked.
  */
 export class CodeThrottle {
   readonly #settings: AuthSettings
@@ -22,29 +25,33 @@ export class CodeThrottle {
     this.#store = store
   }
 
-  /** Throws `ThrottledError` when the user or the IP is locked; counts nothing. */
-  async check(userId: number, ip: string): Promise<void> {
-    const limits: [string, number][] = [[mfaThrottleKey(userId), this.#settings.mfa.failuresPerUser]]
-    if (this.#settings.throttle.enabled) limits.push([throttleKeys.ip(ip), this.#settings.throttle.failuresPerIp])
-    const counters = await Promise.all(limits.map(([key]) => this.#store.peek(key)))
-    let wait = 0
-    counters.forEach((counter, index) => {
-      if (counter && counter.count >= limits[index]![1]) wait = Math.max(wait, counter.resetInMs)
-    })
-    if (wait > 0) throw new ThrottledError(wait / 1000)
-  }
-
-  /** Counts a wrong code against the user and the IP. */
-  async recordFailure(userId: number, ip: string): Promise<void> {
+  /**
+   * Counts an attempt for the user (and the IP) and throws `ThrottledError` when either is over its limit. The
+   * caller settles it: `succeeded()` forgets the user's wrong codes and takes back the IP hit, `failed()` keeps both,
+   * `abandoned()` (no verdict on a code: a storage error, no authenticator) takes both back.
+   */
+  async begin(userId: number, ip: string): Promise<CodeAttempt> {
     const ms = this.#settings.throttle.window * 1000
-    await Promise.all([
-      this.#store.hit(mfaThrottleKey(userId), ms),
-      ...(this.#settings.throttle.enabled ? [this.#store.hit(throttleKeys.ip(ip), ms)] : []),
-    ])
-  }
-
-  /** A right code forgets the user's wrong ones (never the IP's counter). */
-  async recordSuccess(userId: number): Promise<void> {
-    await this.#store.reset(mfaThrottleKey(userId))
+    const keys: [string, number][] = [[mfaThrottleKey(userId), this.#settings.mfa.failuresPerUser]]
+    if (this.#settings.throttle.enabled) keys.push([throttleKeys.ip(ip), this.#settings.throttle.failuresPerIp])
+    const hits = await Promise.all(keys.map(([key]) => this.#store.hit(key, ms)))
+    const release = (which: readonly [string, number][]) =>
+      Promise.all(which.map(([key]) => this.#store.release(key))).then(() => {})
+    let wait = 0
+    hits.forEach((hit, index) => {
+      if (hit.count > keys[index]![1]) wait = Math.max(wait, hit.resetInMs)
+    })
+    if (wait > 0) {
+      // A refused attempt checks no code, so it is no failure: only guesses that were checked count.
+      await release(keys)
+      throw new ThrottledError(wait / 1000)
+    }
+    return {
+      succeeded: async () => {
+        await Promise.all([this.#store.reset(keys[0]![0]), release(keys.slice(1))])
+      },
+      failed: async () => {},
+      abandoned: () => release(keys),
+    }
   }
 }
