@@ -1,14 +1,32 @@
 import { useAuth } from '@cookiejwt/react'
-import { useState } from 'react'
+import { lazy, Suspense, useEffect, useRef, useState } from 'react'
 import { Alert } from './alert.js'
 import { LoginPage } from './login-page.js'
 import { describeError } from './messages.js'
 import { ProfilePage } from './profile-page.js'
+import { Link, matchRoute, useLocation } from './router.js'
 
-/** The whole demo: a header with the signed-in user and sign-out, then the sign-in or profile page. */
+const AdminArea = lazy(() =>
+  import('./admin/admin-area.js').catch(() => ({
+    default: () => (
+      <Message
+        title="The admin did not load"
+        text="Cannot reach the server. Check your connection and reload the page."
+      />
+    ),
+  })),
+)
+
+/**
+ * The whole demo: a header with the signed-in user, navigation and sign-out, then the page of the address:
+ * the profile at `/`, the admin under `/admin` (staff only), the sign-in form whenever nobody is signed in.
+ */
 export function App() {
-  const { status, user, error, logout } = useAuth()
+  const { status, user, error, logout, api } = useAuth()
+  const { path, query } = useLocation()
+  const route = matchRoute(path)
   const [logoutError, setLogoutError] = useState<unknown>(null)
+  const isAdminPage = route.name.startsWith('admin')
 
   async function onLogout() {
     setLogoutError(null)
@@ -18,6 +36,35 @@ export function App() {
       setLogoutError(e)
     }
   }
+
+  useEffect(() => {
+    if (!user || !isAdminPage) document.title = 'cookiejwt demo'
+  }, [user, isAdminPage])
+
+  let page
+  if (status === 'loading')
+    page = (
+      <p className="loading" role="status">
+        Loading…
+      </p>
+    )
+  else if (!user) page = <LoginPage />
+  else if (route.name === 'home') page = <ProfilePage user={user} />
+  else if (route.name === 'not-found') page = <Message title="Page not found" text="There is no page at this address." />
+  else if (!user.is_staff)
+    page = <Message title="Staff only" text="The admin is for staff accounts. Ask an administrator for access." />
+  else
+    page = (
+      <Suspense
+        fallback={
+          <p className="loading" role="status">
+            Loading the admin…
+          </p>
+        }
+      >
+        <AdminArea api={api} route={route} query={query} me={user} />
+      </Suspense>
+    )
 
   return (
     <div className="shell">
@@ -30,6 +77,14 @@ export function App() {
         </span>
         {user && (
           <nav className="account" aria-label="Account">
+            <Link href="/" className="nav-link" aria-current={route.name === 'home' ? 'page' : undefined}>
+              Profile
+            </Link>
+            {user.is_staff && (
+              <Link href="/admin" className="nav-link" aria-current={isAdminPage ? 'page' : undefined}>
+                Admin
+              </Link>
+            )}
             <span className="who">
               Signed in as <strong>{user.username}</strong>
             </span>
@@ -39,24 +94,30 @@ export function App() {
           </nav>
         )}
       </header>
-      <main id="main" className="content">
+      <main id="main" className={isAdminPage && user?.is_staff ? 'content content-wide' : 'content'}>
         <Alert
           kind="error"
           message={logoutError ? describeError(logoutError) : error ? describeError(error) : null}
         />
-        {status === 'loading' ? (
-          <p className="loading" role="status">
-            Loading…
-          </p>
-        ) : user ? (
-          <ProfilePage user={user} />
-        ) : (
-          <LoginPage />
-        )}
+        {page}
       </main>
       <footer className="footer">
         JWTs in HttpOnly cookies · CSRF-protected · refreshed across tabs
       </footer>
     </div>
+  )
+}
+
+function Message({ title, text }: { title: string; text: string }) {
+  const heading = useRef<HTMLHeadingElement>(null)
+  useEffect(() => heading.current?.focus(), [])
+  return (
+    <section className="card card-narrow" aria-labelledby="message-title">
+      <h1 id="message-title" ref={heading} tabIndex={-1}>
+        {title}
+      </h1>
+      <p className="lead">{text}</p>
+      <Link href="/">Back to your profile</Link>
+    </section>
   )
 }

@@ -35,3 +35,45 @@ function formatSeconds(seconds: number): string {
   const minutes = Math.ceil(seconds / 60)
   return `${minutes} minutes`
 }
+
+const GENERIC_DENIAL = 'You do not have permission to perform this action.'
+
+/**
+ * As {@link describeError}, but an admin rule the server explains ("You cannot deactivate yourself.") is
+ * shown as the server said it, and a 404 says the user or session is gone.
+ */
+export function describeAdminError(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.code === 'permission_denied' && !error.detail.startsWith('CSRF Failed')) {
+      return error.detail && error.detail !== GENERIC_DENIAL
+        ? error.detail
+        : 'You are not allowed to do that: the admin is for staff only.'
+    }
+    if (error.status === 404) return 'Not found: it may have been deleted in the meantime.'
+  }
+  return describeError(error)
+}
+
+/**
+ * Splits an error into messages shown under the form's own `fields` and one message for the alert: a detail
+ * error, or field errors of fields the form does not show (e.g. `non_field_errors`).
+ */
+export function splitErrors(
+  error: unknown,
+  fields: readonly string[],
+): { fields: Record<string, string>; alert: string | null } {
+  if (!error) return { fields: {}, alert: null }
+  // A duplicate username may come as 409 with a field error, as well as 400.
+  const all =
+    error instanceof ApiError && error.status === 409
+      ? Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, v.join(' ')]))
+      : fieldErrors(error)
+  const shown: Record<string, string> = {}
+  const rest: string[] = []
+  for (const [field, message] of Object.entries(all)) {
+    if (fields.includes(field)) shown[field] = message
+    else rest.push(field === 'non_field_errors' || field === 'detail' ? message : `${field}: ${message}`)
+  }
+  if (Object.keys(all).length === 0) return { fields: {}, alert: describeAdminError(error) }
+  return { fields: shown, alert: rest.length ? rest.join(' ') : null }
+}

@@ -31,6 +31,7 @@ const rows = [
   ['@cookiejwt/react/client', 'dist/client-entry.js'],
   ['@cookiejwt/react (without React)', 'dist/index.js'],
   ['@cookiejwt/react/axios', 'dist/axios.js'],
+  ['@cookiejwt/react/admin', 'dist/admin.js'],
 ]
 let failed = false
 for (const [name, entry] of rows) {

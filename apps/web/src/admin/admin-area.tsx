@@ -1,0 +1,24 @@
+import type { AuthClient, User } from '@cookiejwt/react'
+import { createAdminApi } from '@cookiejwt/react/admin'
+import { useMemo } from 'react'
+import type { Route } from '../router.js'
+import { AuditPage } from './audit-page.js'
+import { UserPage } from './user-page.js'
+import { UsersPage } from './users-page.js'
+
+/** Props of {@link AdminArea}. */
+export interface AdminAreaProps {
+  api: AuthClient
+  route: Extract<Route, { name: 'admin-users' | 'admin-user' | 'admin-audit' }>
+  query: URLSearchParams
+  /** The signed-in staff member. */
+  me: User
+}
+
+/** The admin pages; loaded as a chunk of its own, so people who never open the admin never download it. */
+export default function AdminArea({ api, route, query, me }: AdminAreaProps) {
+  const admin = useMemo(() => createAdminApi(api), [api])
+  if (route.name === 'admin-users') return <UsersPage admin={admin} params={query} />
+  if (route.name === 'admin-audit') return <AuditPage admin={admin} params={query} />
+  return <UserPage key={route.id} admin={admin} id={route.id} me={me} />
+}
