@@ -1,28 +1,24 @@
-import fastifyCookie from '@fastify/cookie'
-import {
-  AuthError,
-  authenticateRequest,
-  enforceCsrf,
-  type Authentication,
-  type AuthenticateDeps,
-  type AuthRequest,
-  type AuthSettings,
-  type TokenUser,
-  type User,
-  type UserStore,
-} from '@cookiejwt/core'
+import type { Authentication, AuthenticateDeps, AuthSettings, TokenUser, User, UserStore } from '@cookiejwt/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { sendError } from './errors.js'
+import { createAuthenticator } from './service/authenticator.js'
+import { cookieReader } from './service/request.js'
+import type { CookiejwtService } from './service/service.js'
+import type { ServiceRequest, ServiceResponse } from './service/types.js'
+import { renderServiceError } from './service/errors.js'
 
-/** Options of the cookiejwt Fastify plugin. */
-export interface CookiejwtPluginOptions {
-  settings: AuthSettings
-  /** Where users are loaded from (not needed with `statelessUser`). */
-  users: Pick<UserStore, 'findById' | 'findByUsername'>
-  /** Optional per-request revocation check (revoked sessions, older session versions); true refuses the token. */
-  isRevoked?: AuthenticateDeps['isRevoked']
-}
+/** Options of the cookiejwt Fastify plugin: a service (`createService`), or settings and a user store. */
+export type CookiejwtPluginOptions =
+  | { service: CookiejwtService }
+  | {
+      settings: AuthSettings
+      /** Where users are loaded from (not needed with `statelessUser`). */
+      users: Pick<UserStore, 'findById' | 'findByUsername'>
+      /** Optional per-request revocation check (revoked sessions, older session versions); true refuses the token. */
+      isRevoked?: AuthenticateDeps['isRevoked']
+      /** Trust `X-Forwarded-Proto`/`-Host` when checking `Origin`. @default settings.trustProxy */
+      trustProxy?: boolean
+    }
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,45 +36,68 @@ declare module 'fastify' {
   }
 }
 
-/** Adapts a Fastify request to the framework-agnostic `AuthRequest`. */
-export function toAuthRequest(request: FastifyRequest): AuthRequest {
+/** Describes a Fastify request for the service; the body is the buffer of the catch-all content-type parser. */
+export function toServiceRequest(request: FastifyRequest): ServiceRequest {
+  const socket = request.raw.socket
   return {
     method: request.method,
-    header: (name) => {
-      const value = request.headers[name]
-      return Array.isArray(value) ? value[0] : value
+    url: request.url,
+    headers: request.headers,
+    remoteAddress: socket?.remoteAddress,
+    encrypted: Boolean((socket as { encrypted?: boolean } | undefined)?.encrypted),
+    readBody: async () => {
+      const body = request.body
+      if (body === undefined || body === null) return null
+      if (body instanceof Uint8Array) return body.byteLength === 0 ? null : body
+      // Another plugin of the application parsed it already: hand it back as JSON text.
+      return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))
     },
-    cookie: (name) => request.cookies?.[name],
   }
 }
 
-/** The request's own origin (`scheme://host[:port]`), against which `Origin` headers are checked. */
-export function ownOrigin(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`
+/** Copies a service response onto a Fastify reply. */
+export function sendServiceResponse(reply: FastifyReply, response: ServiceResponse): FastifyReply {
+  reply.code(response.status)
+  reply.headers(response.headers)
+  if (response.cookies.length > 0) reply.header('set-cookie', response.cookies)
+  return reply.send(response.body ?? undefined)
 }
 
 async function plugin(app: FastifyInstance, options: CookiejwtPluginOptions): Promise<void> {
-  const { settings, users } = options
-  const authDeps: AuthenticateDeps = options.isRevoked ? { users, isRevoked: options.isRevoked } : { users }
-  if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie)
+  const settings = 'service' in options ? options.service.settings : options.settings
+  const authenticate =
+    'service' in options
+      ? null
+      : createAuthenticator(
+          settings,
+          options.isRevoked ? { users: options.users, isRevoked: options.isRevoked } : { users: options.users },
+          options.trustProxy ?? settings.trustProxy,
+        )
   app.decorateRequest('user', null)
   app.decorateRequest('auth', null)
   app.decorate('cookiejwt', { settings })
 
   const run = async (request: FastifyRequest, reply: FastifyReply, required: boolean): Promise<void> => {
-    try {
-      const authRequest = toAuthRequest(request)
-      const auth = await authenticateRequest(settings, authRequest, authDeps)
-      if (auth === null) {
-        if (required) throw new AuthError('not_authenticated', 'Authentication credentials were not provided.')
+    const serviceRequest = toServiceRequest(request)
+    let auth: Authentication | null
+    if ('service' in options) {
+      const result = await options.service.authenticate(serviceRequest, { required })
+      if (!result.ok) {
+        await sendServiceResponse(reply, result.response)
         return
       }
-      if (auth.via === 'cookie') enforceCsrf(settings, authRequest, ownOrigin(request))
-      request.auth = auth
-      request.user = auth.user
-    } catch (error) {
-      await sendError(reply, error)
+      auth = result.auth
+    } else {
+      try {
+        auth = await authenticate!(serviceRequest, cookieReader(serviceRequest), required)
+      } catch (error) {
+        const { status, body, headers } = renderServiceError(error)
+        await reply.code(status).headers(headers).header('cache-control', 'no-store').send(body)
+        return
+      }
     }
+    request.auth = auth
+    request.user = auth?.user ?? null
   }
 
   app.decorate('authenticate', function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
@@ -90,10 +109,10 @@ async function plugin(app: FastifyInstance, options: CookiejwtPluginOptions): Pr
 }
 
 /**
- * The cookiejwt Fastify plugin: parses cookies, decorates `request.user`, and provides the `app.authenticate`
- * preHandler. Errors are answered in DRF's shape by the hook itself.
+ * The cookiejwt Fastify plugin: decorates `request.user` and provides the `app.authenticate` preHandler for an
+ * application's own routes. Errors are answered in DRF's shape by the hook itself.
  * @example
- * await app.register(cookiejwt, { settings, users })
+ * await app.register(cookiejwt, { service })   // or { settings, users }
  * app.get('/private', { preHandler: app.authenticate }, (request) => ({ id: request.user?.id }))
  */
 export const cookiejwt = fp(plugin, { name: '@cookiejwt/server', fastify: '5.x' })

@@ -181,10 +181,10 @@ describe('odd usernames', () => {
       expect(p.json.password).toEqual([expect.any(String)])
     }
   })
-  it('refuses empty username and password', async () => {
+  it('refuses empty username and password, naming both fields at once', async () => {
     const res = await loginAs('', '')
     expect(res.status).toBe(400)
-    expect(res.json).toEqual({ username: ['This field may not be blank.'] })
+    expect(res.json).toEqual({ username: ['This field may not be blank.'], password: ['This field may not be blank.'] })
   })
 })
 

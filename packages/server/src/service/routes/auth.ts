@@ -1,0 +1,170 @@
+import {
+  AuthError,
+  ValidationError,
+  csrfSecretFromCookie,
+  generateCsrfSecret,
+  maskCsrfSecret,
+  serializeAccessCookie,
+  serializeClearedAccessCookie,
+  serializeClearedAuthCookies,
+  serializeCsrfCookie,
+  serializeRefreshCookie,
+  toPublicUser,
+  validatePassword,
+  verifyAccessToken,
+} from '@cookiejwt/core'
+import { blacklistRefreshToken, endOtherSessions, loginWithPassword, refreshTokens, type IssuedPair } from '../../flows.js'
+import { withCookies } from '../errors.js'
+import type { RouteDef, ServiceDeps } from '../types.js'
+import { credentialsBody, optionalRefreshBody, passwordChangeBody, profileBody } from './schemas.js'
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+/** The cookie flow for browsers: login, refresh, logout, me, password change, CSRF. */
+export function authRoutes(deps: ServiceDeps): RouteDef[] {
+  const { settings, users, hashers } = deps
+
+  const pairCookies = (pair: IssuedPair): string[] => {
+    const cookies = [serializeAccessCookie(settings, pair.access.token)]
+    if (pair.refresh) cookies.push(serializeRefreshCookie(settings, pair.refresh.token))
+    return cookies
+  }
+  const expiries = (pair: IssuedPair) => ({
+    access_expires: pair.access.expiresAt.toISOString(),
+    ...(pair.refresh ? { refresh_expires: pair.refresh.expiresAt.toISOString() } : {}),
+  })
+  const isValidAccess = (token: string, now: Date): boolean => {
+    try {
+      verifyAccessToken(settings, token, { now })
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  return [
+    {
+      method: 'POST',
+      path: '/api/auth/login/',
+      guardOrigin: true,
+      schema: { body: credentialsBody, summary: 'Log in: sets the access, refresh and CSRF cookies', tags: ['auth'] },
+      async handler({ body, client }) {
+        const { user, pair } = await loginWithPassword(deps, body.username, body.password, client)
+        return {
+          // A fresh CSRF secret at login, as Django's rotate_token(), so a token planted before login is useless.
+          cookies: [...pairCookies(pair), serializeCsrfCookie(settings, generateCsrfSecret())],
+          body: {
+            user: toPublicUser(user),
+            ...expiries(pair),
+            ...(settings.returnTokensInBody ? { access: pair.access.token, refresh: pair.refresh?.token } : {}),
+          },
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/refresh/',
+      guardOrigin: true,
+      schema: { body: optionalRefreshBody, summary: 'New access cookie and rotated refresh cookie', tags: ['auth'] },
+      async handler({ body, cookie, client }) {
+        const raw = cookie(settings.refreshCookie.name) || (body as { refresh?: string } | null)?.refresh
+        try {
+          if (!raw) throw new AuthError('token_not_valid', 'No refresh token was provided')
+          const pair = await refreshTokens(deps, raw, client)
+          return { cookies: pairCookies(pair), body: expiries(pair) }
+        } catch (error) {
+          // A refresh that fails leaves no half-valid session behind in the browser (a throttled one is not a verdict).
+          if (error instanceof AuthError && error.code !== 'throttled') throw withCookies(error, serializeClearedAuthCookies(settings))
+          throw error
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/logout/',
+      guardOrigin: true,
+      schema: { body: optionalRefreshBody, summary: 'Log out: blacklists the refresh token, clears the cookies', tags: ['auth'] },
+      async handler({ body, cookie }) {
+        const raw = cookie(settings.refreshCookie.name) || (body as { refresh?: string } | null)?.refresh
+        if (raw) {
+          try {
+            await blacklistRefreshToken(deps, raw)
+          } catch (error) {
+            // Logout is idempotent: an invalid, expired or already blacklisted token still logs out.
+            if (!(error instanceof AuthError)) throw error
+          }
+        }
+        return { cookies: serializeClearedAuthCookies(settings), body: {} }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/auth/me/',
+      auth: 'required',
+      schema: { summary: 'The authenticated user', tags: ['auth'] },
+      async handler({ user }) {
+        return { body: toPublicUser(await user()) }
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/api/auth/me/',
+      auth: 'required',
+      schema: { body: profileBody, summary: 'Update email and names', tags: ['auth'] },
+      async handler({ user, body }) {
+        const current = await user()
+        const { email, first_name: firstName, last_name: lastName } = body as { email?: string; first_name?: string; last_name?: string }
+        if (email !== undefined && email !== '' && !EMAIL.test(email)) {
+          throw new ValidationError({ email: ['Enter a valid email address.'] })
+        }
+        const updated = await users.update(current.id, {
+          ...(email !== undefined ? { email } : {}),
+          ...(firstName !== undefined ? { firstName } : {}),
+          ...(lastName !== undefined ? { lastName } : {}),
+        })
+        if (!updated) throw new AuthError('user_not_found', 'User not found')
+        return { body: toPublicUser(updated) }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/password/change/',
+      auth: 'required',
+      schema: { body: passwordChangeBody, summary: 'Change the password; ends the other sessions', tags: ['auth'] },
+      async handler({ user, body, auth, client }) {
+        const current = await user()
+        const { old_password: oldPassword, new_password: newPassword } = body as { old_password: string; new_password: string }
+        const check = await hashers.verify(oldPassword, current.password)
+        if (!check.valid) {
+          throw new ValidationError({ old_password: ['Your old password was entered incorrectly. Please enter it again.'] })
+        }
+        const problems = validatePassword(newPassword, settings.passwordValidators, current)
+        if (problems.length > 0) throw new ValidationError({ new_password: problems })
+        let encoded: string
+        try {
+          encoded = await hashers.hash(newPassword)
+        } catch (error) {
+          // The hashers refuse what no hash can hold (lone surrogates, over-long input): a 400, not a 500.
+          if (error instanceof RangeError) throw new ValidationError({ new_password: ['This password cannot be used.'] })
+          throw error
+        }
+        await users.setPassword(current.id, encoded)
+        // Other sessions end; this one stays, at the new session version (Django's update_session_auth_hash).
+        const pair = await endOtherSessions(deps, current, auth, client)
+        return { body: {}, ...(pair ? { cookies: pairCookies(pair) } : {}) }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/auth/csrf/',
+      schema: { summary: 'A CSRF token, and the csrftoken cookie', tags: ['auth'] },
+      handler({ cookie, now }) {
+        const secret = csrfSecretFromCookie(cookie(settings.csrf.cookieName)) ?? generateCsrfSecret()
+        const cookies = [serializeCsrfCookie(settings, secret)]
+        const stale = cookie(settings.authCookie.name)
+        if (stale && !isValidAccess(stale, now)) cookies.push(serializeClearedAccessCookie(settings))
+        return { cookies, body: { csrfToken: maskCsrfSecret(secret) } }
+      },
+    },
+  ]
+}

@@ -1,0 +1,19 @@
+import type { RouteDef, ServiceDeps } from '../types.js'
+import { authRoutes } from './auth.js'
+import { diagnosticsRoutes } from './diagnostics.js'
+import { healthRoutes } from './health.js'
+import { jwksRoutes } from './jwks.js'
+import { sessionRoutes } from './sessions.js'
+import { tokenRoutes } from './token.js'
+
+/** Every built-in endpoint of the HTTP contract (docs/http-contract.md), in one list. */
+export function defaultRoutes(deps: ServiceDeps): RouteDef[] {
+  return [
+    ...authRoutes(deps),
+    ...tokenRoutes(deps),
+    ...sessionRoutes(deps),
+    ...healthRoutes(deps),
+    ...jwksRoutes(deps),
+    ...diagnosticsRoutes(deps),
+  ]
+}

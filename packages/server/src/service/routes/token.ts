@@ -1,0 +1,59 @@
+import { AuthError, verifyToken, type TokenType } from '@cookiejwt/core'
+import { blacklistRefreshToken, loginWithPassword, refreshTokens } from '../../flows.js'
+import type { RouteDef, ServiceDeps } from '../types.js'
+import { credentialsBody, refreshBody, verifyBody } from './schemas.js'
+
+const TYPES: TokenType[] = ['access', 'refresh', 'sliding']
+
+/** The Bearer flow, simplejwt-compatible, for non-browser clients: tokens in JSON, no cookies. */
+export function tokenRoutes(deps: ServiceDeps): RouteDef[] {
+  return [
+    {
+      method: 'POST',
+      path: '/api/token/',
+      schema: { body: credentialsBody, summary: 'Obtain a token pair (simplejwt TokenObtainPairView)', tags: ['token'] },
+      async handler({ body, client }) {
+        const { pair } = await loginWithPassword(deps, body.username, body.password, client)
+        return { body: { refresh: pair.refresh?.token, access: pair.access.token } }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/token/refresh/',
+      schema: { body: refreshBody, summary: 'Refresh (simplejwt TokenRefreshView)', tags: ['token'] },
+      async handler({ body, client }) {
+        const pair = await refreshTokens(deps, body.refresh, client)
+        return { body: { access: pair.access.token, ...(pair.refresh ? { refresh: pair.refresh.token } : {}) } }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/token/verify/',
+      schema: { body: verifyBody, summary: 'Verify any token (simplejwt TokenVerifyView)', tags: ['token'] },
+      async handler({ body, now }) {
+        // simplejwt's UntypedToken: any type, signature and expiry checked, and a blacklisted jti refused.
+        let lastError: unknown
+        for (const type of TYPES) {
+          try {
+            const token = verifyToken(deps.settings, body.token, type, { now })
+            if (await deps.tokens.isBlacklisted(token.jti)) throw new AuthError('token_not_valid', 'Token is blacklisted')
+            return { body: {} }
+          } catch (error) {
+            if (!(error instanceof AuthError) || error.message !== 'Token has wrong type') throw error
+            lastError = error
+          }
+        }
+        throw lastError
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/token/blacklist/',
+      schema: { body: refreshBody, summary: 'Blacklist a refresh token (simplejwt TokenBlacklistView)', tags: ['token'] },
+      async handler({ body }) {
+        if (!(await blacklistRefreshToken(deps, body.refresh))) throw new AuthError('token_not_valid', 'Token is blacklisted')
+        return { body: {} }
+      },
+    },
+  ]
+}

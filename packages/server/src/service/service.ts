@@ -1,0 +1,314 @@
+import {
+  AuthError,
+  createPasswordHashers,
+  enforceTrustedOrigin,
+  serializeClearedLegacyCookies,
+  type Authentication,
+  type AuthenticateDeps,
+  type AuthSettings,
+  type PasswordHashers,
+  type TokenStore,
+  type User,
+  type UserStore,
+} from '@cookiejwt/core'
+import { limitHashing } from '../hash-limit.js'
+import type { RevocationCache } from '../redis/revocation.js'
+import type { ThrottleStore } from '../redis/throttle.js'
+import { SessionManager } from '../sessions/manager.js'
+import type { DatabaseHandle } from '../storage/db.js'
+import { KyselyTokenStore } from '../storage/tokens.js'
+import { KyselyUserStore } from '../storage/users.js'
+import { LoginThrottle } from '../throttle/lockout.js'
+import { DatabaseThrottleStore } from '../throttle/store.js'
+import { createAuthenticator } from './authenticator.js'
+import { parseJsonBody } from './body.js'
+import { createCors } from './cors.js'
+import { renderServiceError } from './errors.js'
+import { cookieReader, headerOf, peerOf, toAuthRequest } from './request.js'
+import { Router } from './router.js'
+import { defaultRoutes } from './routes/index.js'
+import type { HealthCheck } from './routes/health.js'
+import type { RouteContext, RouteDef, ServiceDeps, ServiceLogger, ServiceRequest, ServiceResponse } from './types.js'
+import { compileValidator } from './validate.js'
+
+/** What `createService` needs besides settings; everything but the database has a default. */
+export interface ServiceOptions {
+  /** An open database (see `openDatabase`); `service.close()` closes it. */
+  database: DatabaseHandle
+  /** Password hashes allowed to run at once (the rest queue). @default available cores − 1, at least 1 */
+  hashConcurrency?: number
+  /** Password hashers; default: built from `settings.passwordHasher` and `settings.passwordHasherOptions`. */
+  hashers?: PasswordHashers
+  /** Stores; default: Kysely stores on `database`. */
+  users?: UserStore
+  tokens?: TokenStore
+  /** Security events and server errors go here (pino-compatible). @default silent */
+  logger?: ServiceLogger
+  /** Trust `X-Forwarded-*` from a reverse proxy. @default settings.trustProxy */
+  trustProxy?: boolean
+  /** A clock, for tests. */
+  now?: () => Date
+  /** Shared revocations across processes (Redis, see `src/redis/`); default: each process asks the database. */
+  revocationCache?: RevocationCache
+  /** Throttling counters (e.g. `RedisThrottleStore`); default: the `cookiejwt_throttle` table. */
+  throttleStore?: ThrottleStore
+  /** Extra `/api/health/` checks. */
+  healthChecks?: Record<string, HealthCheck>
+  /** More routes, answered like the built-in ones (same parsing, validation, authentication, errors). */
+  routes?: readonly RouteDef[]
+}
+
+/** The result of `service.authenticate` for an application's own routes. */
+export type AuthenticateResult =
+  | { readonly ok: true; readonly auth: Authentication | null }
+  | { readonly ok: false; readonly response: ServiceResponse }
+
+/** cookiejwt's endpoints and authentication, framework-neutral; adapters translate requests and responses. */
+export interface CookiejwtService {
+  readonly settings: AuthSettings
+  readonly deps: ServiceDeps
+  /** Every route the service answers (for OpenAPI and adapters that register routes one by one). */
+  readonly routes: readonly RouteDef[]
+  /** Whether a path (no query string) is one of the service's; adapters pass other paths on. */
+  owns(path: string): boolean
+  /** Answers a request for one of the service's paths; null when the path is not the service's. */
+  handle(request: ServiceRequest): Promise<ServiceResponse | null>
+  /** DRF's 404 with the API headers, for an `/api/` path no route has. */
+  notFound(request: ServiceRequest): ServiceResponse
+  /**
+   * Authenticates a request for an application's own route: Bearer header first, else the access cookie, with CSRF
+   * and `Origin` checks for cookie-authenticated unsafe methods. `required`: anonymous is a 401.
+   */
+  authenticate(request: ServiceRequest, options?: { required?: boolean }): Promise<AuthenticateResult>
+  /** The DRF-shaped response for any error (unknown errors are a 500 that reveals nothing, and are logged). */
+  errorResponse(error: unknown, request?: ServiceRequest): ServiceResponse
+  /** Stops background work and closes the database. */
+  close(): Promise<void>
+}
+
+const SILENT: ServiceLogger = { info() {}, warn() {}, error() {} }
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const JSON_TYPE = 'application/json; charset=utf-8'
+const SECURE = /;\s*secure\s*(?:;|$)/i
+
+/** Content-Security-Policy of API responses: nothing may load, nothing may frame. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+/**
+ * Builds the framework-neutral cookiejwt service: the contract's endpoints over the given database, with sessions,
+ * throttling, CORS, CSRF, security headers and DRF-shaped errors. It never listens: an adapter feeds it requests.
+ * @example
+ * const service = await createService(settings, { database: await openDatabase('sqlite:data/db.sqlite3') })
+ */
+export async function createService(settings: AuthSettings, options: ServiceOptions): Promise<CookiejwtService> {
+  const database = options.database
+  const log = options.logger ?? SILENT
+  const users = options.users ?? new KyselyUserStore(database)
+  const tokens = options.tokens ?? new KyselyTokenStore(database)
+  const hashers = limitHashing(
+    options.hashers ?? createPasswordHashers({ ...(settings.passwordHasherOptions as object), default: settings.passwordHasher }),
+    options.hashConcurrency,
+  )
+  const sessions = new SessionManager({
+    settings,
+    database,
+    tokens,
+    revocationCache: options.revocationCache,
+    // Security events name the jti, family and user — never a token.
+    onEvent: (event) =>
+      log.warn(event, event.event === 'refresh_token_reuse' ? 'refresh token reuse detected: session revoked' : 'session revoked'),
+  })
+  const throttle = new LoginThrottle(settings.throttle, options.throttleStore ?? new DatabaseThrottleStore(database))
+  const deps: ServiceDeps = {
+    settings,
+    database,
+    users,
+    tokens,
+    hashers,
+    sessions,
+    throttle,
+    log,
+    healthChecks: { ...(options.healthChecks ?? {}) },
+    trustProxy: options.trustProxy ?? settings.trustProxy,
+    now: options.now ?? (() => new Date()),
+  }
+  const routes = [...defaultRoutes(deps), ...(options.routes ?? [])]
+  const router = new Router(routes)
+  const validators = new Map<RouteDef, { body?: (d: unknown) => void; query?: (d: unknown) => void; params?: (d: unknown) => void }>()
+  for (const route of routes) {
+    const s = route.schema
+    validators.set(route, {
+      ...(s?.body ? { body: compileValidator(s.body) } : {}),
+      ...(s?.querystring ? { query: compileValidator(s.querystring) } : {}),
+      ...(s?.params ? { params: compileValidator(s.params) } : {}),
+    })
+  }
+  const cors = createCors(settings)
+  const authDeps: AuthenticateDeps = settings.revocationChecks
+    ? { users, isRevoked: (token) => sessions.isRevoked(token) }
+    : { users }
+  const jwtNames = new Set([settings.authCookie.name, settings.refreshCookie.name])
+  const legacyClears = serializeClearedLegacyCookies(settings)
+
+  const baseHeaders = (request: ServiceRequest): Record<string, string> => ({
+    'x-content-type-options': 'nosniff',
+    // Tokens and user data must never sit in a shared or browser cache.
+    'cache-control': 'no-store',
+    'content-security-policy': API_CSP,
+    'x-frame-options': 'DENY',
+    vary: 'Origin',
+    ...cors.responseHeaders(headerOf(request.headers, 'origin')),
+  })
+
+  const errorResponse = (error: unknown, request?: ServiceRequest): ServiceResponse => {
+    const rendered = renderServiceError(error)
+    if (rendered.status >= 500 && !(error instanceof AuthError)) log.error({ err: error }, 'request failed')
+    return {
+      status: rendered.status,
+      headers: { ...(request ? baseHeaders(request) : {}), ...rendered.headers, 'content-type': JSON_TYPE, 'cache-control': 'no-store' },
+      cookies: [],
+      body: JSON.stringify(rendered.body),
+    }
+  }
+
+  const authenticateWith = createAuthenticator(settings, authDeps, deps.trustProxy)
+
+  /** Secure on every cookie over HTTPS; legacy cookies cleared whenever a JWT cookie is set or cleared. */
+  const cookieHygiene = (cookies: string[], protocol: 'http' | 'https', request: ServiceRequest): string[] => {
+    let out = cookies
+    if (legacyClears.length > 0 && out.some((c) => jwtNames.has(c.slice(0, c.indexOf('=')).trim()))) {
+      out = [...out, ...legacyClears]
+      const raw = headerOf(request.headers, 'cookie') ?? ''
+      const seen = new Map<string, number>()
+      for (const part of raw.split(';')) {
+        const name = part.slice(0, part.indexOf('=')).trim()
+        if (jwtNames.has(name)) seen.set(name, (seen.get(name) ?? 0) + 1)
+      }
+      const duplicates = [...seen].filter(([, n]) => n > 1).map(([name]) => name)
+      if (duplicates.length > 0) log.warn({ cookies: duplicates }, 'request carried duplicate auth cookies; clearing legacy cookies')
+    }
+    if (protocol === 'https') out = out.map((c) => (SECURE.test(c) ? c : `${c}; Secure`))
+    return out
+  }
+
+  const pathOf = (url: string): string => {
+    const q = url.indexOf('?')
+    return q < 0 ? url : url.slice(0, q)
+  }
+
+  const handle = async (request: ServiceRequest): Promise<ServiceResponse | null> => {
+    const path = pathOf(request.url)
+    const match = router.match(path)
+    if (match === null) return null
+    const method = request.method.toUpperCase()
+    try {
+      if (method === 'OPTIONS') {
+        const preflight = cors.preflight(headerOf(request.headers, 'origin'), headerOf(request.headers, 'access-control-request-method'))
+        if (preflight === null) throw new AuthError('not_found', 'Not found.')
+        return { status: preflight.status, headers: { 'x-content-type-options': 'nosniff', vary: 'Origin', ...preflight.headers }, cookies: [], body: preflight.body }
+      }
+      const route = match.routes.byMethod.get(method === 'HEAD' ? 'GET' : method)
+      if (route === undefined) {
+        const response = errorResponse(new AuthError('method_not_allowed', `Method "${method}" not allowed.`), request)
+        response.headers.allow = match.routes.allow
+        return response
+      }
+      const validator = validators.get(route)
+      let body: unknown
+      if (BODY_METHODS.has(method)) {
+        const raw = request.readBody ? await request.readBody(settings.bodyLimit) : null
+        body = parseJsonBody(raw, headerOf(request.headers, 'content-type'))
+      }
+      // As Fastify: a missing body is validated as null.
+      validator?.body?.(body ?? null)
+      const query = route.schema?.querystring ? queryOf(request.url) : {}
+      validator?.query?.(query)
+      validator?.params?.(match.params)
+      const cookie = cookieReader(request)
+      const peer = peerOf(request, deps.trustProxy)
+      const mode = route.auth ?? 'none'
+      const auth = mode === 'none' ? null : await authenticateWith(request, cookie, mode === 'required')
+      const ownOrigin = `${peer.protocol}://${peer.host}`
+      const authRequest = route.guardOrigin ? toAuthRequest(request, cookie) : null
+      if (authRequest) enforceTrustedOrigin(settings, authRequest, ownOrigin)
+      const now = deps.now()
+      const agent = headerOf(request.headers, 'user-agent')
+      const context: RouteContext = {
+        method,
+        path,
+        headers: request.headers,
+        header: (name) => headerOf(request.headers, name),
+        cookie,
+        params: match.params,
+        query,
+        body,
+        auth,
+        user: () => loadCurrentUser(auth, users),
+        client: { ip: peer.ip, userAgent: agent },
+        protocol: peer.protocol,
+        ownOrigin,
+        now,
+        deps,
+      }
+      const result = await route.handler(context)
+      const status = result.status ?? 200
+      const headers = { ...baseHeaders(request), ...(result.headers ?? {}) }
+      let payload: string | null = null
+      if (status !== 204 && status !== 304) {
+        if (result.raw !== undefined) payload = result.raw
+        else {
+          payload = JSON.stringify(result.body ?? {})
+          headers['content-type'] ??= JSON_TYPE
+        }
+      }
+      if (method === 'HEAD') payload = null
+      const cookies = result.cookies && result.cookies.length > 0 ? cookieHygiene(result.cookies, peer.protocol, request) : []
+      return { status, headers, cookies, body: payload }
+    } catch (error) {
+      const response = errorResponse(error, request)
+      // Errors may set cookies too (a failed refresh clears the session's cookies).
+      const cookies = (error as { cookies?: unknown }).cookies
+      if (Array.isArray(cookies)) response.cookies = cookieHygiene(cookies as string[], peerOf(request, deps.trustProxy).protocol, request)
+      if (method === 'HEAD') response.body = null
+      return response
+    }
+  }
+
+  return {
+    settings,
+    deps,
+    routes,
+    owns: (path) => router.match(path) !== null,
+    handle,
+    notFound: (request) => errorResponse(new AuthError('not_found', 'Not found.'), request),
+    async authenticate(request, opts = {}) {
+      try {
+        return { ok: true, auth: await authenticateWith(request, cookieReader(request), opts.required ?? true) }
+      } catch (error) {
+        return { ok: false, response: errorResponse(error, request) }
+      }
+    },
+    errorResponse,
+    async close() {
+      await database.destroy()
+    },
+  }
+}
+
+/** The user an authentication names, loaded from the store (also for a stateless `TokenUser`). */
+async function loadCurrentUser(auth: Authentication | null, users: UserStore): Promise<User> {
+  const user = auth?.user
+  if (user && !('isTokenUser' in user)) return user
+  const loaded = user ? await users.findById(Number(user.id)) : null
+  if (!loaded) throw new AuthError('user_not_found', 'User not found')
+  return loaded
+}
+
+/** The query string as a flat object (the first value of a repeated key wins). */
+function queryOf(url: string): Record<string, string> {
+  const q = url.indexOf('?')
+  const out: Record<string, string> = {}
+  if (q < 0) return out
+  for (const [key, value] of new URLSearchParams(url.slice(q + 1))) if (!(key in out)) out[key] = value
+  return out
+}
