@@ -17,6 +17,8 @@ export interface AppDeps extends Omit<ServiceOptions, 'logger' | 'database'> {
   staticRoot?: string | null
   /** Fastify logger option. @default false */
   logger?: FastifyServerOptions['logger']
+  /** A pino logger to use instead (Fastify's `loggerInstance`). */
+  loggerInstance?: FastifyServerOptions['loggerInstance']
 }
 
 /** Content-Security-Policy of the single-page app: same-origin scripts and styles only, never framed. */
@@ -31,7 +33,7 @@ export const APP_CSP =
  */
 export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false }),
     // No per-request log lines: they cost time on the hot path and would record URLs of every request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit,
@@ -39,7 +41,7 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   })
-  const { service: given, staticRoot: root, logger: _logger, ...serviceOptions } = deps
+  const { service: given, staticRoot: root, logger: _logger, loggerInstance: _instance, ...serviceOptions } = deps
   const service = given ?? (await createService(settings, { ...serviceOptions, logger: app.log }))
 
   // The service parses and validates bodies itself (the same way on every adapter): Fastify hands it the bytes.
@@ -86,8 +88,11 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     return sendServiceResponse(reply, service.notFound(toServiceRequest(request)))
   })
 
-  app.addHook('onClose', async () => {
-    await service.close()
-  })
+  // A service passed in belongs to the caller, who closes it; one built here is closed with the app.
+  if (!given) {
+    app.addHook('onClose', async () => {
+      await service.close()
+    })
+  }
   return app
 }

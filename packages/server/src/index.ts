@@ -15,6 +15,8 @@ export { KyselyUserStore } from './storage/users.js'
 export { KyselyTokenStore } from './storage/tokens.js'
 export type { Database } from './storage/schema.js'
 export { loadConfig } from './cli/config.js'
+export { createServiceFromEnv } from './cli/open-service.js'
+export type { EnvService, EnvServiceOptions } from './cli/open-service.js'
 export type { CliConfig } from './cli/config.js'
 export {
   CodeThrottle,

@@ -1,10 +1,8 @@
+import { ImproperlyConfigured } from '@cookiejwt/core'
 import { buildApp } from '../../app.js'
-import { migrateSharedDjangoDatabase, prepareSharedDjangoDatabase } from '../../django/shared-database.js'
-import { openDatabase } from '../../storage/db.js'
-import { migrateToLatest, pendingMigrations } from '../../storage/migrate.js'
 import { CommandError, type Command } from '../command.js'
-import { loadConfig } from '../config.js'
 import { makeDrainable } from '../graceful.js'
+import { createServiceFromEnv } from '../open-service.js'
 
 /** `cookiejwt serve`: runs the API (and the built web app) until SIGTERM/SIGINT, then shuts down cleanly. */
 export const serve: Command = {
@@ -13,60 +11,22 @@ export const serve: Command = {
   usage: 'cookiejwt serve [--migrate] [--host H] [--port P]',
   options: { migrate: { type: 'boolean' }, host: { type: 'string' }, port: { type: 'string' } },
   async run(context) {
-    const config = loadConfig(context.env)
+    let opened
+    try {
+      opened = await createServiceFromEnv(context.env, { migrate: Boolean(context.values.migrate) })
+    } catch (error) {
+      if (error instanceof ImproperlyConfigured) throw new CommandError(error.message)
+      throw error
+    }
+    const { service, config, logger } = opened
     const host = (context.values.host as string | undefined) ?? config.host
     const port = Number((context.values.port as string | undefined) ?? config.port)
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`--port must be a port number`)
-    // REDIS_URL: throttling counters and the revocation cache shared by every process (else the database).
-    const redisUrl = context.env.REDIS_URL || null
-    // ioredis loads only when Redis is configured (start-up time).
-    const redisModule = redisUrl !== null ? await import('../../redis/services.js') : null
-    if (redisUrl !== null && !redisModule?.isRedisUrl(redisUrl)) throw new CommandError('REDIS_URL must start with redis:// or rediss://')
-    const database = await openDatabase(config.databaseUrl, { poolMax: config.databasePoolMax })
-    // COOKIEJWT_DJANGO_DATABASE=shared: check Django's schema; migrations then add only cookiejwt_* tables.
-    const shared = await prepareSharedDjangoDatabase(context.env, database).catch(async (error: unknown) => {
-      await database.destroy()
-      throw error
-    })
-    if (context.values.migrate) {
-      const { error } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(database)
-      if (error) {
-        await database.destroy()
-        throw new CommandError(`migrate failed: ${(error as Error).message ?? String(error)}`)
-      }
-    } else {
-      const pending = await pendingMigrations(database).catch(() => [])
-      if (pending.length > 0) {
-        context.stderr.write(`warning: ${pending.length} migration(s) not applied; run \`npx cookiejwt migrate\`\n`)
-      }
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      await opened.close()
+      throw new CommandError(`--port must be a port number`)
     }
-    // Redis connects lazily: the server starts while Redis is down, answers 503 where it is needed, and recovers.
-    let warn: (message: string) => void = (message) => context.stderr.write(`${message}\n`)
-    let lastRedisWarning = 0
-    const redis = redisUrl && redisModule
-      ? redisModule.openRedisServices(redisUrl, {
-          onError: (error) => {
-            // One line per 30 s at most: a reconnect loop must not flood the log. The message has no URL.
-            if (Date.now() - lastRedisWarning < 30_000) return
-            lastRedisWarning = Date.now()
-            warn(`${error.message} (retrying in the background)`)
-          },
-        })
-      : null
-    const app = await buildApp(config.settings, {
-      database,
-      staticRoot: config.staticRoot,
-      trustProxy: config.trustProxy,
-      logger: { level: context.env.LOG_LEVEL ?? 'info' },
-      ...(redis
-        ? { throttleStore: redis.throttleStore, revocationCache: redis.revocationCache, healthChecks: redis.healthChecks }
-        : {}),
-    })
-    if (redis) {
-      warn = (message) => app.log.warn(message)
-      app.addHook('onClose', () => redis.close())
-    }
-    if (config.keyNotice) app.log.warn(config.keyNotice)
+    const app = await buildApp(config.settings, { database: service.deps.database, service, staticRoot: config.staticRoot, loggerInstance: logger })
+    app.addHook('onClose', () => opened.close())
     await app.listen({ host, port })
     const drainable = makeDrainable(app)
 
