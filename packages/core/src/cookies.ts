@@ -51,6 +51,39 @@ export function serializeClearedAccessCookie(settings: AuthSettings): string {
   return serialize(c.name, '', options(c, 0))
 }
 
+/** Name of the cookie carrying the `mfa` token between a login's password step and its code step. */
+export const MFA_COOKIE_NAME = 'mfa_token'
+/** The only path the `mfa` cookie is sent to: the second login step. */
+export const MFA_COOKIE_PATH = '/api/auth/login/mfa/'
+
+/**
+ * The `mfa` cookie: HttpOnly, sent only to `POST /api/auth/login/mfa/`, with the access cookie's `Secure`, `SameSite`,
+ * `Domain` and `Partitioned`. Under `cookiePrefix` it carries the prefix too (`__Host-` forces `Path=/`, RFC 6265bis
+ * §4.1.3.2; the token's own type still keeps it out of every other endpoint).
+ */
+export function mfaCookieSettings(settings: AuthSettings): CookieSettings {
+  const a = settings.authCookie
+  const prefix = settings.cookiePrefix ?? ''
+  return {
+    ...a,
+    name: `${prefix}${MFA_COOKIE_NAME}`,
+    path: prefix === '__Host-' ? '/' : MFA_COOKIE_PATH,
+    httpOnly: true,
+  }
+}
+
+/** `Set-Cookie` for the `mfa` token, with `Max-Age` equal to `mfa.tokenLifetime`. */
+export function serializeMfaCookie(settings: AuthSettings, token: string): string {
+  const c = mfaCookieSettings(settings)
+  return checked(serialize(c.name, token, options(c, settings.mfa.tokenLifetime)), c.name)
+}
+
+/** `Set-Cookie` clearing the `mfa` cookie. */
+export function serializeClearedMfaCookie(settings: AuthSettings): string {
+  const c = mfaCookieSettings(settings)
+  return serialize(c.name, '', options(c, 0))
+}
+
 /** `Set-Cookie` for the CSRF cookie: readable by page JavaScript, as Django's `csrftoken`. */
 export function serializeCsrfCookie(settings: AuthSettings, token: string): string {
   const s = settings.csrf

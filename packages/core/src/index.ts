@@ -64,6 +64,11 @@ export { verifyAccessToken, verifyRefreshToken, verifyToken } from './tokens/ver
 export type { VerifyOptions } from './tokens/verify.js'
 export {
   MAX_COOKIE_BYTES,
+  MFA_COOKIE_NAME,
+  MFA_COOKIE_PATH,
+  mfaCookieSettings,
+  serializeClearedMfaCookie,
+  serializeMfaCookie,
   serializeAccessCookie,
   serializeClearedAccessCookie,
   serializeClearedAuthCookies,

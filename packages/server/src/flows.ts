@@ -51,28 +51,44 @@ export async function loginWithPassword(
   password: string,
   client: ClientInfo = {},
 ): Promise<{ user: User; pair: IssuedPair }> {
+  const user = await authenticateWithPassword(deps, username, password, client)
+  return { user, pair: await completeLogin(deps, user, client) }
+}
+
+/**
+ * The password step of a login without issuing anything (a second factor may follow): throttled, and failing as
+ * `loginWithPassword` does. Returns the user whose password was right.
+ */
+export async function authenticateWithPassword(
+  deps: FlowDeps,
+  username: string,
+  password: string,
+  client: ClientInfo = {},
+): Promise<User> {
   const ip = client.ip ?? ''
   // Counted and, when locked, refused before any password check, for known and unknown usernames alike (no
   // enumeration by lockout).
   const attempt = await deps.throttle?.beginLogin(username, ip)
-  let result: { user: User; pair: IssuedPair }
+  let user: User
   try {
-    result = await checkCredentials(deps, username, password, client)
+    user = await checkCredentials(deps, username, password)
   } catch (error) {
     if (error instanceof AuthError && error.code === 'no_active_account') await attempt?.failed()
     else await attempt?.abandoned()
     throw error
   }
   await attempt?.succeeded()
-  return result
+  return user
 }
 
-async function checkCredentials(
-  deps: FlowDeps,
-  username: string,
-  password: string,
-  client: ClientInfo,
-): Promise<{ user: User; pair: IssuedPair }> {
+/** Ends a login whose every step passed: records `last_login` when asked to and issues the pair (a new session). */
+export async function completeLogin(deps: FlowDeps, user: User, client: ClientInfo = {}): Promise<IssuedPair> {
+  const now = deps.now?.() ?? new Date()
+  if (deps.settings.updateLastLogin) await deps.users.touchLastLogin(user.id, now)
+  return issuePairFor(deps, user, now, client)
+}
+
+async function checkCredentials(deps: FlowDeps, username: string, password: string): Promise<User> {
   const { settings, users, hashers } = deps
   const user = await users.findByUsername(username)
   if (!user) {
@@ -81,14 +97,11 @@ async function checkCredentials(
   }
   const check = await hashers.verify(password, user.password)
   if (!check.valid || !settings.userAuthenticationRule(user)) throw new AuthError('no_active_account', NO_ACTIVE_ACCOUNT)
-  const now = deps.now?.() ?? new Date()
   if (check.mustUpdate) {
     // Upgrade an outdated hash (Django's check_password setter); a failure here must not fail the login.
     await hashers.hash(password).then((encoded) => users.setPassword(user.id, encoded)).catch(() => {})
   }
-  if (settings.updateLastLogin) await users.touchLastLogin(user.id, now)
-  const pair = await issuePairFor(deps, user, now, client)
-  return { user, pair }
+  return user
 }
 
 /** Issues and records a fresh access/refresh pair for a user; with sessions, it starts a new family. */

@@ -5,7 +5,14 @@ export type { CookiejwtPluginOptions } from './plugin.js'
 export { fromFastifyError, renderError, sendError, STATUS_BY_CODE } from './errors.js'
 export type { ErrorBody } from './errors.js'
 export * from './service/index.js'
-export { blacklistRefreshToken, issuePairFor, loginWithPassword, refreshTokens } from './flows.js'
+export {
+  authenticateWithPassword,
+  blacklistRefreshToken,
+  completeLogin,
+  issuePairFor,
+  loginWithPassword,
+  refreshTokens,
+} from './flows.js'
 export { hashToken, outstandingOf } from './token-records.js'
 export type { FlowDeps, IssuedPair } from './flows.js'
 export { DEFAULT_DATABASE_URL, openDatabase } from './storage/db.js'
@@ -19,8 +26,10 @@ export { createServiceFromEnv } from './cli/open-service.js'
 export type { EnvService, EnvServiceOptions } from './cli/open-service.js'
 export type { CliConfig } from './cli/config.js'
 export {
+  beginMfaLogin,
   CodeThrottle,
   confirmTotp,
+  finishMfaLogin,
   disableTotp,
   generateTotpCode,
   isTotpEnabled,
@@ -32,4 +41,4 @@ export {
   totpStatus,
   verifySecondFactor,
 } from './mfa/index.js'
-export type { MfaContext, MfaDeps, MfaEvent, TotpStatus } from './mfa/index.js'
+export type { MfaContext, MfaDeps, MfaEvent, MfaLoginDeps, PasswordStepResult, TotpStatus } from './mfa/index.js'

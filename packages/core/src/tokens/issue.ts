@@ -72,7 +72,9 @@ export function issueToken(
       ? settings.accessTokenLifetime
       : type === 'refresh'
         ? settings.refreshTokenLifetime
-        : settings.slidingTokenLifetime
+        : type === 'mfa'
+          ? settings.mfa.tokenLifetime
+          : settings.slidingTokenLifetime
   const exp = iat + lifetime
   const jti = newJti()
   // Key order follows simplejwt: token_type, exp, iat, jti, then the user id and extra claims.

@@ -1,0 +1,68 @@
+import { AuthError, issueToken, verifyToken, type IssuedToken, type User } from '@cookiejwt/core'
+import { authenticateWithPassword, completeLogin, type FlowDeps, type IssuedPair } from '../flows.js'
+import type { ThrottleStore } from '../redis/throttle.js'
+import type { ClientInfo } from '../sessions/manager.js'
+import { isTotpEnabled, verifySecondFactor, type MfaDeps } from './flows.js'
+
+/** What a two-step login needs: the login flow, the second factor, and a store that remembers spent `mfa` tokens. */
+export interface MfaLoginDeps {
+  readonly flow: FlowDeps
+  readonly mfa: MfaDeps
+  /** Marks `mfa` tokens used once they completed a login (the throttle store: Redis or the database). */
+  readonly spent: ThrottleStore
+}
+
+/** The outcome of the password step: a finished login, or the `mfa` token for the code step. */
+export type PasswordStepResult =
+  | { readonly mfaRequired: false; readonly user: User; readonly pair: IssuedPair }
+  | { readonly mfaRequired: true; readonly user: User; readonly mfaToken: IssuedToken }
+
+/**
+ * The password step of a login (cookie and Bearer flows alike): wrong credentials fail exactly as without a second
+ * factor; a user with TOTP on gets no tokens, only a short-lived `mfa` token (`token_type: "mfa"`, which no other
+ * endpoint accepts) for `finishMfaLogin`.
+ */
+export async function beginMfaLogin(
+  deps: MfaLoginDeps,
+  username: string,
+  password: string,
+  client: ClientInfo = {},
+): Promise<PasswordStepResult> {
+  const user = await authenticateWithPassword(deps.flow, username, password, client)
+  if (!(await isTotpEnabled(deps.mfa, user.id))) {
+    return { mfaRequired: false, user, pair: await completeLogin(deps.flow, user, client) }
+  }
+  return { mfaRequired: true, user, mfaToken: issueMfaToken(deps, user) }
+}
+
+/**
+ * The code step: checks the `mfa` token (signature, type, expiry, its user still active), then the code (TOTP or
+ * backup code, throttled), spends the token and finishes the login. An `mfa` token completes one login only.
+ */
+export async function finishMfaLogin(
+  deps: MfaLoginDeps,
+  rawToken: string,
+  code: string,
+  client: ClientInfo = {},
+): Promise<{ user: User; pair: IssuedPair; method: 'totp' | 'backup_code' }> {
+  const { settings, users } = deps.flow
+  const now = deps.flow.now?.() ?? new Date()
+  const token = verifyToken(settings, rawToken, 'mfa', { now })
+  // Loaded from the database even with `statelessUser`: the second factor is stored with the user.
+  const user =
+    settings.userIdField === 'id' ? await users.findById(Number(token.userId)) : await users.findByUsername(String(token.userId))
+  // A deleted or deactivated user's pending login ends here, as a refresh would.
+  if (!user || !settings.userAuthenticationRule(user)) throw new AuthError('token_not_valid', 'Token is invalid or expired')
+  const { method } = await verifySecondFactor(deps.mfa, user, code, { now, ip: client.ip ?? '' })
+  // Spent only by a right code (a typo must not end the login); of two right codes with one token, one wins.
+  const left = Math.max(1000, token.exp * 1000 - now.getTime() + settings.leeway * 1000)
+  const { count } = await deps.spent.hit(`mfa:t:${token.jti}`, left)
+  if (count > 1) throw new AuthError('token_not_valid', 'Token was already used')
+  return { user, pair: await completeLogin(deps.flow, user, client), method }
+}
+
+function issueMfaToken(deps: MfaLoginDeps, user: User): IssuedToken {
+  const { settings } = deps.flow
+  const now = deps.flow.now?.() ?? new Date()
+  return issueToken(settings, 'mfa', { [settings.userIdClaim]: settings.userIdField === 'id' ? user.id : user.username }, now)
+}
