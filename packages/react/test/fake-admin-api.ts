@@ -17,7 +17,7 @@ export interface FakeAdminApi {
   }
 }
 
-const ORDERING = ['id', 'username', 'email', 'date_joined', 'last_login']
+const ORDERING = ['id', 'username', 'email', 'first_name', 'last_name', 'date_joined', 'last_login']
 
 /** A user with every field, `overrides` on top. */
 export function fakeUser(id: number, overrides: Partial<AdminUser> = {}): AdminUser {
@@ -103,7 +103,7 @@ export function createFakeAdminApi(users?: AdminUser[]): FakeAdminApi {
       if (value !== 'true' && value !== 'false') return bad(flag, 'Must be a valid boolean.')
       rows = rows.filter((u) => u[flag] === (value === 'true'))
     }
-    const ordering = url.searchParams.get('ordering') ?? 'id'
+    const ordering = url.searchParams.get('ordering') || 'username'
     const key = ordering.replace(/^-/, '')
     if (!ORDERING.includes(key)) return bad('ordering', `Unknown ordering field "${key}".`)
     const sign = ordering.startsWith('-') ? -1 : 1
@@ -120,7 +120,7 @@ export function createFakeAdminApi(users?: AdminUser[]): FakeAdminApi {
     if ('email' in body && typeof body.email === 'string' && body.email && !body.email.includes('@'))
       return bad('email', 'Enter a valid email address.')
     if (body.is_active === false && user.id === state.actor)
-      return json(403, { detail: 'You cannot deactivate yourself.', code: 'permission_denied' })
+      return bad('is_active', 'You cannot deactivate your own account.')
     for (const key of ['email', 'first_name', 'last_name', 'is_active', 'is_staff', 'is_superuser']) {
       if (!(key in body)) continue
       const old = user[key as keyof AdminUser]
@@ -186,7 +186,7 @@ export function createFakeAdminApi(users?: AdminUser[]): FakeAdminApi {
     if (sub === '' && method === 'PATCH') return patchUser(user, body as Record<string, unknown>)
     if (sub === '' && method === 'DELETE') {
       if (user.id === state.actor)
-        return json(403, { detail: 'You cannot delete yourself.', code: 'permission_denied' })
+        return json(403, { detail: 'You cannot delete your own account.', code: 'permission_denied' })
       state.users = state.users.filter((u) => u !== user)
       log('user.delete', user)
       return json(204)

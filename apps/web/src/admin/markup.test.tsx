@@ -41,7 +41,7 @@ describe('UsersTable', () => {
     const html = renderToStaticMarkup(
       <UsersTable
         page={{ count: 0, next: null, previous: null, results: [] }}
-        ordering={undefined}
+        ordering="username"
         onSort={() => undefined}
       />,
     )

@@ -1,7 +1,18 @@
 import type { AdminUserQuery, AuditQuery } from '@cookiejwt/react/admin'
 
-/** Columns of the users table the server can order by. */
-export const SORTABLE = ['username', 'email', 'date_joined', 'last_login'] as const
+/** Fields the server can order the users by (each also with `-` in front). */
+export const SORTABLE = [
+  'id',
+  'username',
+  'email',
+  'first_name',
+  'last_name',
+  'date_joined',
+  'last_login',
+] as const
+
+/** The server's order when none is asked for (as Django's `UserAdmin`). */
+export const DEFAULT_ORDERING = 'username'
 
 /** Page sizes offered by the tables (the server caps at 100). */
 export const PAGE_SIZES = [10, 25, 50, 100] as const

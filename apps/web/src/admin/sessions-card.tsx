@@ -9,6 +9,8 @@ import { describeDevice, formatDate } from './format.js'
 export interface SessionsCardProps {
   admin: AdminApi
   user: AdminUser
+  /** Whether these are the signed-in admin's own sessions. */
+  self: boolean
   sessions: AdminSession[] | null
   loadError: unknown
   confirm: (request: ConfirmRequest) => Promise<boolean>
@@ -16,7 +18,15 @@ export interface SessionsCardProps {
 }
 
 /** A user's sessions (device, IP, created, last used), each revocable, and "revoke all". */
-export function SessionsCard({ admin, user, sessions, loadError, confirm, onChanged }: SessionsCardProps) {
+export function SessionsCard({
+  admin,
+  user,
+  self,
+  sessions,
+  loadError,
+  confirm,
+  onChanged,
+}: SessionsCardProps) {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>(null)
   const [done, setDone] = useState<string | null>(null)
@@ -53,7 +63,9 @@ export function SessionsCard({ admin, user, sessions, loadError, confirm, onChan
     run(
       {
         title: `Sign ${user.username} out everywhere?`,
-        message: `Every session of ${user.username} ends at once, on every device.`,
+        message: self
+          ? 'Every session of yours ends at once, this browser included.'
+          : `Every session of ${user.username} ends at once, on every device.`,
         confirmLabel: 'Revoke all sessions',
       },
       () => admin.revokeAllSessions(user.id),

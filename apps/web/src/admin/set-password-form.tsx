@@ -9,12 +9,14 @@ import type { ConfirmRequest } from './confirm-dialog.js'
 export interface SetPasswordFormProps {
   admin: AdminApi
   user: AdminUser
+  /** Whether this is the signed-in admin's own account (setting it here signs this browser out too). */
+  self: boolean
   confirm: (request: ConfirmRequest) => Promise<boolean>
   onDone: () => void
 }
 
 /** Sets a user's password (`POST /api/admin/users/<id>/password/`), after a confirmation: it ends every session. */
-export function SetPasswordForm({ admin, user, confirm, onDone }: SetPasswordFormProps) {
+export function SetPasswordForm({ admin, user, self, confirm, onDone }: SetPasswordFormProps) {
   const [password, setPassword] = useState('')
   const [again, setAgain] = useState('')
   const [mismatch, setMismatch] = useState(false)
@@ -31,7 +33,9 @@ export function SetPasswordForm({ admin, user, confirm, onDone }: SetPasswordFor
     if (password !== again) return
     const ok = await confirm({
       title: `Set a new password for ${user.username}?`,
-      message: `${user.username} is signed out everywhere at once and must sign in with the new password.`,
+      message: self
+        ? 'You are signed out everywhere at once, this browser included, and sign in again with the new password. (Your profile page changes it without signing you out.)'
+        : `${user.username} is signed out everywhere at once and must sign in with the new password.`,
       confirmLabel: 'Set password',
     })
     if (!ok) return

@@ -117,7 +117,13 @@ export function UserPage({ admin, id, me }: UserPageProps) {
           onSaved={setUser}
         />
         <div className="stack">
-          <SetPasswordForm admin={admin} user={current} confirm={confirm} onDone={refresh} />
+          <SetPasswordForm
+            admin={admin}
+            user={current}
+            self={self}
+            confirm={confirm}
+            onDone={refresh}
+          />
           <AccountCard
             admin={admin}
             user={current}
@@ -133,6 +139,7 @@ export function UserPage({ admin, id, me }: UserPageProps) {
       <SessionsCard
         admin={admin}
         user={current}
+        self={self}
         sessions={sessions.data}
         loadError={sessions.error}
         confirm={confirm}

@@ -5,7 +5,7 @@ import { describeAdminError } from '../messages.js'
 import { navigate } from '../router.js'
 import { AdminNav, Pager } from './admin-nav.js'
 import { CreateUserForm } from './create-user-form.js'
-import { DEFAULT_PAGE_SIZE, PAGE_SIZES, parseUserQuery } from './query.js'
+import { DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, PAGE_SIZES, parseUserQuery } from './query.js'
 import { useLoad } from './use-load.js'
 import { UsersTable } from './users-table.js'
 
@@ -114,7 +114,7 @@ export function UsersPage({ admin, params }: { admin: AdminApi; params: URLSearc
           <>
             <UsersTable
               page={data}
-              ordering={query.ordering}
+              ordering={query.ordering ?? DEFAULT_ORDERING}
               onSort={(ordering) => change({ ordering })}
             />
             <Pager

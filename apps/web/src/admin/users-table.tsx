@@ -5,6 +5,7 @@ import { ariaSort, nextOrdering } from './query.js'
 
 const COLUMNS = [
   { key: 'username', label: 'Username' },
+  { key: 'last_name', label: 'Name' },
   { key: 'email', label: 'Email' },
   { key: 'date_joined', label: 'Joined' },
   { key: 'last_login', label: 'Last sign-in' },
@@ -13,13 +14,14 @@ const COLUMNS = [
 /** Props of {@link UsersTable}. */
 export interface UsersTableProps {
   page: AdminPage<AdminUser>
-  ordering: string | undefined
+  /** The order in effect (the server's default when none was asked for). */
+  ordering: string
   onSort: (ordering: string) => void
 }
 
 /** The users table: sortable headers (buttons with aria-sort), a link per user, flags as words. */
 export function UsersTable({ page, ordering, onSort }: UsersTableProps) {
-  const [username, email, joined, lastLogin] = COLUMNS.map((column) => (
+  const [username, name, email, joined, lastLogin] = COLUMNS.map((column) => (
     <th key={column.key} scope="col" aria-sort={ariaSort(ordering, column.key)}>
       <button
         type="button"
@@ -42,7 +44,7 @@ export function UsersTable({ page, ordering, onSort }: UsersTableProps) {
         <thead>
           <tr>
             {username}
-            <th scope="col">Name</th>
+            {name}
             {email}
             <th scope="col">Status</th>
             {joined}
