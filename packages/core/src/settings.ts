@@ -116,6 +116,30 @@ export interface MfaSettings {
   readonly tokenLifetime: number
 }
 
+/** Which backend delivers email (Django's `EMAIL_BACKEND`). */
+export type EmailBackendName = 'smtp' | 'console' | 'file'
+
+/** allauth's `ACCOUNT_EMAIL_VERIFICATION`. */
+export type EmailVerification = 'mandatory' | 'optional' | 'none'
+
+/** Outgoing email: the backend, the sender and the delivery queue's retries. */
+export interface EmailSettings {
+  /** `file` writes one RFC 5322 `.eml` file per message (development), `console` prints, `smtp` sends. @default 'file' */
+  readonly backend: EmailBackendName
+  /** Folder of the `file` backend; relative paths are resolved against the working directory. @default 'data/emails' */
+  readonly filePath: string
+  /** `smtp://user:password@host:port` or `smtps://…` (implicit TLS); required by the `smtp` backend. @default null */
+  readonly url: string | null
+  /** Sender address, `addr@example.com` or `Name <addr@example.com>` (Django's `DEFAULT_FROM_EMAIL`). @default 'webmaster@localhost' */
+  readonly from: string
+  /** A folder whose `<template>.subject.txt`, `.txt` and `.html` files replace the built-in templates. @default null */
+  readonly templatesDir: string | null
+  /** Deliveries tried before a message is marked failed (then `cookiejwt emails retry`). @default 5 */
+  readonly maxAttempts: number
+  /** Seconds before the first retry; each further retry waits twice as long (at most an hour). @default 30 */
+  readonly retryDelay: number
+}
+
 /** Settings after validation: every key present, durations in seconds, frozen. */
 export interface AuthSettings {
   /** Signing key (simplejwt `SIGNING_KEY`); an HMAC key must be at least 32 bytes. */
@@ -215,6 +239,23 @@ export interface AuthSettings {
   readonly trustProxy: boolean
   /** Register `GET /api/auth/diagnostics/` (never when `NODE_ENV=production`). @default false */
   readonly diagnostics: boolean
+  /** Let anyone create an account with `POST /api/auth/register/`. @default false */
+  readonly registration: boolean
+  /**
+   * allauth's `ACCOUNT_EMAIL_VERIFICATION`: `mandatory` refuses logins until the address is verified, `optional`
+   * sends the link but lets people in, `none` sends nothing. @default 'optional'
+   */
+  readonly emailVerification: EmailVerification
+  /** Base URL of the front end, for links in emails (`<frontendUrl>/verify-email/<key>`). The CLI defaults it to its own origin. @default null */
+  readonly frontendUrl: string | null
+  /** Lifetime of an email verification link in seconds (allauth: 3 days). @default 259200 ('3d') */
+  readonly emailVerificationLifetime: number
+  /** Lifetime of a password reset link in seconds (Django's `PASSWORD_RESET_TIMEOUT`). @default 259200 ('3d') */
+  readonly passwordResetTimeout: number
+  /** Send a "no account here" email when a reset is asked for an unknown address (allauth's `ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS`). @default true */
+  readonly passwordResetUnknownAccounts: boolean
+  /** Outgoing email. */
+  readonly email: EmailSettings
 }
 
 /** What `defineSettings` accepts: every key optional except `signingKey`; durations as seconds or '5m'. */
@@ -227,11 +268,15 @@ export type AuthSettingsInput = {
     | 'leeway'
     | 'refreshGraceWindow'
     | 'revocationCacheTtl'
+    | 'emailVerificationLifetime'
+    | 'passwordResetTimeout'
     ? Duration
     : K extends 'sessionMaxLifetime'
       ? Duration | null
     : K extends 'throttle'
       ? Partial<Omit<ThrottleSettings, 'window'>> & { window?: Duration }
+    : K extends 'email'
+      ? Partial<Omit<EmailSettings, 'retryDelay'>> & { retryDelay?: Duration }
     : K extends 'passwordValidators'
       ? { [R in keyof PasswordValidatorSettings]?: Partial<PasswordValidatorSettings[R]> }
     : K extends 'mfa'
@@ -329,6 +374,21 @@ export const DEFAULT_SETTINGS = {
   legacyCookies: [] as LegacyCookie[],
   trustProxy: false,
   diagnostics: false,
+  registration: false,
+  emailVerification: 'optional',
+  frontendUrl: null,
+  emailVerificationLifetime: 259200,
+  passwordResetTimeout: 259200,
+  passwordResetUnknownAccounts: true,
+  email: {
+    backend: 'file',
+    filePath: 'data/emails',
+    url: null,
+    from: 'webmaster@localhost',
+    templatesDir: null,
+    maxAttempts: 5,
+    retryDelay: 30,
+  },
 } as const satisfies Omit<AuthSettings, 'signingKey' | 'csrf'> & { csrf: unknown }
 
 const SAME_SITES: readonly unknown[] = ['Lax', 'Strict', 'None', false]
@@ -453,6 +513,13 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     legacyCookies: legacyCookies(i.legacyCookies ?? d.legacyCookies),
     trustProxy: bool(i.trustProxy, d.trustProxy, 'trustProxy'),
     diagnostics: bool(i.diagnostics, d.diagnostics, 'diagnostics'),
+    registration: bool(i.registration, d.registration, 'registration'),
+    emailVerification: oneOf(i.emailVerification ?? d.emailVerification, ['mandatory', 'optional', 'none'] as const, 'emailVerification'),
+    frontendUrl: frontendUrl(i.frontendUrl),
+    emailVerificationLifetime: positive(i.emailVerificationLifetime ?? d.emailVerificationLifetime, 'emailVerificationLifetime'),
+    passwordResetTimeout: positive(i.passwordResetTimeout ?? d.passwordResetTimeout, 'passwordResetTimeout'),
+    passwordResetUnknownAccounts: bool(i.passwordResetUnknownAccounts, d.passwordResetUnknownAccounts, 'passwordResetUnknownAccounts'),
+    email: emailSettings({ ...d.email, ...(i.email ?? {}) }),
   }
   for (const legacy of settings.legacyCookies) {
     for (const c of [settings.authCookie, settings.refreshCookie]) {
@@ -654,6 +721,72 @@ function throttleSettings(value: Record<string, unknown>): ThrottleSettings {
     failuresPerUsernameIp: count('failuresPerUsernameIp'),
     failuresPerUsername: count('failuresPerUsername'),
     failuresPerIp: count('failuresPerIp'),
+  }
+}
+
+function frontendUrl(value: unknown): string | null {
+  if (value === undefined || value === null) return null
+  let url: URL | null = null
+  try {
+    url = typeof value === 'string' ? new URL(value) : null
+  } catch {
+    url = null
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) {
+    throw new ImproperlyConfigured('"frontendUrl" must be an http(s) URL without query or fragment, e.g. https://app.example.com')
+  }
+  return String(value).replace(/\/+$/, '')
+}
+
+// An address, optionally with a display name: `a@b`, `Name <a@b>`; no line breaks (header injection).
+const FROM_ADDRESS = /^(?:[^<>\r\n"]*(?:"[^"\r\n]*")?[^<>\r\n"]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/
+
+function emailSettings(value: Record<string, unknown>): EmailSettings {
+  const backend = oneOf(value.backend, ['smtp', 'console', 'file'] as const, 'email.backend')
+  const url = nullableString(value.url, 'email.url')
+  if (url !== null) checkSmtpUrl(url)
+  if (backend === 'smtp' && url === null) {
+    throw new ImproperlyConfigured('"email.backend" is smtp but "email.url" is not set (COOKIEJWT_EMAIL_URL=smtp://user:password@host:port)')
+  }
+  const filePath = value.filePath
+  if (typeof filePath !== 'string' || filePath.length === 0) throw new ImproperlyConfigured('"email.filePath" must be a folder path')
+  const from = value.from
+  if (typeof from !== 'string' || !FROM_ADDRESS.test(from.trim())) {
+    throw new ImproperlyConfigured('"email.from" must be an address like webmaster@example.com or "Name <webmaster@example.com>"')
+  }
+  const templatesDir = nullableString(value.templatesDir, 'email.templatesDir')
+  if (templatesDir !== null && !existsSync(templatesDir)) {
+    throw new ImproperlyConfigured(`"email.templatesDir" names a folder that does not exist: ${templatesDir}`)
+  }
+  const attempts = value.maxAttempts
+  if (typeof attempts !== 'number' || !Number.isSafeInteger(attempts) || attempts < 1 || attempts > 100) {
+    throw new ImproperlyConfigured('"email.maxAttempts" must be a whole number from 1 to 100')
+  }
+  return {
+    backend,
+    filePath,
+    url,
+    from: from.trim(),
+    templatesDir,
+    maxAttempts: attempts,
+    retryDelay: positive(value.retryDelay as Duration, 'email.retryDelay'),
+  }
+}
+
+function checkSmtpUrl(value: string): void {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    // Never echo the value: it may carry the SMTP password.
+    throw new ImproperlyConfigured('"email.url" is not a URL; expected smtp://user:password@host:port or smtps://…')
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ImproperlyConfigured(`"email.url" must start with smtp:// or smtps:// (got ${url.protocol}//)`)
+  }
+  if (!url.hostname) throw new ImproperlyConfigured('"email.url" has no host; expected smtp://user:password@host:port')
+  if (url.pathname.replace(/\/+$/, '') !== '' || url.hash) {
+    throw new ImproperlyConfigured('"email.url" must have no path or fragment; options go in the query (?requireTLS=true)')
   }
 }
 

@@ -42,3 +42,27 @@ export {
   verifySecondFactor,
 } from './mfa/index.js'
 export type { MfaContext, MfaDeps, MfaEvent, MfaLoginDeps, PasswordStepResult, TotpStatus } from './mfa/index.js'
+export {
+  ConsoleEmailBackend,
+  EmailQueue,
+  EmailWorker,
+  FileEmailBackend,
+  Mailer,
+  PermanentEmailError,
+  SmtpEmailBackend,
+  composeEmail,
+  createEmailBackend,
+  loadEmailTemplates,
+  renderEmail,
+  DEFAULT_EMAIL_TEMPLATES,
+} from './email/index.js'
+export type {
+  EmailBackend,
+  EmailStatus,
+  EmailSummary,
+  EmailTemplate,
+  EmailTemplateName,
+  EmailWorkerEvent,
+  OutgoingEmail,
+  QueuedEmail,
+} from './email/index.js'

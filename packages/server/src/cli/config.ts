@@ -54,6 +54,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   // Keys protecting TOTP secrets and backup codes, newest first (base64 or hex: never a comma in them).
   const mfaKeys = list(env.COOKIEJWT_MFA_KEYS)
   const secure = production ? { secure: true } : {}
+  const port = Number(env.PORT ?? 8000)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ImproperlyConfigured(`PORT must be a port number (got ${env.PORT})`)
+  const host = env.HOST || '127.0.0.1'
   const input: AuthSettingsInput = {
     ...extra,
     ...(key !== undefined ? { signingKey: key } : {}),
@@ -79,10 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
           },
         }
       : {}),
+    ...accountSettings(env, extra, cwd, dataDir, host, port),
   }
   const settings = defineSettings(input)
-  const port = Number(env.PORT ?? 8000)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ImproperlyConfigured(`PORT must be a port number (got ${env.PORT})`)
   const defaultStatic = join(REPO_ROOT, 'apps/web/dist')
   const staticRoot = env.COOKIEJWT_STATIC_ROOT !== undefined
     ? env.COOKIEJWT_STATIC_ROOT === '' ? null : resolve(cwd, env.COOKIEJWT_STATIC_ROOT)
@@ -91,7 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     settings,
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     databasePoolMax: poolMax(env.COOKIEJWT_DB_POOL_MAX),
-    host: env.HOST || '127.0.0.1',
+    host,
     port,
     staticRoot,
     trustProxy: settings.trustProxy,
@@ -103,6 +105,65 @@ function poolMax(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_DB_POOL_MAX
   // Digits only: Number() would also take '1e2', '0x10' or ' 5 '.
   return checkPoolMax(/^\d{1,9}$/.test(value) ? Number(value) : value, 'COOKIEJWT_DB_POOL_MAX')
+}
+
+/**
+ * COOKIEJWT_REGISTRATION, _EMAIL_VERIFICATION, _FRONTEND_URL and the email variables. Links in emails point at the
+ * server itself unless COOKIEJWT_FRONTEND_URL says otherwise; the file backend writes into <data dir>/emails.
+ */
+function accountSettings(
+  env: NodeJS.ProcessEnv,
+  extra: AuthSettingsInput,
+  cwd: string,
+  dataDir: string,
+  host: string,
+  port: number,
+): AuthSettingsInput {
+  const out: { -readonly [K in keyof AuthSettingsInput]: AuthSettingsInput[K] } = {}
+  if (env.COOKIEJWT_REGISTRATION !== undefined) {
+    const value = env.COOKIEJWT_REGISTRATION.trim().toLowerCase()
+    if (!['true', 'false', '1', '0'].includes(value)) {
+      throw new ImproperlyConfigured(`COOKIEJWT_REGISTRATION must be true or false (got ${JSON.stringify(env.COOKIEJWT_REGISTRATION)})`)
+    }
+    out.registration = value === 'true' || value === '1'
+  }
+  if (env.COOKIEJWT_EMAIL_VERIFICATION !== undefined) {
+    const value = env.COOKIEJWT_EMAIL_VERIFICATION.trim()
+    if (value !== 'mandatory' && value !== 'optional' && value !== 'none') {
+      throw new ImproperlyConfigured(
+        `COOKIEJWT_EMAIL_VERIFICATION must be mandatory, optional or none (got ${JSON.stringify(env.COOKIEJWT_EMAIL_VERIFICATION)})`,
+      )
+    }
+    out.emailVerification = value
+  }
+  const fromEnv = env.COOKIEJWT_FRONTEND_URL?.trim()
+  if (fromEnv) out.frontendUrl = fromEnv
+  else if (extra.frontendUrl === undefined || extra.frontendUrl === null) {
+    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+    out.frontendUrl = `http://${shown}:${port}`
+  }
+  const backend = env.COOKIEJWT_EMAIL_BACKEND?.trim()
+  if (backend !== undefined && backend !== 'smtp' && backend !== 'console' && backend !== 'file') {
+    throw new ImproperlyConfigured(`COOKIEJWT_EMAIL_BACKEND must be smtp, console or file (got ${JSON.stringify(backend)})`)
+  }
+  if (env.COOKIEJWT_EMAIL_URL !== undefined && !/^smtps?:\/\//.test(env.COOKIEJWT_EMAIL_URL)) {
+    // Never echo the value: it may carry the SMTP password.
+    throw new ImproperlyConfigured('COOKIEJWT_EMAIL_URL must look like smtp://user:password@host:port (or smtps://)')
+  }
+  const filePath = env.COOKIEJWT_EMAIL_FILE_PATH
+    ? resolve(cwd, env.COOKIEJWT_EMAIL_FILE_PATH)
+    : extra.email?.filePath !== undefined ? resolve(cwd, extra.email.filePath) : join(dataDir, 'emails')
+  out.email = {
+    ...(extra.email ?? {}),
+    filePath,
+    ...(backend ? { backend } : {}),
+    ...(env.COOKIEJWT_EMAIL_URL ? { url: env.COOKIEJWT_EMAIL_URL } : {}),
+    // An SMTP URL alone means "send over SMTP" (the default backend writes files).
+    ...(env.COOKIEJWT_EMAIL_URL && !backend && extra.email?.backend === undefined ? { backend: 'smtp' as const } : {}),
+    ...(env.COOKIEJWT_EMAIL_FROM ? { from: env.COOKIEJWT_EMAIL_FROM } : {}),
+    ...(env.COOKIEJWT_EMAIL_TEMPLATES_DIR ? { templatesDir: resolve(cwd, env.COOKIEJWT_EMAIL_TEMPLATES_DIR) } : {}),
+  }
+  return out
 }
 
 function duration(value: string): string | number {

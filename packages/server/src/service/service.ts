@@ -11,6 +11,10 @@ import {
   type User,
   type UserStore,
 } from '@cookiejwt/core'
+import { createEmailBackend, type EmailBackend } from '../email/backends.js'
+import { Mailer } from '../email/mailer.js'
+import { EmailQueue } from '../email/queue.js'
+import { EmailWorker } from '../email/worker.js'
 import { limitHashing } from '../hash-limit.js'
 import type { RevocationCache } from '../redis/revocation.js'
 import type { ThrottleStore } from '../redis/throttle.js'
@@ -56,6 +60,8 @@ export interface ServiceOptions {
   healthChecks?: Record<string, HealthCheck>
   /** More routes, answered like the built-in ones (same parsing, validation, authentication, errors). */
   routes?: readonly RouteDef[]
+  /** Delivers queued email; default: the backend `settings.email` names. `null` runs no email worker in this process. */
+  emailBackend?: EmailBackend | null
 }
 
 /** The result of `service.authenticate` for an application's own routes. */
@@ -119,6 +125,23 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
       log.warn(event, event.event === 'refresh_token_reuse' ? 'refresh token reuse detected: session revoked' : 'session revoked'),
   })
   const throttle = new LoginThrottle(settings.throttle, options.throttleStore ?? new DatabaseThrottleStore(database))
+  // The outgoing email queue, delivered in the background of this process (see src/email/); requests only queue.
+  const emailQueue = new EmailQueue(database)
+  const emailWorker =
+    options.emailBackend === null
+      ? null
+      : new EmailWorker({
+          queue: emailQueue,
+          backend: options.emailBackend ?? createEmailBackend(settings.email),
+          settings: settings.email,
+          // Events carry the message id, template and error: never an address's mail or a link.
+          onEvent: (event) => {
+            if (event.event === 'email_sent') log.info(event, 'email sent')
+            else log.warn(event, event.event === 'email_failed' ? 'email failed: gave up (see `cookiejwt emails list`)' : 'email delivery failed')
+          },
+        })
+  const mailer = new Mailer({ queue: emailQueue, settings, worker: emailWorker })
+  emailWorker?.start()
   const deps: ServiceDeps = {
     settings,
     database,
@@ -127,6 +150,7 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     hashers,
     sessions,
     throttle,
+    mailer,
     log,
     healthChecks: { ...(options.healthChecks ?? {}) },
     trustProxy: options.trustProxy ?? settings.trustProxy,
@@ -290,6 +314,8 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     },
     errorResponse,
     async close() {
+      // The worker finishes the message in hand before the database goes.
+      await emailWorker?.stop()
       await database.destroy()
     },
   }

@@ -1,4 +1,5 @@
 import type { Authentication, AuthSettings, PasswordHashers, TokenStore, User, UserStore } from '@cookiejwt/core'
+import type { Mailer } from '../email/mailer.js'
 import type { HealthCheck } from './routes/health.js'
 import type { SessionManager, ClientInfo } from '../sessions/manager.js'
 import type { DatabaseHandle } from '../storage/db.js'
@@ -53,6 +54,8 @@ export interface ServiceDeps {
   readonly hashers: PasswordHashers
   readonly sessions: SessionManager
   readonly throttle: LoginThrottle
+  /** Queues account emails (delivered by the service's worker). */
+  readonly mailer: Mailer
   readonly log: ServiceLogger
   readonly healthChecks: Readonly<Record<string, HealthCheck>>
   /** Trust `X-Forwarded-For`/`-Proto`/`-Host` from a reverse proxy. */

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import type { DatabaseHandle, DialectName } from './db.js'
 import * as initial from './migrations/0001-initial.js'
 import * as sessions from './migrations/0002-sessions.js'
+import * as accounts from './migrations/0004-accounts.js'
 import * as mfa from './migrations/0005-mfa.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
@@ -10,6 +11,7 @@ type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-sessions': sessions,
+  '0004-accounts': accounts,
   '0005-mfa': mfa,
 }
 
@@ -26,6 +28,8 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<Migration
     db: handle.db,
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+    // 0005 was released before 0004; each migration only creates its own tables, so the order they ran in is free.
+    allowUnorderedMigrations: true,
     provider: { getMigrations: async () => migrations },
   })
   return migrator.migrateToLatest()
@@ -37,6 +41,7 @@ export async function pendingMigrations(handle: DatabaseHandle): Promise<string[
     db: handle.db,
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+    allowUnorderedMigrations: true,
     provider: { getMigrations: async () => Object.fromEntries(Object.keys(MIGRATIONS).map((n) => [n, { up: async () => {} }])) },
   })
   return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name)

@@ -91,6 +91,45 @@ export interface MfaBackupCodeTable {
   used_at: Timestamp | null
 }
 
+/** Epoch milliseconds in a bigint column (pg returns it as a string). */
+type Millis = ColumnType<number | string, number, number>
+
+/** An outgoing email in the delivery queue; bodies are emptied once it was sent. */
+export interface EmailTable {
+  id: Generated<number>
+  created_at: Millis
+  to_address: string
+  from_address: string
+  subject: string
+  template: string
+  text_body: string
+  html_body: string
+  status: 'pending' | 'sending' | 'sent' | 'failed'
+  attempts: number
+  next_attempt_at: Millis
+  locked_until: ColumnType<number | string | null, number | null, number | null>
+  sent_at: ColumnType<number | string | null, number | null, number | null>
+  last_error: string | null
+}
+
+/** The address a user proved they receive mail at. */
+export interface EmailAddressTable {
+  user_id: number
+  email: string
+  verified_at: Millis
+}
+
+/** A single-use account token (email verification, password reset), known by its SHA-256 only. */
+export interface AccountTokenTable {
+  token_hash: string
+  purpose: 'verify_email' | 'password_reset'
+  user_id: number
+  email: string
+  created_at: Millis
+  expires_at: Millis
+  used_at: ColumnType<number | string | null, number | null, number | null>
+}
+
 /** The whole schema, as Kysely sees it. */
 export interface Database {
   auth_user: AuthUserTable
@@ -101,4 +140,7 @@ export interface Database {
   cookiejwt_throttle: ThrottleTable
   cookiejwt_mfa_totp: MfaTotpTable
   cookiejwt_mfa_backup_code: MfaBackupCodeTable
+  cookiejwt_email: EmailTable
+  cookiejwt_email_address: EmailAddressTable
+  cookiejwt_account_token: AccountTokenTable
 }

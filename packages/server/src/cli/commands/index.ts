@@ -12,6 +12,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'createsuperuser', load: async () => (await import('./createsuperuser.js')).createsuperuser },
   { name: 'changepassword', load: async () => (await import('./changepassword.js')).changepassword },
   { name: 'flushexpiredtokens', load: async () => (await import('./flushexpiredtokens.js')).flushexpiredtokens },
+  { name: 'emails', load: async () => (await import('./emails.js')).emails },
   { name: 'clearlockout', load: async () => (await import('./clearlockout.js')).clearlockout },
   {
     name: 'serve',
