@@ -172,7 +172,10 @@ export interface AuthSettings {
   readonly rotateRefreshTokens: boolean
   /** Blacklist the old refresh token after rotation (simplejwt default: false). @default true */
   readonly blacklistAfterRotation: boolean
-  /** Write `last_login` on login. @default false */
+  /**
+   * Write `last_login` on every login (cookie and Bearer), as Django's session login does; simplejwt's
+   * `UPDATE_LAST_LOGIN` (default `False` there) maps to it, so `false` turns it off. @default true
+   */
   readonly updateLastLogin: boolean
   /** Accepted `Authorization` schemes. @default ['Bearer'] */
   readonly authHeaderTypes: readonly string[]
@@ -312,7 +315,7 @@ export const DEFAULT_SETTINGS = {
   slidingTokenRefreshLifetime: 86400,
   rotateRefreshTokens: true,
   blacklistAfterRotation: true,
-  updateLastLogin: false,
+  updateLastLogin: true,
   authHeaderTypes: ['Bearer'],
   authHeaderName: 'authorization',
   userIdField: 'id',

@@ -52,7 +52,7 @@ export async function loginWithPassword(
   client: ClientInfo = {},
 ): Promise<{ user: User; pair: IssuedPair }> {
   const user = await authenticateWithPassword(deps, username, password, client)
-  return { user, pair: await completeLogin(deps, user, client) }
+  return completeLoginWithUser(deps, user, client)
 }
 
 /**
@@ -83,9 +83,25 @@ export async function authenticateWithPassword(
 
 /** Ends a login whose every step passed: records `last_login` when asked to and issues the pair (a new session). */
 export async function completeLogin(deps: FlowDeps, user: User, client: ClientInfo = {}): Promise<IssuedPair> {
+  return (await completeLoginWithUser(deps, user, client)).pair
+}
+
+/**
+ * As `completeLogin`, also returning the user with this login's `last_login`, so the login's own response shows it
+ * (Django's `update_last_login` receiver saves it on the same user object).
+ */
+export async function completeLoginWithUser(
+  deps: FlowDeps,
+  user: User,
+  client: ClientInfo = {},
+): Promise<{ user: User; pair: IssuedPair }> {
   const now = deps.now?.() ?? new Date()
-  if (deps.settings.updateLastLogin) await deps.users.touchLastLogin(user.id, now)
-  return issuePairFor(deps, user, now, client)
+  let current = user
+  if (deps.settings.updateLastLogin) {
+    await deps.users.touchLastLogin(user.id, now)
+    current = { ...user, lastLogin: now }
+  }
+  return { user: current, pair: await issuePairFor(deps, current, now, client) }
 }
 
 async function checkCredentials(deps: FlowDeps, username: string, password: string): Promise<User> {

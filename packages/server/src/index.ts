@@ -9,6 +9,7 @@ export {
   authenticateWithPassword,
   blacklistRefreshToken,
   completeLogin,
+  completeLoginWithUser,
   issuePairFor,
   loginWithPassword,
   refreshTokens,

@@ -1,5 +1,5 @@
 import { AuthError, issueToken, verifyToken, type IssuedToken, type User } from '@cookiejwt/core'
-import { authenticateWithPassword, completeLogin, type FlowDeps, type IssuedPair } from '../flows.js'
+import { authenticateWithPassword, completeLoginWithUser, type FlowDeps, type IssuedPair } from '../flows.js'
 import type { ThrottleStore } from '../redis/throttle.js'
 import type { ClientInfo } from '../sessions/manager.js'
 import { isTotpEnabled, verifySecondFactor, type MfaDeps } from './flows.js'
@@ -30,7 +30,7 @@ export async function beginMfaLogin(
 ): Promise<PasswordStepResult> {
   const user = await authenticateWithPassword(deps.flow, username, password, client)
   if (!(await isTotpEnabled(deps.mfa, user.id))) {
-    return { mfaRequired: false, user, pair: await completeLogin(deps.flow, user, client) }
+    return { mfaRequired: false, ...(await completeLoginWithUser(deps.flow, user, client)) }
   }
   return { mfaRequired: true, user, mfaToken: issueMfaToken(deps, user) }
 }
@@ -58,7 +58,7 @@ export async function finishMfaLogin(
   const left = Math.max(1000, token.exp * 1000 - now.getTime() + settings.leeway * 1000)
   const { count } = await deps.spent.hit(`mfa:t:${token.jti}`, left)
   if (count > 1) throw new AuthError('token_not_valid', 'Token was already used')
-  return { user, pair: await completeLogin(deps.flow, user, client), method }
+  return { ...(await completeLoginWithUser(deps.flow, user, client)), method }
 }
 
 function issueMfaToken(deps: MfaLoginDeps, user: User): IssuedToken {

@@ -1,6 +1,8 @@
 import { AuthError, newJti, ServiceUnavailableError, type AuthSettings, type IssuedToken, type TokenStore, type VerifiedToken } from '@cookiejwt/core'
 import type { RevocationCache } from '../redis/revocation.js'
+import type { Kysely } from 'kysely'
 import type { DatabaseHandle } from '../storage/db.js'
+import type { Database } from '../storage/schema.js'
 import { guard } from '../storage/errors.js'
 import { fromDbDate, toDbDate } from '../storage/values.js'
 import { AUTH_TIME_CLAIM, mintToken, newSessionId, SESSION_ID_CLAIM, SESSION_VERSION_CLAIM } from './mint.js'
@@ -194,32 +196,14 @@ export class SessionManager {
 
   /** Revokes one family; its live refresh token is blacklisted too. Returns false when it was not active. */
   async revoke(sid: string, reason: string, now: Date, userId?: number): Promise<boolean> {
-    const d = this.#h.dialect
-    let query = this.#h.db
-      .updateTable('cookiejwt_session')
-      .set({ revoked_at: toDbDate(d, now), revoked_reason: reason })
-      .where('id', '=', sid)
-      .where('revoked_at', 'is', null)
-    if (userId !== undefined) query = query.where('user_id', '=', userId)
-    const rows = await guard(() =>
-      query.returning(['id', 'user_id', 'current_jti', 'current_hash', 'created_at', 'expires_at']).execute(),
-    )
+    const rows = await guard(() => this.#revokeRows(this.#h.db, { sid, userId }, reason, now))
     await this.#afterRevoke(rows, reason, now)
     return rows.length > 0
   }
 
   /** Revokes every active family of a user except `keep`; returns how many. */
   async revokeAll(userId: number, reason: string, now: Date, keep?: string): Promise<number> {
-    const d = this.#h.dialect
-    let query = this.#h.db
-      .updateTable('cookiejwt_session')
-      .set({ revoked_at: toDbDate(d, now), revoked_reason: reason })
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-    if (keep !== undefined) query = query.where('id', '!=', keep)
-    const rows = await guard(() =>
-      query.returning(['id', 'user_id', 'current_jti', 'current_hash', 'created_at', 'expires_at']).execute(),
-    )
+    const rows = await guard(() => this.#revokeRows(this.#h.db, { userId, keep }, reason, now))
     await this.#afterRevoke(rows, reason, now)
     return rows.length
   }
@@ -229,18 +213,67 @@ export class SessionManager {
    * issued before carries an older `sv` and is refused on its next request. Returns the new version.
    */
   async bumpVersion(userId: number, now: Date): Promise<number> {
-    const row = await guard(() =>
-      this.#h.db
-        .insertInto('cookiejwt_session_version')
-        .values({ user_id: userId, version: 1 })
-        .onConflict((oc) => oc.column('user_id').doUpdateSet((eb) => ({ version: eb('cookiejwt_session_version.version', '+', 1) })))
-        .returning('version')
-        .executeTakeFirstOrThrow(),
-    )
-    const version = Number(row.version)
+    const version = await guard(() => this.#bumpRow(this.#h.db, userId))
+    await this.#afterBump(userId, version, now)
+    return version
+  }
+
+  /**
+   * Inside the caller's transaction `trx`: bumps the user's session version and revokes every family (an admin
+   * deactivating, deleting, demoting or setting the password of a user). Nothing outside `trx` changes until the
+   * returned function runs — after the commit — to update this process's cache, the shared cache and simplejwt's
+   * blacklist; a rolled-back change revokes nothing. The function resolves to how many families were revoked.
+   */
+  async endAllInTransaction(trx: Kysely<Database>, userId: number, reason: string, now: Date): Promise<() => Promise<number>> {
+    const version = await this.#bumpRow(trx, userId)
+    const rows = await this.#revokeRows(trx, { userId }, reason, now)
+    return async () => {
+      await this.#afterBump(userId, version, now)
+      await this.#afterRevoke(rows, reason, now)
+      return rows.length
+    }
+  }
+
+  /**
+   * Inside the caller's transaction `trx`: revokes one active family of `userId`. Returns null when there is none,
+   * else the function to run after the commit (caches, blacklist), as `endAllInTransaction`.
+   */
+  async revokeInTransaction(
+    trx: Kysely<Database>,
+    sid: string,
+    userId: number,
+    reason: string,
+    now: Date,
+  ): Promise<(() => Promise<void>) | null> {
+    const rows = await this.#revokeRows(trx, { sid, userId }, reason, now)
+    if (rows.length === 0) return null
+    return () => this.#afterRevoke(rows, reason, now)
+  }
+
+  #revokeRows(db: Kysely<Database>, which: { sid?: string; userId?: number | undefined; keep?: string | undefined }, reason: string, now: Date) {
+    let query = db
+      .updateTable('cookiejwt_session')
+      .set({ revoked_at: toDbDate(this.#h.dialect, now), revoked_reason: reason })
+      .where('revoked_at', 'is', null)
+    if (which.sid !== undefined) query = query.where('id', '=', which.sid)
+    if (which.userId !== undefined) query = query.where('user_id', '=', which.userId)
+    if (which.keep !== undefined) query = query.where('id', '!=', which.keep)
+    return query.returning(['id', 'user_id', 'current_jti', 'current_hash', 'created_at', 'expires_at']).execute()
+  }
+
+  async #bumpRow(db: Kysely<Database>, userId: number): Promise<number> {
+    const row = await db
+      .insertInto('cookiejwt_session_version')
+      .values({ user_id: userId, version: 1 })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet((eb) => ({ version: eb('cookiejwt_session_version.version', '+', 1) })))
+      .returning('version')
+      .executeTakeFirstOrThrow()
+    return Number(row.version)
+  }
+
+  async #afterBump(userId: number, version: number, now: Date): Promise<void> {
     this.#versions.set(String(userId), { version, until: Date.now() + this.#s.revocationCacheTtl * 1000 })
     await this.#shared?.revokeUserTokens(String(userId), Math.floor(now.getTime() / 1000), this.#s.refreshTokenLifetime)
-    return version
   }
 
   /** Binds a family to the user's current session version, so its next refresh mints access tokens that pass. */

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import type { DatabaseHandle, DialectName } from './db.js'
 import * as initial from './migrations/0001-initial.js'
 import * as sessions from './migrations/0002-sessions.js'
+import * as adminAudit from './migrations/0003-admin-audit.js'
 import * as accounts from './migrations/0004-accounts.js'
 import * as mfa from './migrations/0005-mfa.js'
 
@@ -11,6 +12,7 @@ type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-sessions': sessions,
+  '0003-admin-audit': adminAudit,
   '0004-accounts': accounts,
   '0005-mfa': mfa,
 }

@@ -130,6 +130,20 @@ export interface AccountTokenTable {
   used_at: ColumnType<number | string | null, number | null, number | null>
 }
 
+/** One admin change (see `src/admin/audit.ts`); `changes` is JSON and never holds a password or hash. */
+export interface AdminAuditTable {
+  id: Generated<number>
+  created_at: Timestamp
+  actor_id: number | null
+  actor: string
+  action: string
+  target_id: number | null
+  target: string
+  changes: string
+  ip: string
+  user_agent: string
+}
+
 /** The whole schema, as Kysely sees it. */
 export interface Database {
   auth_user: AuthUserTable
@@ -143,4 +157,5 @@ export interface Database {
   cookiejwt_email: EmailTable
   cookiejwt_email_address: EmailAddressTable
   cookiejwt_account_token: AccountTokenTable
+  cookiejwt_admin_audit: AdminAuditTable
 }

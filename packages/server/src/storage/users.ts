@@ -96,7 +96,8 @@ export class KyselyUserStore implements UserStore {
   }
 }
 
-function toUser(row: Selectable<AuthUserTable>): User {
+/** Maps an `auth_user` row to a User (booleans and timestamps as every dialect and Django store them). */
+export function toUser(row: Selectable<AuthUserTable>): User {
   return {
     id: Number(row.id),
     username: row.username,

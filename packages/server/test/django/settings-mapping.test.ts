@@ -62,7 +62,7 @@ describe('SIMPLE_JWT → cookiejwt settings table', () => {
     const ours = DEFAULT_SETTINGS as unknown as Record<string, unknown>
     expect(d.ACCESS_TOKEN_LIFETIME).toBe(ours.accessTokenLifetime)
     expect(d.REFRESH_TOKEN_LIFETIME).toBe(ours.refreshTokenLifetime)
-    expect(d.UPDATE_LAST_LOGIN).toBe(ours.updateLastLogin)
+    expect([d.UPDATE_LAST_LOGIN, ours.updateLastLogin]).toEqual([false, true])
     expect([d.ROTATE_REFRESH_TOKENS, ours.rotateRefreshTokens]).toEqual([false, true])
     expect([d.BLACKLIST_AFTER_ROTATION, ours.blacklistAfterRotation]).toEqual([false, true])
     for (const [k, o] of [
