@@ -47,7 +47,7 @@ export function passwordProblems(
   user: { username?: string; email?: string; firstName?: string; lastName?: string },
 ): string[] {
   if (password === '') return ['This password may not be blank.']
-  return validatePassword(password, settings.passwordMinLength, user)
+  return validatePassword(password, settings.passwordValidators, user)
 }
 
 /** Validates a new user's fields and password; throws a 400 with every field error. */
