@@ -68,6 +68,8 @@ describe.skipIf(!ready)('admin pages (fake admin API)', () => {
     await page.locator('tbody tr').nth(6).waitFor({ state: 'detached', ...WAIT })
     expect(await page.locator('tbody tr').count()).toBe(6)
     expect(page.url()).toContain('cursor=')
+    // The last page disables "Next": focus moves to "Previous" rather than falling to the page.
+    await page.waitForFunction(() => document.activeElement?.textContent === '← Previous page')
     await page.goBack()
     await page.getByText('Users: 31 matches').waitFor(WAIT)
     await page.locator('tbody tr').nth(24).waitFor(WAIT)

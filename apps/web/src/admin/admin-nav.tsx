@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react'
 import { Link } from '../router.js'
 
 /** The admin's own navigation: users and the audit log, the current one marked with aria-current. */
@@ -14,7 +15,10 @@ export function AdminNav({ current }: { current: 'users' | 'audit' }) {
   )
 }
 
-/** Previous/next buttons of a cursor-paginated table; a missing cursor disables its button. */
+/**
+ * Previous/next buttons of a cursor-paginated table; a missing cursor disables its button. When the button just
+ * used becomes disabled (the first or last page), focus moves to the other one instead of falling to the page.
+ */
 export function Pager({
   label,
   previous,
@@ -26,21 +30,39 @@ export function Pager({
   next: string | null
   onPage: (cursor: string) => void
 }) {
+  const prevButton = useRef<HTMLButtonElement>(null)
+  const nextButton = useRef<HTMLButtonElement>(null)
+  const used = useRef<'previous' | 'next' | null>(null)
+  useEffect(() => {
+    if (used.current === 'next' && next === null) prevButton.current?.focus()
+    if (used.current === 'previous' && previous === null) nextButton.current?.focus()
+    used.current = null
+  }, [previous, next])
   return (
     <nav className="pager" aria-label={label}>
       <button
+        ref={prevButton}
         type="button"
         className="button button-quiet"
         disabled={previous === null}
-        onClick={() => previous !== null && onPage(previous)}
+        onClick={() => {
+          if (previous === null) return
+          used.current = 'previous'
+          onPage(previous)
+        }}
       >
         ← Previous page
       </button>
       <button
+        ref={nextButton}
         type="button"
         className="button button-quiet"
         disabled={next === null}
-        onClick={() => next !== null && onPage(next)}
+        onClick={() => {
+          if (next === null) return
+          used.current = 'next'
+          onPage(next)
+        }}
       >
         Next page →
       </button>

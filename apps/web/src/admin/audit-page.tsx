@@ -106,7 +106,13 @@ export function AuditPage({ admin, params }: { admin: AdminApi; params: URLSearc
         </form>
         <Alert kind="error" message={error ? describeAdminError(error) : null} />
         <p className="loading-inline" role="status">
-          {loading ? 'Loading the audit log…' : ''}
+          {loading ? (
+            'Loading the audit log…'
+          ) : data ? (
+            <span className="visually-hidden">
+              {data.count} {data.count === 1 ? 'entry' : 'entries'}
+            </span>
+          ) : null}
         </p>
         {data && (
           <>

@@ -9,7 +9,7 @@ import { Checkbox } from './checkbox.js'
 const FIELDS = ['username', 'email', 'password', 'is_staff', 'is_superuser'] as const
 
 /** Creates a user (`POST /api/admin/users/`); the password is checked by the server's rules. */
-export function CreateUserForm({ admin }: { admin: AdminApi }) {
+export function CreateUserForm({ admin, canGrant }: { admin: AdminApi; canGrant: boolean }) {
   const [username, setUsername] = useState('')
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
@@ -78,15 +78,18 @@ export function CreateUserForm({ admin }: { admin: AdminApi }) {
           <Checkbox
             label="Staff (can use this admin)"
             checked={isStaff}
+            disabled={!canGrant}
             error={errors.fields.is_staff}
             onChange={setIsStaff}
           />
           <Checkbox
             label="Superuser"
             checked={isSuperuser}
+            disabled={!canGrant}
             error={errors.fields.is_superuser}
             onChange={setIsSuperuser}
           />
+          {!canGrant && <p className="field-hint">Only a superuser can create staff or superusers.</p>}
         </fieldset>
         <Alert kind="error" message={errors.alert} />
         <button type="submit" className="button button-primary" disabled={busy}>

@@ -18,7 +18,16 @@ const FILTERS: { flag: Flag; label: string; yes: string; no: string }[] = [
 ]
 
 /** `/admin`: the users table with search, filters, sorting and cursor paging, all kept in the address. */
-export function UsersPage({ admin, params }: { admin: AdminApi; params: URLSearchParams }) {
+export function UsersPage({
+  admin,
+  params,
+  canGrant,
+}: {
+  admin: AdminApi
+  params: URLSearchParams
+  /** Whether the signed-in admin is a superuser (only a superuser creates staff or superusers). */
+  canGrant: boolean
+}) {
   const query = parseUserQuery(params)
   const key = toQueryString(query)
   const { data, error, loading } = useLoad(
@@ -108,7 +117,13 @@ export function UsersPage({ admin, params }: { admin: AdminApi; params: URLSearc
         </form>
         <Alert kind="error" message={error ? describeAdminError(error) : null} />
         <p className="loading-inline" role="status">
-          {loading ? 'Loading users…' : ''}
+          {loading ? (
+            'Loading users…'
+          ) : data ? (
+            <span className="visually-hidden">
+              {data.count} {data.count === 1 ? 'user matches' : 'users match'}
+            </span>
+          ) : null}
         </p>
         {data && (
           <>
@@ -126,7 +141,7 @@ export function UsersPage({ admin, params }: { admin: AdminApi; params: URLSearc
           </>
         )}
       </section>
-      <CreateUserForm admin={admin} />
+      <CreateUserForm admin={admin} canGrant={canGrant} />
     </div>
   )
 }
