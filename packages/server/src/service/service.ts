@@ -16,6 +16,10 @@ import { Mailer } from '../email/mailer.js'
 import { EmailQueue } from '../email/queue.js'
 import { EmailWorker } from '../email/worker.js'
 import { limitHashing } from '../hash-limit.js'
+import type { MfaDeps } from '../mfa/flows.js'
+import { mfaKeyRingFromSettings } from '../mfa/key-ring.js'
+import { KyselyMfaStore } from '../mfa/store.js'
+import { CodeThrottle } from '../mfa/throttle.js'
 import type { RevocationCache } from '../redis/revocation.js'
 import type { ThrottleStore } from '../redis/throttle.js'
 import { SessionManager } from '../sessions/manager.js'
@@ -124,7 +128,21 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     onEvent: (event) =>
       log.warn(event, event.event === 'refresh_token_reuse' ? 'refresh token reuse detected: session revoked' : 'session revoked'),
   })
-  const throttle = new LoginThrottle(settings.throttle, options.throttleStore ?? new DatabaseThrottleStore(database))
+  const throttleStore = options.throttleStore ?? new DatabaseThrottleStore(database)
+  const throttle = new LoginThrottle(settings.throttle, throttleStore)
+  const mfa: MfaDeps = {
+    settings,
+    store: new KyselyMfaStore(database),
+    keyRing: mfaKeyRingFromSettings(settings),
+    hashers,
+    codeThrottle: new CodeThrottle(settings, throttleStore),
+    loginThrottle: throttle,
+    // Second-factor events name the user, never a secret or code.
+    onEvent: (event) =>
+      event.event === 'mfa_secret_unreadable'
+        ? log.warn(event, 'TOTP secret sealed by a key no longer configured (mfa.keys): its codes are refused')
+        : log.info(event, event.event.replace(/_/g, ' ')),
+  }
   // The outgoing email queue, delivered in the background of this process (see src/email/); requests only queue.
   const emailQueue = new EmailQueue(database)
   const emailWorker =
@@ -151,6 +169,8 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     sessions,
     throttle,
     mailer,
+    throttleStore,
+    mfa,
     log,
     healthChecks: { ...(options.healthChecks ?? {}) },
     trustProxy: options.trustProxy ?? settings.trustProxy,

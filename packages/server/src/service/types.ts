@@ -1,6 +1,8 @@
 import type { Authentication, AuthSettings, PasswordHashers, TokenStore, User, UserStore } from '@cookiejwt/core'
 import type { Mailer } from '../email/mailer.js'
 import type { HealthCheck } from './routes/health.js'
+import type { MfaDeps } from '../mfa/flows.js'
+import type { ThrottleStore } from '../redis/throttle.js'
 import type { SessionManager, ClientInfo } from '../sessions/manager.js'
 import type { DatabaseHandle } from '../storage/db.js'
 import type { LoginThrottle } from '../throttle/lockout.js'
@@ -56,6 +58,10 @@ export interface ServiceDeps {
   readonly throttle: LoginThrottle
   /** Queues account emails (delivered by the service's worker). */
   readonly mailer: Mailer
+  /** The throttling counters behind `throttle` (Redis or the database); also remembers spent `mfa` tokens. */
+  readonly throttleStore: ThrottleStore
+  /** The TOTP second factor: its store, key ring and code throttle. */
+  readonly mfa: MfaDeps
   readonly log: ServiceLogger
   readonly healthChecks: Readonly<Record<string, HealthCheck>>
   /** Trust `X-Forwarded-For`/`-Proto`/`-Host` from a reverse proxy. */

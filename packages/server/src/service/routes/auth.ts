@@ -8,14 +8,18 @@ import {
   serializeClearedAccessCookie,
   serializeClearedAuthCookies,
   serializeCsrfCookie,
+  serializeMfaCookie,
   serializeRefreshCookie,
   toPublicUser,
   validatePassword,
   verifyAccessToken,
 } from '@cookiejwt/core'
-import { blacklistRefreshToken, endOtherSessions, loginWithPassword, refreshTokens, type IssuedPair } from '../../flows.js'
+import { blacklistRefreshToken, endOtherSessions, refreshTokens, type IssuedPair } from '../../flows.js'
+import { beginMfaLogin } from '../../mfa/login.js'
 import { withCookies } from '../errors.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
+import { loginCookies } from './login-response.js'
+import { mfaLoginDeps } from './mfa.js'
 import { credentialsBody, optionalRefreshBody, passwordChangeBody, profileBody } from './schemas.js'
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
@@ -23,6 +27,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 /** The cookie flow for browsers: login, refresh, logout, me, password change, CSRF. */
 export function authRoutes(deps: ServiceDeps): RouteDef[] {
   const { settings, users, hashers } = deps
+  const mfaLogin = mfaLoginDeps(deps)
 
   const pairCookies = (pair: IssuedPair): string[] => {
     const cookies = [serializeAccessCookie(settings, pair.access.token)]
@@ -47,12 +52,24 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/login/',
       guardOrigin: true,
-      schema: { body: credentialsBody, summary: 'Log in: sets the access, refresh and CSRF cookies', tags: ['auth'] },
+      schema: {
+        body: credentialsBody,
+        summary: 'Log in: sets the access, refresh and CSRF cookies, or answers mfa_required with the mfa_token cookie',
+        tags: ['auth'],
+      },
       async handler({ body, client }) {
-        const { user, pair } = await loginWithPassword(deps, body.username, body.password, client)
+        const step = await beginMfaLogin(mfaLogin, body.username, body.password, client)
+        if (step.mfaRequired) {
+          // No access or refresh cookie yet: only the mfa token, good for POST /api/auth/login/mfa/ alone. Cookies of
+          // an earlier session in this browser go, so the second step cannot end up mixing two accounts.
+          return {
+            cookies: [serializeMfaCookie(settings, step.mfaToken.token), ...serializeClearedAuthCookies(settings)],
+            body: { mfa_required: true },
+          }
+        }
+        const { user, pair } = step
         return {
-          // A fresh CSRF secret at login, as Django's rotate_token(), so a token planted before login is useless.
-          cookies: [...pairCookies(pair), serializeCsrfCookie(settings, generateCsrfSecret())],
+          cookies: loginCookies(settings, pair),
           body: {
             user: toPublicUser(user),
             ...expiries(pair),

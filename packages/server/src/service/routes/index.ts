@@ -3,6 +3,7 @@ import { authRoutes } from './auth.js'
 import { diagnosticsRoutes } from './diagnostics.js'
 import { healthRoutes } from './health.js'
 import { jwksRoutes } from './jwks.js'
+import { mfaRoutes } from './mfa.js'
 import { sessionRoutes } from './sessions.js'
 import { tokenRoutes } from './token.js'
 
@@ -11,6 +12,7 @@ export function defaultRoutes(deps: ServiceDeps): RouteDef[] {
   return [
     ...authRoutes(deps),
     ...tokenRoutes(deps),
+    ...mfaRoutes(deps),
     ...sessionRoutes(deps),
     ...healthRoutes(deps),
     ...jwksRoutes(deps),

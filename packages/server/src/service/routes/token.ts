@@ -1,5 +1,7 @@
 import { AuthError, verifyToken, type TokenType } from '@cookiejwt/core'
-import { blacklistRefreshToken, loginWithPassword, refreshTokens } from '../../flows.js'
+import { blacklistRefreshToken, refreshTokens } from '../../flows.js'
+import { beginMfaLogin } from '../../mfa/login.js'
+import { mfaLoginDeps } from './mfa.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
 import { credentialsBody, refreshBody, verifyBody } from './schemas.js'
 
@@ -11,10 +13,15 @@ export function tokenRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'POST',
       path: '/api/token/',
-      schema: { body: credentialsBody, summary: 'Obtain a token pair (simplejwt TokenObtainPairView)', tags: ['token'] },
+      schema: {
+        body: credentialsBody,
+        summary: 'Obtain a token pair (simplejwt TokenObtainPairView), or mfa_required with an mfa_token for /api/token/mfa/',
+        tags: ['token'],
+      },
       async handler({ body, client }) {
-        const { pair } = await loginWithPassword(deps, body.username, body.password, client)
-        return { body: { refresh: pair.refresh?.token, access: pair.access.token } }
+        const step = await beginMfaLogin(mfaLoginDeps(deps), body.username, body.password, client)
+        if (step.mfaRequired) return { body: { mfa_required: true, mfa_token: step.mfaToken.token } }
+        return { body: { refresh: step.pair.refresh?.token, access: step.pair.access.token } }
       },
     },
     {

@@ -1,0 +1,177 @@
+import {
+  AuthError,
+  mfaCookieSettings,
+  serializeClearedMfaCookie,
+  toPublicUser,
+} from '@cookiejwt/core'
+import { confirmTotp, disableTotp, regenerateBackupCodes, setupTotp, totpStatus } from '../../mfa/flows.js'
+import { finishMfaLogin, type MfaLoginDeps } from '../../mfa/login.js'
+import { withCookies } from '../errors.js'
+import type { RouteDef, ServiceDeps } from '../types.js'
+import { loginCookies, loginExpiries } from './login-response.js'
+import { requiredString, TOKEN_MAX } from './schemas.js'
+
+/** Longest code accepted: a TOTP code is 6 digits, a backup code 10 characters; spaces and hyphens may be typed. */
+const CODE_MAX = 64
+
+/** `{ code }` */
+export const codeBody = {
+  type: 'object',
+  required: ['code'],
+  properties: { code: requiredString(CODE_MAX) },
+} as const
+
+/** `{ password }` */
+export const passwordBody = {
+  type: 'object',
+  required: ['password'],
+  properties: { password: requiredString(4096) },
+} as const
+
+/** `{ mfa_token, code }` */
+export const mfaTokenBody = {
+  type: 'object',
+  required: ['mfa_token', 'code'],
+  properties: { mfa_token: requiredString(TOKEN_MAX), code: requiredString(CODE_MAX) },
+} as const
+
+/** The two-step login's dependencies out of the service's. */
+export function mfaLoginDeps(deps: ServiceDeps): MfaLoginDeps {
+  return { flow: deps, mfa: deps.mfa, spent: deps.throttleStore }
+}
+
+/**
+ * The TOTP second factor: status, enrolment (setup → confirm), turning it off, new backup codes, and the code step
+ * of a login for both flows (`POST /api/auth/login/mfa/` with the `mfa_token` cookie, `POST /api/token/mfa/` with the
+ * token in the body). The password steps are the login routes (`auth.ts`, `token.ts`).
+ */
+export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
+  const { settings } = deps
+  const login = mfaLoginDeps(deps)
+  const mfaCookie = mfaCookieSettings(settings).name
+  const codeErrors = ['not_authenticated', 'token_not_valid', 'permission_denied', 'invalid', 'throttled']
+
+  return [
+    {
+      method: 'GET',
+      path: '/api/auth/mfa/totp/',
+      auth: 'required',
+      schema: { summary: 'Whether TOTP is on, pending, and the unused backup codes left', tags: ['mfa'], errors: ['not_authenticated'] },
+      async handler({ user }) {
+        const status = await totpStatus(deps.mfa, (await user()).id)
+        return {
+          body: { enabled: status.enabled, pending: status.pending, backup_codes_remaining: status.backupCodesRemaining },
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/mfa/totp/setup/',
+      auth: 'required',
+      schema: {
+        summary: 'Start a TOTP enrolment: a new secret and its otpauth URL (pending until confirmed)',
+        tags: ['mfa'],
+        errors: ['not_authenticated', 'permission_denied', 'mfa_already_enabled'],
+      },
+      async handler({ user, client, now }) {
+        const { secret, otpauthUrl } = await setupTotp(deps.mfa, await user(), { now, ip: client.ip ?? '' })
+        return { body: { secret, otpauth_url: otpauthUrl } }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/mfa/totp/confirm/',
+      auth: 'required',
+      schema: {
+        body: codeBody,
+        summary: 'Confirm the enrolment with a code: TOTP is on; returns ten backup codes, shown once',
+        tags: ['mfa'],
+        errors: [...codeErrors, 'mfa_not_enabled', 'mfa_already_enabled'],
+      },
+      async handler({ user, body, client, now }) {
+        const { backupCodes } = await confirmTotp(deps.mfa, await user(), (body as { code: string }).code, { now, ip: client.ip ?? '' })
+        return { body: { backup_codes: backupCodes } }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/mfa/totp/disable/',
+      auth: 'required',
+      schema: {
+        body: passwordBody,
+        summary: 'Turn TOTP off (password required): removes the secret and every backup code',
+        tags: ['mfa'],
+        errors: ['not_authenticated', 'permission_denied', 'invalid', 'throttled', 'mfa_not_enabled'],
+      },
+      async handler({ user, body, client, now }) {
+        await disableTotp(deps.mfa, await user(), (body as { password: string }).password, { now, ip: client.ip ?? '' })
+        return { body: {} }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/mfa/totp/backup-codes/',
+      auth: 'required',
+      schema: {
+        body: passwordBody,
+        summary: 'Replace the backup codes with ten new ones (password required)',
+        tags: ['mfa'],
+        errors: ['not_authenticated', 'permission_denied', 'invalid', 'throttled', 'mfa_not_enabled'],
+      },
+      async handler({ user, body, client, now }) {
+        const { backupCodes } = await regenerateBackupCodes(deps.mfa, await user(), (body as { password: string }).password, {
+          now,
+          ip: client.ip ?? '',
+        })
+        return { body: { backup_codes: backupCodes } }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/login/mfa/',
+      guardOrigin: true,
+      schema: {
+        body: codeBody,
+        summary: 'The second login step (cookie flow): a TOTP or backup code with the mfa_token cookie; sets the login cookies',
+        tags: ['auth', 'mfa'],
+        errors: ['token_not_valid', 'permission_denied', 'invalid', 'throttled', 'mfa_not_enabled'],
+      },
+      async handler({ body, cookie, client }) {
+        const raw = cookie(mfaCookie)
+        try {
+          if (!raw) throw new AuthError('token_not_valid', 'No MFA token was provided')
+          const { user, pair } = await finishMfaLogin(login, raw, (body as { code: string }).code, client)
+          return {
+            cookies: [...loginCookies(settings, pair), serializeClearedMfaCookie(settings)],
+            body: {
+              user: toPublicUser(user),
+              ...loginExpiries(pair),
+              ...(settings.returnTokensInBody ? { access: pair.access.token, refresh: pair.refresh?.token } : {}),
+            },
+          }
+        } catch (error) {
+          // A token that cannot finish a login any more goes; a wrong code keeps it, for the next try.
+          if (error instanceof AuthError && (error.code === 'token_not_valid' || error.code === 'mfa_not_enabled')) {
+            throw withCookies(error, [serializeClearedMfaCookie(settings)])
+          }
+          throw error
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/token/mfa/',
+      schema: {
+        body: mfaTokenBody,
+        summary: 'The second login step (Bearer flow): the mfa_token from /api/token/ and a code; returns the pair',
+        tags: ['token', 'mfa'],
+        errors: ['token_not_valid', 'invalid', 'throttled', 'mfa_not_enabled'],
+      },
+      async handler({ body, client }) {
+        const { mfa_token: raw, code } = body as { mfa_token: string; code: string }
+        const { pair } = await finishMfaLogin(login, raw, code, client)
+        return { body: { refresh: pair.refresh?.token, access: pair.access.token } }
+      },
+    },
+  ]
+}
