@@ -3,8 +3,19 @@
 // (field errors, refusals, 404) can be shown on demand. admin.test.ts runs the same pages on the real API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { createFakeAdminApi, fakeUser, type FakeAdminApi } from '../../packages/react/test/fake-admin-api.js'
-import { ADMIN, artifact, checkPrerequisites, launchChromium, startApiServer, type ApiServer } from './harness.js'
+import {
+  createFakeAdminApi,
+  fakeUser,
+  type FakeAdminApi,
+} from '../../packages/react/test/fake-admin-api.js'
+import {
+  ADMIN,
+  artifact,
+  checkPrerequisites,
+  launchChromium,
+  startApiServer,
+  type ApiServer,
+} from './harness.js'
 
 const ready = checkPrerequisites()
 const WAIT = { timeout: 20_000 }
@@ -65,7 +76,10 @@ describe.skipIf(!ready)('admin pages (fake admin API)', () => {
     await page.screenshot({ path: await artifact('admin-users-fake.png'), fullPage: true })
 
     await page.getByRole('button', { name: 'Next page →' }).click()
-    await page.locator('tbody tr').nth(6).waitFor({ state: 'detached', ...WAIT })
+    await page
+      .locator('tbody tr')
+      .nth(6)
+      .waitFor({ state: 'detached', ...WAIT })
     expect(await page.locator('tbody tr').count()).toBe(6)
     expect(page.url()).toContain('cursor=')
     // The last page disables "Next": focus moves to "Previous" rather than falling to the page.
@@ -202,7 +216,10 @@ describe.skipIf(!ready)('admin pages (fake admin API)', () => {
     await page.getByRole('status').filter({ hasText: 'Password set.' }).waitFor(WAIT)
 
     await page.getByRole('button', { name: 'Delete user' }).click()
-    await page.getByRole('dialog', { name: 'Delete member04?' }).getByRole('button', { name: 'Delete user' }).click()
+    await page
+      .getByRole('dialog', { name: 'Delete member04?' })
+      .getByRole('button', { name: 'Delete user' })
+      .click()
     await page.getByRole('status').filter({ hasText: 'User member04 deleted.' }).waitFor(WAIT)
     expect(new URL(page.url()).pathname).toBe('/admin')
     expect(fake.state.users.some((u) => u.username === 'member04')).toBe(false)
@@ -235,7 +252,10 @@ describe.skipIf(!ready)('admin pages (fake admin API)', () => {
   it('answers an unknown address with a page that says so, the admin link still in the header', async () => {
     const page = await openAdmin('/nowhere')
     await page.getByRole('heading', { name: 'Page not found' }).waitFor(WAIT)
-    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Admin' }).click()
+    await page
+      .getByRole('navigation', { name: 'Account' })
+      .getByRole('link', { name: 'Admin' })
+      .click()
     await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor(WAIT)
     await page.context().close()
   })

@@ -6,15 +6,19 @@ import { describeError } from './messages.js'
 import { ProfilePage } from './profile-page.js'
 import { Link, matchRoute, useLocation } from './router.js'
 
+// The admin is a chunk of its own: people who never open it never download it.
 const AdminArea = lazy(() =>
-  import('./admin/admin-area.js').catch(() => ({
-    default: () => (
-      <Message
-        title="The admin did not load"
-        text="Cannot reach the server. Check your connection and reload the page."
-      />
-    ),
-  })),
+  import('./admin/admin-area.js').then(
+    ({ AdminArea }) => ({ default: AdminArea }),
+    () => ({
+      default: () => (
+        <Message
+          title="The admin did not load"
+          text="Cannot reach the server. Check your connection and reload the page."
+        />
+      ),
+    }),
+  ),
 )
 
 /**
@@ -50,9 +54,15 @@ export function App() {
     )
   else if (!user) page = <LoginPage />
   else if (route.name === 'home') page = <ProfilePage user={user} />
-  else if (route.name === 'not-found') page = <Message title="Page not found" text="There is no page at this address." />
+  else if (route.name === 'not-found')
+    page = <Message title="Page not found" text="There is no page at this address." />
   else if (!user.is_staff)
-    page = <Message title="Staff only" text="The admin is for staff accounts. Ask an administrator for access." />
+    page = (
+      <Message
+        title="Staff only"
+        text="The admin is for staff accounts. Ask an administrator for access."
+      />
+    )
   else
     page = (
       <Suspense
@@ -77,11 +87,19 @@ export function App() {
         </span>
         {user && (
           <nav className="account" aria-label="Account">
-            <Link href="/" className="nav-link" aria-current={route.name === 'home' ? 'page' : undefined}>
+            <Link
+              href="/"
+              className="nav-link"
+              aria-current={route.name === 'home' ? 'page' : undefined}
+            >
               Profile
             </Link>
             {user.is_staff && (
-              <Link href="/admin" className="nav-link" aria-current={isAdminPage ? 'page' : undefined}>
+              <Link
+                href="/admin"
+                className="nav-link"
+                aria-current={isAdminPage ? 'page' : undefined}
+              >
                 Admin
               </Link>
             )}
@@ -94,7 +112,10 @@ export function App() {
           </nav>
         )}
       </header>
-      <main id="main" className={isAdminPage && user?.is_staff ? 'content content-wide' : 'content'}>
+      <main
+        id="main"
+        className={isAdminPage && user?.is_staff ? 'content content-wide' : 'content'}
+      >
         <Alert
           kind="error"
           message={logoutError ? describeError(logoutError) : error ? describeError(error) : null}

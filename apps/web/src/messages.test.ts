@@ -54,11 +54,17 @@ describe('describeAdminError', () => {
     ).toBe('You cannot deactivate yourself.')
     expect(
       describeAdminError(
-        new ApiError(403, 'You do not have permission to perform this action.', 'permission_denied'),
+        new ApiError(
+          403,
+          'You do not have permission to perform this action.',
+          'permission_denied',
+        ),
       ),
     ).toBe('You are not allowed to do that: the admin is for staff only.')
     expect(
-      describeAdminError(new ApiError(403, 'CSRF Failed: CSRF token missing.', 'permission_denied')),
+      describeAdminError(
+        new ApiError(403, 'CSRF Failed: CSRF token missing.', 'permission_denied'),
+      ),
     ).toMatch(/cross-site forgery/)
     expect(describeAdminError(new ApiError(404, 'Not found.', 'not_found'))).toBe(
       'Not found: it may have been deleted in the meantime.',

@@ -72,7 +72,10 @@ export function splitErrors(
   const rest: string[] = []
   for (const [field, message] of Object.entries(all)) {
     if (fields.includes(field)) shown[field] = message
-    else rest.push(field === 'non_field_errors' || field === 'detail' ? message : `${field}: ${message}`)
+    else
+      rest.push(
+        field === 'non_field_errors' || field === 'detail' ? message : `${field}: ${message}`,
+      )
   }
   if (Object.keys(all).length === 0) return { fields: {}, alert: describeAdminError(error) }
   return { fields: shown, alert: rest.length ? rest.join(' ') : null }

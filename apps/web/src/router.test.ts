@@ -13,7 +13,13 @@ describe('matchRoute', () => {
   })
 
   it('answers not-found for anything else, including ids that are not numbers', () => {
-    for (const path of ['/admin/users/abc', '/admin/users/1/x', '/admins', '/profile', '/admin/users/-1'])
+    for (const path of [
+      '/admin/users/abc',
+      '/admin/users/1/x',
+      '/admins',
+      '/profile',
+      '/admin/users/-1',
+    ])
       expect(matchRoute(path)).toEqual({ name: 'not-found' })
     expect(matchRoute(`/admin/users/${'9'.repeat(19)}`)).toEqual({ name: 'not-found' })
   })

@@ -51,7 +51,11 @@ export function navigate(to: string, options: { replace?: boolean; state?: unkno
 }
 
 /** A link that navigates without reloading; modified clicks (new tab, download) stay the browser's. */
-export function Link({ href, onClick, ...props }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+export function Link({
+  href,
+  onClick,
+  ...props
+}: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
   function onLinkClick(event: MouseEvent<HTMLAnchorElement>) {
     onClick?.(event)
     if (

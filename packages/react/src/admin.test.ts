@@ -18,7 +18,13 @@ function setUp(users?: Parameters<typeof createFakeAdminApi>[0]) {
 describe('toQueryString', () => {
   it('sends defined, non-empty values only, booleans as true/false', () => {
     expect(
-      toQueryString({ search: 'a&b %', is_active: false, is_staff: undefined, ordering: '', page_size: 5 }),
+      toQueryString({
+        search: 'a&b %',
+        is_active: false,
+        is_staff: undefined,
+        ordering: '',
+        page_size: 5,
+      }),
     ).toBe('?search=a%26b+%25&is_active=false&page_size=5')
     expect(toQueryString({})).toBe('')
   })

@@ -72,8 +72,7 @@ export function createFakeAdminApi(users?: AdminUser[]): FakeAdminApi {
 
   function page<T>(rows: T[], url: URL): Response {
     const size = Number(url.searchParams.get('page_size') ?? 25)
-    if (!Number.isInteger(size) || size < 1)
-      return bad('page_size', 'A valid integer is required.')
+    if (!Number.isInteger(size) || size < 1) return bad('page_size', 'A valid integer is required.')
     const limit = Math.min(size, 100)
     const cursor = url.searchParams.get('cursor')
     const start = cursor === null ? 0 : Number(atob(cursor).replace(/^o/, ''))
@@ -117,11 +116,23 @@ export function createFakeAdminApi(users?: AdminUser[]): FakeAdminApi {
 
   function patchUser(user: AdminUser, body: Record<string, unknown>): Response {
     const changes: Record<string, { old: unknown; new: unknown }> = {}
-    if ('email' in body && typeof body.email === 'string' && body.email && !body.email.includes('@'))
+    if (
+      'email' in body &&
+      typeof body.email === 'string' &&
+      body.email &&
+      !body.email.includes('@')
+    )
       return bad('email', 'Enter a valid email address.')
     if (body.is_active === false && user.id === state.actor)
       return bad('is_active', 'You cannot deactivate your own account.')
-    for (const key of ['email', 'first_name', 'last_name', 'is_active', 'is_staff', 'is_superuser']) {
+    for (const key of [
+      'email',
+      'first_name',
+      'last_name',
+      'is_active',
+      'is_staff',
+      'is_superuser',
+    ]) {
       if (!(key in body)) continue
       const old = user[key as keyof AdminUser]
       if (old !== body[key]) changes[key] = { old, new: body[key] }
@@ -154,7 +165,8 @@ export function createFakeAdminApi(users?: AdminUser[]): FakeAdminApi {
       const actor = url.searchParams.get('actor')
       const target = url.searchParams.get('target')
       const action = url.searchParams.get('action')
-      if (actor) rows = rows.filter((r) => typeof r.actor === 'object' && String(r.actor?.id) === actor)
+      if (actor)
+        rows = rows.filter((r) => typeof r.actor === 'object' && String(r.actor?.id) === actor)
       if (target)
         rows = rows.filter((r) => typeof r.target === 'object' && String(r.target?.id) === target)
       if (action) rows = rows.filter((r) => r.action === action)
@@ -169,7 +181,10 @@ export function createFakeAdminApi(users?: AdminUser[]): FakeAdminApi {
         if (state.users.some((u) => u.username === input.username))
           return bad('username', 'A user with that username already exists.')
         if (typeof input.password !== 'string' || input.password.length < 8)
-          return bad('password', 'This password is too short. It must contain at least 8 characters.')
+          return bad(
+            'password',
+            'This password is too short. It must contain at least 8 characters.',
+          )
         const { password: _password, ...fields } = input
         const user = fakeUser(Math.max(0, ...state.users.map((u) => Number(u.id))) + 1, fields)
         state.users.push(user)
@@ -186,7 +201,10 @@ export function createFakeAdminApi(users?: AdminUser[]): FakeAdminApi {
     if (sub === '' && method === 'PATCH') return patchUser(user, body as Record<string, unknown>)
     if (sub === '' && method === 'DELETE') {
       if (user.id === state.actor)
-        return json(403, { detail: 'You cannot delete your own account.', code: 'permission_denied' })
+        return json(403, {
+          detail: 'You cannot delete your own account.',
+          code: 'permission_denied',
+        })
       state.users = state.users.filter((u) => u !== user)
       log('user.delete', user)
       return json(204)

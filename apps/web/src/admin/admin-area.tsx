@@ -15,10 +15,11 @@ export interface AdminAreaProps {
   me: User
 }
 
-/** The admin pages; loaded as a chunk of its own, so people who never open the admin never download it. */
-export default function AdminArea({ api, route, query, me }: AdminAreaProps) {
+/** The admin pages for a staff member: the users table, one user, or the audit log, by route. */
+export function AdminArea({ api, route, query, me }: AdminAreaProps) {
   const admin = useMemo(() => createAdminApi(api), [api])
-  if (route.name === 'admin-users') return <UsersPage admin={admin} params={query} canGrant={me.is_superuser} />
+  if (route.name === 'admin-users')
+    return <UsersPage admin={admin} params={query} canGrant={me.is_superuser} />
   if (route.name === 'admin-audit') return <AuditPage admin={admin} params={query} />
   return <UserPage key={route.id} admin={admin} id={route.id} me={me} />
 }

@@ -58,7 +58,12 @@ export function AuditPage({ admin, params }: { admin: AdminApi; params: URLSearc
           Audit log
         </h1>
         <p className="lead">Every change made in the admin or by the CLI, newest first.</p>
-        <form role="search" className="filters" onSubmit={onFilter} aria-label="Filter the audit log">
+        <form
+          role="search"
+          className="filters"
+          onSubmit={onFilter}
+          aria-label="Filter the audit log"
+        >
           <div className="field">
             <label htmlFor={`${id}-actor`}>Actor (user id)</label>
             <input

@@ -89,7 +89,9 @@ export function CreateUserForm({ admin, canGrant }: { admin: AdminApi; canGrant:
             error={errors.fields.is_superuser}
             onChange={setIsSuperuser}
           />
-          {!canGrant && <p className="field-hint">Only a superuser can create staff or superusers.</p>}
+          {!canGrant && (
+            <p className="field-hint">Only a superuser can create staff or superusers.</p>
+          )}
         </fieldset>
         <Alert kind="error" message={errors.alert} />
         <button type="submit" className="button button-primary" disabled={busy}>

@@ -15,9 +15,9 @@ describe('describeDevice', () => {
         'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1',
       ),
     ).toBe('Safari on iOS')
-    expect(describeDevice(null, 'Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0')).toBe(
-      'Firefox on Windows',
-    )
+    expect(
+      describeDevice(null, 'Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0'),
+    ).toBe('Firefox on Windows')
     expect(describeDevice(null, 'curl/8.5.0')).toBe('curl')
   })
 

@@ -27,7 +27,9 @@ describe('UsersTable', () => {
       />,
     )
     expect(html).toContain('<caption>Users: 1 match</caption>')
-    expect(html).toMatch(/<th scope="col" aria-sort="descending"><button type="button" class="sort">Username/)
+    expect(html).toMatch(
+      /<th scope="col" aria-sort="descending"><button type="button" class="sort">Username/,
+    )
     expect(html.match(/aria-sort=/g)).toHaveLength(1)
     expect(html).toContain('<a href="/admin/users/2">ada</a>')
     expect(html).toContain('Ada Lovelace')
@@ -96,7 +98,11 @@ describe('ConfirmDialog', () => {
   it('is a labelled and described dialog whose first button is Cancel', () => {
     const html = renderToStaticMarkup(
       <ConfirmDialog
-        request={{ title: 'Delete ada?', message: 'This cannot be undone.', confirmLabel: 'Delete user' }}
+        request={{
+          title: 'Delete ada?',
+          message: 'This cannot be undone.',
+          confirmLabel: 'Delete user',
+        }}
         onResult={() => undefined}
       />,
     )
@@ -110,8 +116,8 @@ describe('ConfirmDialog', () => {
   })
 
   it('renders an empty closed dialog without a request', () => {
-    expect(renderToStaticMarkup(<ConfirmDialog request={null} onResult={() => undefined} />)).toMatch(
-      /^<dialog class="dialog"[^>]*><\/dialog>$/,
-    )
+    expect(
+      renderToStaticMarkup(<ConfirmDialog request={null} onResult={() => undefined} />),
+    ).toMatch(/^<dialog class="dialog"[^>]*><\/dialog>$/)
   })
 })

@@ -27,9 +27,9 @@ describe('parseUserQuery', () => {
 
 describe('parseAuditQuery', () => {
   it('keeps non-empty actor, target, action and cursor', () => {
-    expect(parseAuditQuery(new URLSearchParams('actor=1&target=&action=user.update&cursor=x'))).toEqual(
-      { actor: '1', action: 'user.update', cursor: 'x' },
-    )
+    expect(
+      parseAuditQuery(new URLSearchParams('actor=1&target=&action=user.update&cursor=x')),
+    ).toEqual({ actor: '1', action: 'user.update', cursor: 'x' })
   })
 })
 

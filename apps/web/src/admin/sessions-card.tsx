@@ -75,7 +75,10 @@ export function SessionsCard({
   return (
     <section className="card" aria-labelledby="sessions-title">
       <h2 id="sessions-title">Sessions</h2>
-      <Alert kind="error" message={error || loadError ? describeAdminError(error ?? loadError) : null} />
+      <Alert
+        kind="error"
+        message={error || loadError ? describeAdminError(error ?? loadError) : null}
+      />
       <Alert kind="success" message={done} />
       {sessions && (
         <div className="table-wrap">

@@ -214,9 +214,7 @@ function AccountCard({
     <section className="card" aria-labelledby="account-title">
       <h2 id="account-title">Account</h2>
       <p className="lead">
-        {user.is_active
-          ? 'Active: this user can sign in.'
-          : 'Inactive: this user cannot sign in.'}
+        {user.is_active ? 'Active: this user can sign in.' : 'Inactive: this user cannot sign in.'}
       </p>
       {self && <p className="field-hint">You cannot deactivate or delete your own account.</p>}
       <Alert kind="error" message={error ? describeAdminError(error) : null} />

@@ -80,7 +80,11 @@ export function UsersTable({ page, ordering, onSort }: UsersTableProps) {
 }
 
 /** Active or inactive, staff, superuser, as short words (never colour alone). */
-export function Badges({ user }: { user: Pick<AdminUser, 'is_active' | 'is_staff' | 'is_superuser'> }) {
+export function Badges({
+  user,
+}: {
+  user: Pick<AdminUser, 'is_active' | 'is_staff' | 'is_superuser'>
+}) {
   return (
     <span className="badges">
       <span className={user.is_active ? 'badge' : 'badge badge-off'}>
