@@ -170,6 +170,8 @@ describe('two-step login over HTTP (cookie flow)', () => {
     const done = await c.post('/api/auth/login/mfa/', { code: await code(secret) })
     expect(done.status).toBe(200)
     expect(done.json.user.username).toBe('ada')
+    // The finished login is the one last_login records (the password step alone is no login).
+    expect(Math.abs(Date.parse(done.json.user.last_login) - now().getTime())).toBeLessThan(5000)
     expect(done.json).toHaveProperty('access_expires')
     expect(done.cookie('access_token')!.attributes).toMatchObject({ httponly: true, path: '/' })
     expect(done.cookie('refresh_token')!.attributes).toMatchObject({ httponly: true, path: '/api/auth/' })
