@@ -17,6 +17,7 @@ export type AuthErrorCode =
   | 'service_unavailable'
   | 'mfa_already_enabled'
   | 'mfa_not_enabled'
+  | 'email_not_verified'
   | 'error'
 
 /** An authentication or authorisation failure with a stable `code`; its message is safe to show a client. */

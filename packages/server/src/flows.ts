@@ -29,6 +29,8 @@ export interface FlowDeps {
   readonly sessions?: SessionManager
   /** Login/refresh throttling and lockout; without it, nothing is throttled. */
   readonly throttle?: LoginThrottle
+  /** Runs once the password was right (mandatory email verification answers 401 `email_not_verified` here). */
+  readonly afterPassword?: (user: User) => Promise<void>
 }
 
 /** The result of a successful login or refresh. */
@@ -78,6 +80,8 @@ export async function authenticateWithPassword(
     throw error
   }
   await attempt?.succeeded()
+  // Only now, with the password known to be right, may a login learn that the address is unverified.
+  await deps.afterPassword?.(user)
   return user
 }
 

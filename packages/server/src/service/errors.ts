@@ -19,6 +19,7 @@ export const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
   service_unavailable: 503,
   mfa_already_enabled: 400,
   mfa_not_enabled: 400,
+  email_not_verified: 401,
   error: 500,
 }
 

@@ -11,6 +11,8 @@ import {
   type User,
   type UserStore,
 } from '@cookiejwt/core'
+import { AccountService } from '../accounts/service.js'
+import { AccountStore } from '../accounts/store.js'
 import { createEmailBackend, type EmailBackend } from '../email/backends.js'
 import { Mailer } from '../email/mailer.js'
 import { EmailQueue } from '../email/queue.js'
@@ -160,6 +162,8 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
         })
   const mailer = new Mailer({ queue: emailQueue, settings, worker: emailWorker })
   emailWorker?.start()
+  const now = options.now ?? (() => new Date())
+  const accounts = new AccountService({ settings, users, hashers, sessions, mailer, store: new AccountStore(database), throttleStore, now })
   const deps: ServiceDeps = {
     settings,
     database,
@@ -171,10 +175,12 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     mailer,
     throttleStore,
     mfa,
+    accounts,
+    afterPassword: (user) => accounts.checkLogin(user),
     log,
     healthChecks: { ...(options.healthChecks ?? {}) },
     trustProxy: options.trustProxy ?? settings.trustProxy,
-    now: options.now ?? (() => new Date()),
+    now,
   }
   const routes = [...defaultRoutes(deps), ...(options.routes ?? [])]
   const router = new Router(routes)

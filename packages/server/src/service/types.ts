@@ -1,4 +1,5 @@
 import type { Authentication, AuthSettings, PasswordHashers, TokenStore, User, UserStore } from '@cookiejwt/core'
+import type { AccountService } from '../accounts/service.js'
 import type { Mailer } from '../email/mailer.js'
 import type { HealthCheck } from './routes/health.js'
 import type { MfaDeps } from '../mfa/flows.js'
@@ -62,6 +63,10 @@ export interface ServiceDeps {
   readonly throttleStore: ThrottleStore
   /** The TOTP second factor: its store, key ring and code throttle. */
   readonly mfa: MfaDeps
+  /** Sign-up, email verification, password reset. */
+  readonly accounts: AccountService
+  /** The login step after a right password (mandatory email verification). */
+  readonly afterPassword: (user: User) => Promise<void>
   readonly log: ServiceLogger
   readonly healthChecks: Readonly<Record<string, HealthCheck>>
   /** Trust `X-Forwarded-For`/`-Proto`/`-Host` from a reverse proxy. */

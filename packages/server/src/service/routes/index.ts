@@ -1,4 +1,5 @@
 import type { RouteDef, ServiceDeps } from '../types.js'
+import { accountRoutes } from './accounts.js'
 import { authRoutes } from './auth.js'
 import { diagnosticsRoutes } from './diagnostics.js'
 import { healthRoutes } from './health.js'
@@ -11,6 +12,7 @@ import { tokenRoutes } from './token.js'
 export function defaultRoutes(deps: ServiceDeps): RouteDef[] {
   return [
     ...authRoutes(deps),
+    ...accountRoutes(deps),
     ...tokenRoutes(deps),
     ...mfaRoutes(deps),
     ...sessionRoutes(deps),
