@@ -54,6 +54,8 @@ describe('defineSettings', () => {
     [{ cors: { allowedOrigins: ['localhost:3000'] } }, /cors.allowedOrigins/],
     [{ csrf: { trustedOrigins: ['example.com'] } }, /csrf.trustedOrigins/],
     [{ rotateRefreshTokens: 'yes' }, /rotateRefreshTokens/],
+    [{ shutdownTimeout: 0 }, /"shutdownTimeout" must be greater than zero/],
+    [{ shutdownTimeout: '2h' }, /"shutdownTimeout" must be at most 3600 seconds/],
     [{ refreshCookie: { name: 'access_token' } }, /must differ/],
     [{ ACCESS_TOKEN_LIFETIME: 300 }, /use "accessTokenLifetime"/],
     [{ accesTokenLifetime: 300 }, /unknown setting "accesTokenLifetime"/],
@@ -69,5 +71,10 @@ describe('defineSettings', () => {
 
   it('keeps one defaults table', () => {
     expect(DEFAULT_SETTINGS.accessTokenLifetime).toBe(300)
+  })
+
+  it('waits 10 s for connections on shutdown unless told otherwise, and reads durations', () => {
+    expect(defineSettings({ signingKey: KEY }).shutdownTimeout).toBe(10)
+    expect(defineSettings({ signingKey: KEY, shutdownTimeout: '1m' }).shutdownTimeout).toBe(60)
   })
 })

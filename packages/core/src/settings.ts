@@ -259,6 +259,11 @@ export interface AuthSettings {
   readonly passwordResetUnknownAccounts: boolean
   /** Outgoing email. */
   readonly email: EmailSettings
+  /**
+   * Seconds `cookiejwt serve` waits after SIGTERM/SIGINT for open connections to finish and close before it
+   * destroys them and exits 1. @default 10
+   */
+  readonly shutdownTimeout: number
 }
 
 /** What `defineSettings` accepts: every key optional except `signingKey`; durations as seconds or '5m'. */
@@ -273,6 +278,7 @@ export type AuthSettingsInput = {
     | 'revocationCacheTtl'
     | 'emailVerificationLifetime'
     | 'passwordResetTimeout'
+    | 'shutdownTimeout'
     ? Duration
     : K extends 'sessionMaxLifetime'
       ? Duration | null
@@ -392,6 +398,7 @@ export const DEFAULT_SETTINGS = {
     maxAttempts: 5,
     retryDelay: 30,
   },
+  shutdownTimeout: 10,
 } as const satisfies Omit<AuthSettings, 'signingKey' | 'csrf'> & { csrf: unknown }
 
 const SAME_SITES: readonly unknown[] = ['Lax', 'Strict', 'None', false]
@@ -523,6 +530,7 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     passwordResetTimeout: positive(i.passwordResetTimeout ?? d.passwordResetTimeout, 'passwordResetTimeout'),
     passwordResetUnknownAccounts: bool(i.passwordResetUnknownAccounts, d.passwordResetUnknownAccounts, 'passwordResetUnknownAccounts'),
     email: emailSettings({ ...d.email, ...(i.email ?? {}) }),
+    shutdownTimeout: maxSeconds(positive(i.shutdownTimeout ?? d.shutdownTimeout, 'shutdownTimeout'), 'shutdownTimeout', 3600),
   }
   for (const legacy of settings.legacyCookies) {
     for (const c of [settings.authCookie, settings.refreshCookie]) {

@@ -9,3 +9,6 @@ if (!existsSync(entry)) {
 }
 const { main } = await import(entry.href)
 process.exitCode = await main(process.argv.slice(2))
+// The command has returned: a handle that will not close (a database pool stuck in its shutdown) must not keep the
+// process alive past `serve`'s bounded shutdown. Unreferenced, so it never delays a clean exit.
+setTimeout(() => process.exit(), 3000).unref()

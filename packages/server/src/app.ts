@@ -37,7 +37,7 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     // No per-request log lines: they cost time on the hot path and would record URLs of every request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit,
-    return503OnClosing: true,
+    return503OnClosing: false, // app.close() runs after the drain (cli/graceful.ts): nothing left to answer 503
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   })

@@ -2,7 +2,14 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { randomBytes } from 'node:crypto'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { defineSettings, ImproperlyConfigured, type AuthSettings, type AuthSettingsInput } from '@cookiejwt/core'
+import {
+  defineSettings,
+  DEFAULT_SETTINGS,
+  ImproperlyConfigured,
+  toSeconds,
+  type AuthSettings,
+  type AuthSettingsInput,
+} from '@cookiejwt/core'
 import { checkPoolMax, DEFAULT_DATABASE_URL, DEFAULT_DB_POOL_MAX } from '../storage/db.js'
 import { readKeysFile } from './keys-file.js'
 
@@ -65,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ...(env.COOKIEJWT_ACCESS_TOKEN_LIFETIME ? { accessTokenLifetime: duration(env.COOKIEJWT_ACCESS_TOKEN_LIFETIME) } : {}),
     ...(env.COOKIEJWT_REFRESH_TOKEN_LIFETIME ? { refreshTokenLifetime: duration(env.COOKIEJWT_REFRESH_TOKEN_LIFETIME) } : {}),
     ...(env.COOKIEJWT_PASSWORD_HASHER ? { passwordHasher: env.COOKIEJWT_PASSWORD_HASHER } : {}),
+    ...(env.COOKIEJWT_SHUTDOWN_TIMEOUT ? { shutdownTimeout: duration(env.COOKIEJWT_SHUTDOWN_TIMEOUT) } : {}),
     authCookie: { ...secure, ...(extra.authCookie ?? {}) },
     refreshCookie: { ...secure, ...(extra.refreshCookie ?? {}) },
     csrf: {
@@ -164,6 +172,26 @@ function accountSettings(
     ...(env.COOKIEJWT_EMAIL_TEMPLATES_DIR ? { templatesDir: resolve(cwd, env.COOKIEJWT_EMAIL_TEMPLATES_DIR) } : {}),
   }
   return out
+}
+
+/**
+ * `shutdownTimeout` in seconds from `env` alone, for the cluster primary (which loads no key and no other setting).
+ * A bad value gives the default here: the workers load the full configuration and report it.
+ */
+export function loadShutdownTimeout(env: NodeJS.ProcessEnv = process.env): number {
+  let value: unknown = env.COOKIEJWT_SHUTDOWN_TIMEOUT ? duration(env.COOKIEJWT_SHUTDOWN_TIMEOUT) : undefined
+  if (value === undefined && env.COOKIEJWT_SETTINGS) {
+    try {
+      value = (JSON.parse(env.COOKIEJWT_SETTINGS) as { shutdownTimeout?: unknown } | null)?.shutdownTimeout
+    } catch {
+      value = undefined
+    }
+  }
+  try {
+    return value === undefined ? DEFAULT_SETTINGS.shutdownTimeout : toSeconds(value as string | number, 'shutdownTimeout')
+  } catch {
+    return DEFAULT_SETTINGS.shutdownTimeout
+  }
 }
 
 function duration(value: string): string | number {

@@ -84,6 +84,8 @@ export interface ServerProcess {
   output(): string
   /** Sends `signal` (default SIGTERM) and resolves with the exit code once it has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>
+  /** Resolves with the exit code once it has exited (sends nothing). */
+  readonly exited: Promise<number | null>
 }
 
 const live = new Set<ChildProcess>()
@@ -103,10 +105,15 @@ export async function startServer(env: NodeJS.ProcessEnv, args: string[] = []): 
   let output = ''
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()))
+  // 'exit' can come before the last output is read: wait for both pipes to end too (at most 1 s, in case a
+  // worker the process left behind still holds them).
+  const drained = (stream: NodeJS.ReadableStream | null) =>
+    new Promise<void>((resolve) => (stream ? stream.once('end', resolve).once('error', resolve) : resolve()))
+  const pipesEnded = Promise.all([drained(child.stdout), drained(child.stderr)])
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       live.delete(child)
-      resolve(code)
+      void Promise.race([pipesEnded, new Promise((r) => setTimeout(r, 1000))]).then(() => resolve(code))
     }),
   )
   const url = `http://127.0.0.1:${port}`
@@ -128,6 +135,7 @@ export async function startServer(env: NodeJS.ProcessEnv, args: string[] = []): 
     url,
     port,
     child,
+    exited,
     output: () => output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)

@@ -1,7 +1,8 @@
 import { ImproperlyConfigured } from '@cookiejwt/core'
 import { buildApp } from '../../app.js'
 import { CommandError, type Command } from '../command.js'
-import { makeDrainable } from '../graceful.js'
+import { untilConnectionsMayClose } from '../cluster-drain.js'
+import { drainOnSignal, makeGraceful } from '../graceful.js'
 import { createServiceFromEnv } from '../open-service.js'
 
 /** `cookiejwt serve`: runs the API (and the built web app) until SIGTERM/SIGINT, then shuts down cleanly. */
@@ -27,25 +28,17 @@ export const serve: Command = {
     }
     const app = await buildApp(config.settings, { database: service.deps.database, service, staticRoot: config.staticRoot, loggerInstance: logger })
     app.addHook('onClose', () => opened.close())
-    await app.listen({ host, port })
-    const drainable = makeDrainable(app)
-
-    return new Promise<number>((resolve) => {
-      let stopping = false
-      const stop = (signal: string) => {
-        if (stopping) return
-        stopping = true
-        app.log.info(`${signal} received: finishing in-flight requests, then closing`)
-        // Fastify stops accepting, lets in-flight requests finish, then runs onClose (closes the database).
-        const force = setTimeout(() => resolve(1), 10_000)
-        force.unref()
-        drainable.close().then(
-          () => resolve(0),
-          () => resolve(1),
-        )
-      }
-      process.once('SIGTERM', () => stop('SIGTERM'))
-      process.once('SIGINT', () => stop('SIGINT'))
+    // Tracks every connection from the first one on, so a drain knows the idle ones too.
+    const timeoutMs = config.settings.shutdownTimeout * 1000
+    const graceful = makeGraceful(app.server, {
+      timeoutMs,
+      log: app.log,
+      // Under --workers: wait until the other workers stopped accepting too (see cluster-drain.ts).
+      beforeClosingConnections: () => untilConnectionsMayClose(Math.min(2000, timeoutMs / 4)),
     })
+    await app.listen({ host, port })
+    // SIGTERM/SIGINT: answer what arrives on open connections (with Connection: close), close them, then run
+    // onClose (the service: database pool, Redis); exit 1 if that took longer than shutdownTimeout.
+    return drainOnSignal(graceful, { log: app.log, onClosed: () => app.close() })
   },
 }
