@@ -89,8 +89,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         // Reconnecting after that is refused (nothing written): the port closed at the signal, not before.
         expect(connectFailures.every((f) => f.at > signalAt && f.code === 'ECONNREFUSED')).toBe(true)
         const output = server.output()
-        expect(output).toMatch(/"msg":"SIGTERM received: draining"/)
-        expect(output).toMatch(/"msg":"SIGINT received again: still draining"/)
+        // Which of the two the process sees first is up to the kernel when both are pending (lower number first).
+        expect(output.match(/"msg":"SIG(TERM|INT) received: draining"/g)).toHaveLength(1)
+        expect(output.match(/"msg":"SIG(TERM|INT) received again: still draining"/g)).toHaveLength(1)
         expect(output).toMatch(/"raced":0,.*"msg":"drained"/)
         expect(output).not.toMatch(/requests arrived on connections the server had already half-closed/)
         expect(output).not.toContain(access)
