@@ -4,7 +4,7 @@ import type { AuthSettings } from '@cookiejwt/core'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { fromFastifyError } from './errors.js'
 import { cookiejwt, sendServiceResponse, toServiceRequest } from './plugin.js'
-import { createService, type CookiejwtService, type ServiceOptions } from './service/service.js'
+import { APP_CSP, APP_HEADERS, createService, type CookiejwtService, type ServiceOptions } from './service/service.js'
 import { JWKS_PATH } from './service/routes/jwks.js'
 
 /** What `buildApp` needs besides settings: the service's options, or a service, plus the Fastify-specific ones. */
@@ -21,10 +21,7 @@ export interface AppDeps extends Omit<ServiceOptions, 'logger' | 'database'> {
   loggerInstance?: FastifyServerOptions['loggerInstance']
 }
 
-/** Content-Security-Policy of the single-page app: same-origin scripts and styles only, never framed. */
-export const APP_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-  "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+export { APP_CSP }
 
 /**
  * Builds the cookiejwt Fastify app: the Fastify adapter over the framework-neutral service (every contract
@@ -50,11 +47,7 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-content-type-options', 'nosniff')
-    if (!request.url.startsWith('/api/')) {
-      reply.header('content-security-policy', APP_CSP)
-      reply.header('x-frame-options', 'DENY')
-      reply.header('referrer-policy', 'same-origin')
-    }
+    if (!request.url.startsWith('/api/')) reply.headers(APP_HEADERS)
     done()
   })
 

@@ -1,4 +1,4 @@
-export { buildApp, APP_CSP } from './app.js'
+export { buildApp } from './app.js'
 export type { AppDeps } from './app.js'
 export { cookiejwt, sendServiceResponse, toServiceRequest } from './plugin.js'
 export type { CookiejwtPluginOptions } from './plugin.js'

@@ -10,7 +10,8 @@ import {
   type User,
 } from '@cookiejwt/core'
 import type { FastifyInstance } from 'fastify'
-import { buildApp, type AppDeps } from '../src/app.js'
+import type { AppDeps } from '../src/app.js'
+import { serveOnAdapter } from './adapters/index.js'
 import { openDatabase, type DatabaseHandle } from '../src/storage/db.js'
 import { migrateToLatest } from '../src/storage/migrate.js'
 import { KyselyTokenStore } from '../src/storage/tokens.js'
@@ -31,7 +32,8 @@ export function fastHashers(): PasswordHashers {
 export interface TestServer {
   url: string
   origin: string
-  app: FastifyInstance
+  /** The Fastify app (only when the adapter under test is Fastify). */
+  app?: FastifyInstance
   settings: AuthSettings
   database: DatabaseHandle
   users: KyselyUserStore
@@ -54,15 +56,14 @@ export async function startTestServer(
   if (migrated.error) throw migrated.error
   const settings = defineSettings({ signingKey: TEST_KEY, ...input })
   const hashers = deps.hashers ?? fastHashers()
-  const app = await buildApp(settings, { database, hashers, ...backend?.deps, ...deps })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address ? address.port : 0
+  // COOKIEJWT_TEST_ADAPTER=express|hono: the same service behind that adapter's example app (test/adapters/).
+  const served = await serveOnAdapter(settings, { database, hashers, ...backend?.deps, ...deps })
+  const { url, app } = served
   const users = new KyselyUserStore(database)
   return {
-    url: `http://127.0.0.1:${port}`,
-    origin: `http://127.0.0.1:${port}`,
-    app,
+    url,
+    origin: url,
+    ...(app ? { app } : {}),
     settings,
     database,
     users,
@@ -79,7 +80,7 @@ export async function startTestServer(
         new Date(),
       ),
     close: async () => {
-      await app.close()
+      await served.close()
       await backend?.close()
       rmSync(dir, { recursive: true, force: true })
     },

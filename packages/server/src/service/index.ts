@@ -1,4 +1,4 @@
-export { createService, API_CSP } from './service.js'
+export { createService, API_CSP, APP_CSP, APP_HEADERS } from './service.js'
 export type { AuthenticateResult, CookiejwtService, ServiceOptions } from './service.js'
 export { createAuthenticator } from './authenticator.js'
 export type { Authenticator } from './authenticator.js'

@@ -106,6 +106,19 @@ const SECURE = /;\s*secure\s*(?:;|$)/i
 /** Content-Security-Policy of API responses: nothing may load, nothing may frame. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
+/** Content-Security-Policy of the single-page app: same-origin scripts and styles only, never framed. */
+export const APP_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/** Headers for the pages of a single-page app served beside the API (every adapter's example uses them). */
+export const APP_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': APP_CSP,
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+})
+
 /**
  * Builds the framework-neutral cookiejwt service: the contract's endpoints over the given database, with sessions,
  * throttling, CORS, CSRF, security headers and DRF-shaped errors. It never listens: an adapter feeds it requests.
