@@ -9,9 +9,9 @@ import { JWKS_PATH } from './service/routes/jwks.js'
 
 /** What `buildApp` needs besides settings: the service's options, or a service, plus the Fastify-specific ones. */
 export interface AppDeps extends Omit<ServiceOptions, 'logger' | 'database'> {
-  /** An open database (see `openDatabase`); the app closes it on `app.close()`. */
-  database: ServiceOptions['database']
-  /** A service built already (then the other service options are ignored). */
+  /** An open database (see `openDatabase`); the app closes it on `app.close()`. Not needed with `service`. */
+  database?: ServiceOptions['database']
+  /** A service built already (then the other service options are ignored, and the caller closes it). */
   service?: CookiejwtService
   /** Folder of a built single-page app served at `/` (index.html for unknown non-API paths). */
   staticRoot?: string | null
@@ -39,7 +39,8 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   })
   const { service: given, staticRoot: root, logger: _logger, loggerInstance: _instance, ...serviceOptions } = deps
-  const service = given ?? (await createService(settings, { ...serviceOptions, logger: app.log }))
+  if (!given && !serviceOptions.database) throw new TypeError('buildApp needs a database (or a service)')
+  const service = given ?? (await createService(settings, { ...serviceOptions, database: serviceOptions.database!, logger: app.log }))
 
   // The service parses and validates bodies itself (the same way on every adapter): Fastify hands it the bytes.
   app.removeAllContentTypeParsers()
