@@ -1,5 +1,6 @@
 import type { RouteDef, ServiceDeps } from '../types.js'
 import { accountRoutes } from './accounts.js'
+import { adminRoutes } from './admin.js'
 import { authRoutes } from './auth.js'
 import { diagnosticsRoutes } from './diagnostics.js'
 import { healthRoutes } from './health.js'
@@ -19,5 +20,6 @@ export function defaultRoutes(deps: ServiceDeps): RouteDef[] {
     ...healthRoutes(deps),
     ...jwksRoutes(deps),
     ...diagnosticsRoutes(deps),
+    ...adminRoutes(deps),
   ]
 }
