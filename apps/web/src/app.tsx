@@ -4,6 +4,7 @@ import { Alert } from './alert.js'
 import { LoginPage } from './login-page.js'
 import { describeError } from './messages.js'
 import { ProfilePage } from './profile-page.js'
+import { SecurityPage } from './security-page.js'
 import { Link, matchRoute, useLocation } from './router.js'
 
 // The admin is a chunk of its own: people who never open it never download it.
@@ -23,7 +24,8 @@ const AdminArea = lazy(() =>
 
 /**
  * The whole demo: a header with the signed-in user, navigation and sign-out, then the page of the address:
- * the profile at `/`, the admin under `/admin` (staff only), the sign-in form whenever nobody is signed in.
+ * the profile at `/`, two-factor authentication at `/security`, the admin under `/admin` (staff only), the sign-in
+ * form whenever nobody is signed in.
  */
 export function App() {
   const { status, user, error, logout, api } = useAuth()
@@ -54,6 +56,7 @@ export function App() {
     )
   else if (!user) page = <LoginPage />
   else if (route.name === 'home') page = <ProfilePage user={user} />
+  else if (route.name === 'security') page = <SecurityPage />
   else if (route.name === 'not-found')
     page = <Message title="Page not found" text="There is no page at this address." />
   else if (!user.is_staff)
@@ -93,6 +96,13 @@ export function App() {
               aria-current={route.name === 'home' ? 'page' : undefined}
             >
               Profile
+            </Link>
+            <Link
+              href="/security"
+              className="nav-link"
+              aria-current={route.name === 'security' ? 'page' : undefined}
+            >
+              Security
             </Link>
             {user.is_staff && (
               <Link

@@ -10,6 +10,8 @@ describe('matchRoute', () => {
     expect(matchRoute('/admin/users/42')).toEqual({ name: 'admin-user', id: '42' })
     expect(matchRoute('/admin/users/42/')).toEqual({ name: 'admin-user', id: '42' })
     expect(matchRoute('/admin/audit')).toEqual({ name: 'admin-audit' })
+    expect(matchRoute('/security')).toEqual({ name: 'security' })
+    expect(matchRoute('/security/')).toEqual({ name: 'security' })
   })
 
   it('answers not-found for anything else, including ids that are not numbers', () => {

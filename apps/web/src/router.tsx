@@ -3,6 +3,7 @@ import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from
 /** The pages of the demo app, decided from the path alone. */
 export type Route =
   | { name: 'home' }
+  | { name: 'security' }
   | { name: 'admin-users' }
   | { name: 'admin-user'; id: string }
   | { name: 'admin-audit' }
@@ -12,6 +13,7 @@ export type Route =
 export function matchRoute(path: string): Route {
   const clean = path.length > 1 ? path.replace(/\/+$/, '') : path
   if (clean === '/' || clean === '') return { name: 'home' }
+  if (clean === '/security') return { name: 'security' }
   if (clean === '/admin' || clean === '/admin/users') return { name: 'admin-users' }
   if (clean === '/admin/audit') return { name: 'admin-audit' }
   const user = /^\/admin\/users\/(\d{1,18})$/.exec(clean)

@@ -13,7 +13,10 @@ export interface AuthContextValue {
   status: AuthStatus
   /** Why the session check on load failed when it was not a plain 401 (e.g. a network error); else null. */
   error: ApiError | null
+  /** Rejects with `MfaRequiredError` when the account has TOTP on: then call `loginMfa(code)`. */
   login: (username: string, password: string) => Promise<User>
+  /** The second login step: a TOTP or backup code. */
+  loginMfa: (code: string) => Promise<User>
   logout: () => Promise<void>
   refresh: () => Promise<boolean>
   /** The API client, for the app's own requests (`api.request('/api/things/')`). */
@@ -85,6 +88,7 @@ export function AuthProvider({ client, baseUrl, children }: AuthProviderProps) {
       status,
       error,
       login: (username, password) => api.login(username, password),
+      loginMfa: (code) => api.loginMfa(code),
       logout: () => api.logout(),
       refresh: () => api.refresh(),
       api,

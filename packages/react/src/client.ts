@@ -1,5 +1,5 @@
 import { documentCookies, readCookie } from './cookies.js'
-import { ApiError, toApiError } from './errors.js'
+import { ApiError, MfaRequiredError, toApiError } from './errors.js'
 import type { AuthEvent, AuthPaths, User, UserPatch } from './types.js'
 
 /** Default API paths, as in the cookiejwt HTTP contract. */
@@ -10,6 +10,7 @@ export const DEFAULT_PATHS: AuthPaths = {
   me: '/api/auth/me/',
   csrf: '/api/auth/csrf/',
   passwordChange: '/api/auth/password/change/',
+  loginMfa: '/api/auth/login/mfa/',
 }
 
 /** Minimal Web Locks surface the client uses (`navigator.locks`). */
@@ -62,8 +63,13 @@ export interface RequestOptions extends Omit<RequestInit, 'body'> {
 export interface AuthClient {
   /** Sends a request to `baseUrl + path` with cookies, CSRF and refresh-on-401; resolves to the JSON body. */
   request<T = unknown>(path: string, options?: RequestOptions): Promise<T>
-  /** Logs in; resolves to the user. Rejects with an {@link ApiError} (`no_active_account`, `throttled`, ...). */
+  /**
+   * Logs in; resolves to the user. Rejects with an {@link ApiError} (`no_active_account`, `throttled`, ...), or with
+   * a {@link MfaRequiredError} when the account has TOTP on: then finish with {@link AuthClient.loginMfa}.
+   */
   login(username: string, password: string): Promise<User>
+  /** The second login step: a TOTP code or a backup code; resolves to the user as `login` does. */
+  loginMfa(code: string): Promise<User>
   /** Logs out this tab and every other tab of the app once the server confirmed it. */
   logout(): Promise<void>
   /** Refreshes the access token once for all concurrent callers and tabs; resolves to whether it worked. */
@@ -232,19 +238,24 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
     }
   }
 
+  const signIn = async (path: string, json: unknown): Promise<User> => {
+    const data = await send<{ user: User; access_expires?: string; mfa_required?: boolean }>(
+      path,
+      { method: 'POST', json, retry: false },
+      false,
+    )
+    // The password was right but the account has a second factor: no session yet, only the mfa cookie.
+    if (data.mfa_required) throw new MfaRequiredError()
+    emit({ type: 'login', user: data.user, accessExpires: data.access_expires ?? null }, true)
+    return data.user
+  }
+
   return {
     request,
     csrfToken,
     refresh: () => refreshFrom(generation),
-    async login(username, password) {
-      const data = await send<{ user: User; access_expires?: string }>(
-        paths.login,
-        { method: 'POST', json: { username, password }, retry: false },
-        false,
-      )
-      emit({ type: 'login', user: data.user, accessExpires: data.access_expires ?? null }, true)
-      return data.user
-    },
+    login: (username, password) => signIn(paths.login, { username, password }),
+    loginMfa: (code) => signIn(paths.loginMfa, { code }),
     async logout() {
       // Only a logout the server confirmed ends the session here: after a network error the cookies are
       // still valid, so the tabs stay signed in and the caller shows the error.

@@ -35,6 +35,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * What `login()` rejects with when the account has a second factor: the password was right, and the login ends with
+ * `loginMfa(code)` (a TOTP or a backup code) within a few minutes. `code` is `mfa_required`.
+ */
+export class MfaRequiredError extends ApiError {
+  constructor() {
+    super(200, 'Enter the code from your authenticator app, or a backup code.', 'mfa_required')
+    this.name = 'MfaRequiredError'
+  }
+}
+
 const STATUS_CODES: Record<number, string> = {
   400: 'invalid',
   401: 'not_authenticated',

@@ -32,4 +32,6 @@ export interface AuthPaths {
   me: string
   csrf: string
   passwordChange: string
+  /** The second login step (`POST {code}`). */
+  loginMfa: string
 }

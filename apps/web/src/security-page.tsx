@@ -1,0 +1,225 @@
+import { useTotp } from '@cookiejwt/react'
+import { QRCodeSVG } from 'qrcode.react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
+import { Alert } from './alert.js'
+import { Field } from './field.js'
+import { describeError, fieldErrors } from './messages.js'
+
+/**
+ * Security settings: two-factor authentication with an authenticator app (TOTP). Turning it on shows a QR code of
+ * the `otpauth://` URL (and the secret, to type in), asks for a first code, then shows the ten backup codes once.
+ * Turning it off, or getting new backup codes, asks for the password.
+ */
+export function SecurityPage() {
+  const totp = useTotp()
+  const heading = useRef<HTMLHeadingElement>(null)
+  useEffect(() => heading.current?.focus(), [])
+  const status = totp.status
+
+  return (
+    <div className="stack">
+      <section className="card" aria-labelledby="security-title">
+        <h1 id="security-title" ref={heading} tabIndex={-1}>
+          Security
+        </h1>
+        <h2>Two-factor authentication</h2>
+        {status === null ? (
+          totp.error ? (
+            <Alert kind="error" message={describeError(totp.error)} />
+          ) : (
+            <p className="loading" role="status">
+              Loading…
+            </p>
+          )
+        ) : status.enabled ? (
+          <p className="lead" data-field="mfa-status">
+            On: signing in asks for a code from your authenticator app.{' '}
+            {status.backup_codes_remaining} backup code{status.backup_codes_remaining === 1 ? '' : 's'} left.
+          </p>
+        ) : (
+          <p className="lead" data-field="mfa-status">
+            Off: your password alone signs you in. Add an authenticator app (Google Authenticator, Aegis, 1Password, …)
+            so that a stolen password is not enough.
+          </p>
+        )}
+        {totp.backupCodes && <BackupCodes codes={totp.backupCodes} onDone={totp.dismissCodes} />}
+        {status && !status.enabled && !totp.backupCodes && <Enrol totp={totp} />}
+      </section>
+      {status?.enabled && !totp.backupCodes && (
+        <div className="grid">
+          <PasswordAction
+            title="New backup codes"
+            text="Replaces your backup codes with ten new ones; the old ones stop working."
+            button="Get new backup codes"
+            run={(password) => totp.regenerateBackupCodes(password).then(() => undefined)}
+          />
+          <PasswordAction
+            title="Turn off two-factor authentication"
+            text="Removes the authenticator app and every backup code from your account."
+            button="Turn off"
+            danger
+            run={totp.disable}
+          />
+        </div>
+      )}
+    </div>
+  )
+}
+
+function Enrol({ totp }: { totp: ReturnType<typeof useTotp> }) {
+  const [code, setCode] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(null)
+
+  async function run(action: () => Promise<unknown>) {
+    if (busy) return
+    setBusy(true)
+    setError(null)
+    try {
+      await action()
+    } catch (e) {
+      setError(e)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  async function onConfirm(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    await run(async () => {
+      try {
+        await totp.confirm(code)
+      } finally {
+        setCode('')
+      }
+    })
+  }
+
+  const setup = totp.setup
+  const fields = fieldErrors(error)
+  if (!setup) {
+    return (
+      <>
+        <Alert kind="error" message={error ? describeError(error) : null} />
+        <button type="button" className="button button-primary" disabled={busy} onClick={() => void run(totp.begin)}>
+          {busy ? 'Starting…' : 'Set up an authenticator app'}
+        </button>
+      </>
+    )
+  }
+  return (
+    <form onSubmit={onConfirm} noValidate aria-label="Confirm the authenticator app">
+      <ol className="steps">
+        <li>
+          <p>Scan this QR code with your authenticator app.</p>
+          <QRCodeSVG
+            value={setup.otpauth_url}
+            size={192}
+            marginSize={2}
+            title="QR code for your authenticator app"
+            role="img"
+            aria-label="QR code for your authenticator app"
+            data-testid="totp-qr"
+          />
+          <p className="note">
+            Cannot scan it? Enter this key instead:{' '}
+            <code data-field="totp-secret">{setup.secret.replace(/(.{4})(?=.)/g, '$1 ')}</code>
+          </p>
+        </li>
+        <li>
+          <Field
+            label="Code from the app"
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            required
+            value={code}
+            error={fields.code}
+            onChange={(e) => setCode(e.target.value)}
+          />
+        </li>
+      </ol>
+      <Alert kind="error" message={error && !fields.code ? describeError(error) : null} />
+      <button type="submit" className="button button-primary" disabled={busy}>
+        {busy ? 'Checking…' : 'Turn on'}
+      </button>
+    </form>
+  )
+}
+
+function BackupCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null)
+  useEffect(() => heading.current?.focus(), [codes])
+  return (
+    <div className="backup-codes" aria-labelledby="backup-title">
+      <h3 id="backup-title" ref={heading} tabIndex={-1}>
+        Your backup codes
+      </h3>
+      <p>
+        Keep these somewhere safe. Each one signs you in once if you lose your phone. They are shown only now.
+      </p>
+      <ul className="codes" aria-label="Backup codes">
+        {codes.map((c) => (
+          <li key={c}>
+            <code>{c}</code>
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="button" onClick={onDone}>
+        I have saved them
+      </button>
+    </div>
+  )
+}
+
+function PasswordAction(props: {
+  title: string
+  text: string
+  button: string
+  danger?: boolean
+  run: (password: string) => Promise<void>
+}) {
+  const [password, setPassword] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(null)
+  const id = props.title.toLowerCase().replace(/[^a-z]+/g, '-')
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    if (busy) return
+    setBusy(true)
+    setError(null)
+    try {
+      await props.run(password)
+    } catch (e) {
+      setError(e)
+    } finally {
+      setPassword('')
+      setBusy(false)
+    }
+  }
+
+  const fields = fieldErrors(error)
+  return (
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id}>{props.title}</h2>
+      <p className="note">{props.text}</p>
+      <form onSubmit={onSubmit} noValidate>
+        <Field
+          label="Your password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          error={fields.password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <Alert kind="error" message={error && !fields.password ? describeError(error) : null} />
+        <button type="submit" className={props.danger ? 'button button-danger' : 'button'} disabled={busy}>
+          {props.button}
+        </button>
+      </form>
+    </section>
+  )
+}
