@@ -13,9 +13,10 @@ import {
   type UserStore,
   type VerifiedToken,
 } from '@cookiejwt/core'
+import { logSecurityEvent, usernameDigest, type SecurityLogger } from './security-log.js'
 import type { ClientInfo, SessionManager } from './sessions/manager.js'
 import { SESSION_ID_CLAIM } from './sessions/mint.js'
-import type { LoginThrottle } from './throttle/lockout.js'
+import { ThrottledError, type LoginAttempt, type LoginThrottle } from './throttle/lockout.js'
 import { hashToken, outstandingOf } from './token-records.js'
 
 /** What the flows need: settings, stores, hashers and a clock. */
@@ -31,6 +32,8 @@ export interface FlowDeps {
   readonly throttle?: LoginThrottle
   /** Runs once the password was right (mandatory email verification answers 401 `email_not_verified` here). */
   readonly afterPassword?: (user: User) => Promise<void>
+  /** Receives the security events (login, lockout, password change); without it, none are written. */
+  readonly log?: SecurityLogger
 }
 
 /** The result of a successful login or refresh. */
@@ -41,6 +44,18 @@ export interface IssuedPair {
 
 const NO_ACTIVE_ACCOUNT = 'No active account found with the given credentials'
 
+/** The one refusal of a login, whatever the reason; the reason and account are for the security log only. */
+class LoginRefused extends AuthError {
+  readonly reason: 'unknown_user' | 'wrong_password' | 'inactive'
+  readonly userId: number | null
+
+  constructor(reason: LoginRefused['reason'], userId: number | null) {
+    super('no_active_account', NO_ACTIVE_ACCOUNT)
+    this.name = 'AuthError'
+    this.reason = reason
+    this.userId = userId
+  }
+}
 
 /**
  * Checks credentials as Django's `ModelBackend.authenticate` does, then issues a token pair.
@@ -68,15 +83,30 @@ export async function authenticateWithPassword(
   client: ClientInfo = {},
 ): Promise<User> {
   const ip = client.ip ?? ''
+  const who = { ip: client.ip, userAgent: client.userAgent, usernameDigest: usernameDigest(username) }
   // Counted and, when locked, refused before any password check, for known and unknown usernames alike (no
   // enumeration by lockout).
-  const attempt = await deps.throttle?.beginLogin(username, ip)
+  let attempt: LoginAttempt | undefined
+  try {
+    attempt = await deps.throttle?.beginLogin(username, ip)
+  } catch (error) {
+    if (error instanceof ThrottledError) {
+      logSecurityEvent(deps.log, 'login_throttled', { ...who, scope: error.scope, retryAfter: error.retryAfter })
+    }
+    throw error
+  }
   let user: User
   try {
     user = await checkCredentials(deps, username, password)
   } catch (error) {
-    if (error instanceof AuthError && error.code === 'no_active_account') await attempt?.failed()
-    else await attempt?.abandoned()
+    if (error instanceof AuthError && error.code === 'no_active_account') {
+      const locked = (await attempt?.failed()) ?? []
+      const refused = error instanceof LoginRefused ? error : null
+      logSecurityEvent(deps.log, 'login_failed', { ...who, userId: refused?.userId ?? undefined, reason: refused?.reason })
+      if (locked.length > 0) logSecurityEvent(deps.log, 'lockout', { ...who, scope: locked })
+    } else {
+      await attempt?.abandoned()
+    }
     throw error
   }
   await attempt?.succeeded()
@@ -105,7 +135,15 @@ export async function completeLoginWithUser(
     await deps.users.touchLastLogin(user.id, now)
     current = { ...user, lastLogin: now }
   }
-  return { user: current, pair: await issuePairFor(deps, current, now, client) }
+  const pair = await issuePairFor(deps, current, now, client)
+  const sid = pair.refresh?.payload[SESSION_ID_CLAIM]
+  logSecurityEvent(deps.log, 'login_succeeded', {
+    userId: user.id,
+    sessionId: typeof sid === 'string' ? sid : undefined,
+    ip: client.ip,
+    userAgent: client.userAgent,
+  })
+  return { user: current, pair }
 }
 
 async function checkCredentials(deps: FlowDeps, username: string, password: string): Promise<User> {
@@ -113,10 +151,11 @@ async function checkCredentials(deps: FlowDeps, username: string, password: stri
   const user = await users.findByUsername(username)
   if (!user) {
     await hashers.hashDummy(password)
-    throw new AuthError('no_active_account', NO_ACTIVE_ACCOUNT)
+    throw new LoginRefused('unknown_user', null)
   }
   const check = await hashers.verify(password, user.password)
-  if (!check.valid || !settings.userAuthenticationRule(user)) throw new AuthError('no_active_account', NO_ACTIVE_ACCOUNT)
+  if (!check.valid) throw new LoginRefused('wrong_password', user.id)
+  if (!settings.userAuthenticationRule(user)) throw new LoginRefused('inactive', user.id)
   if (check.mustUpdate) {
     // Upgrade an outdated hash (Django's check_password setter); a failure here must not fail the login.
     await hashers.hash(password).then((encoded) => users.setPassword(user.id, encoded)).catch(() => {})
@@ -203,24 +242,39 @@ export async function endOtherSessions(
 ): Promise<IssuedPair | null> {
   const now = deps.now?.() ?? new Date()
   const sessions = deps.sessions
-  if (!sessions) return current?.via === 'cookie' ? issuePairFor(deps, user, now, client) : null
-  const version = await sessions.bumpVersion(user.id, now)
   const sid = current?.token.payload[SESSION_ID_CLAIM]
+  const changed = (revoked: number) =>
+    logSecurityEvent(deps.log, 'password_changed', {
+      userId: user.id,
+      sessionId: typeof sid === 'string' ? sid : undefined,
+      count: revoked,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      via: current?.via,
+    })
+  if (!sessions) {
+    changed(0)
+    return current?.via === 'cookie' ? issuePairFor(deps, user, now, client) : null
+  }
+  const version = await sessions.bumpVersion(user.id, now)
   if (!current || typeof sid !== 'string') {
-    await sessions.revokeAll(user.id, 'password_change', now)
+    changed(await sessions.revokeAll(user.id, 'password_change', now))
     return current?.via === 'cookie' ? issuePairFor(deps, user, now, client) : null
   }
   // The current session survives (Django's update_session_auth_hash) at the new version. Its refresh token stays
   // valid, so a refresh racing this request in another tab of the same browser cannot log it out; a browser gets an
   // access token of the new version at once, a Bearer client at its next refresh.
-  await sessions.revokeAll(user.id, 'password_change', now, sid)
+  changed(await sessions.revokeAll(user.id, 'password_change', now, sid))
   await sessions.rebind(sid, user.id, version)
   return current.via === 'cookie' ? { access: sessions.reissueAccess(current.token, version, now), refresh: null } : null
 }
 
 async function loadUserForRefresh(deps: FlowDeps, token: VerifiedToken): Promise<User | null> {
   try {
-    const user = await loadUser(deps.settings, token, { users: deps.users })
+    // A refresh always reads the user, with `statelessUser` too (simplejwt ≥ 5.3's TokenRefreshSerializer does the
+    // same): a user deactivated or deleted in the database mints nothing more, once every access-token lifetime.
+    const settings = deps.settings.statelessUser ? { ...deps.settings, statelessUser: false } : deps.settings
+    const user = await loadUser(settings, token, { users: deps.users })
     return 'isTokenUser' in user ? null : user
   } catch (error) {
     // A deleted or deactivated user's refresh tokens mint nothing.

@@ -1,6 +1,7 @@
 import { AuthError, newJti, ServiceUnavailableError, type AuthSettings, type IssuedToken, type TokenStore, type VerifiedToken } from '@cookiejwt/core'
 import type { RevocationCache } from '../redis/revocation.js'
 import type { Kysely } from 'kysely'
+import { logSecurityEvent, type SecurityLogger } from '../security-log.js'
 import type { DatabaseHandle } from '../storage/db.js'
 import type { Database } from '../storage/schema.js'
 import { guard } from '../storage/errors.js'
@@ -48,6 +49,8 @@ export interface SessionManagerDeps {
   readonly revocationCache?: RevocationCache | undefined
   /** Receives security events (reuse detected, session revoked). */
   readonly onEvent?: ((event: SessionEvent) => void) | undefined
+  /** Writes the same events as structured security records (`refresh_token_reuse`, `session_revoked`). */
+  readonly log?: SecurityLogger | undefined
 }
 
 const MAX_CACHE_ENTRIES = 50_000
@@ -66,6 +69,7 @@ export class SessionManager {
   readonly #tokens: TokenStore
   readonly #shared: RevocationCache | undefined
   readonly #onEvent: (event: SessionEvent) => void
+  readonly #log: SecurityLogger | undefined
   readonly #families = new Map<string, { revoked: boolean; until: number }>()
   readonly #versions = new Map<string, { version: number; until: number }>()
 
@@ -74,7 +78,13 @@ export class SessionManager {
     this.#h = deps.database
     this.#tokens = deps.tokens
     this.#shared = deps.revocationCache
-    this.#onEvent = deps.onEvent ?? (() => {})
+    const onEvent = deps.onEvent
+    const log = deps.log
+    this.#log = log
+    this.#onEvent = (event) => {
+      logSecurityEvent(log, event.event, { userId: event.userId, sessionId: event.family, jti: event.jti, reason: event.reason })
+      onEvent?.(event)
+    }
   }
 
   /** Starts a new family for a user (login) and returns its first pair. */
@@ -230,6 +240,7 @@ export class SessionManager {
     return async () => {
       await this.#afterBump(userId, version, now)
       await this.#afterRevoke(rows, reason, now)
+      logSecurityEvent(this.#log, 'user_sessions_ended', { userId, count: rows.length, reason })
       return rows.length
     }
   }
@@ -276,13 +287,26 @@ export class SessionManager {
     await this.#shared?.revokeUserTokens(String(userId), Math.floor(now.getTime() / 1000), this.#s.refreshTokenLifetime)
   }
 
-  /** Binds a family to the user's current session version, so its next refresh mints access tokens that pass. */
+  /**
+   * Ends every session of a user at once ("log out everywhere", an operator's `cookiejwt sessions end`): a new session
+   * version refuses every access token already issued — also with `statelessUser`, which loads no user — and every
+   * family is revoked, so no refresh token mints anything. Logs `user_sessions_ended` (and `session_revoked` for each).
+   * Returns how many sessions were active.
+   */
+  async endAll(userId: number, reason: string, now: Date): Promise<number> {
+    await this.bumpVersion(userId, now)
+    const count = await this.revokeAll(userId, reason, now)
+    logSecurityEvent(this.#log, 'user_sessions_ended', { userId, count, reason })
+    return count
+  }
+
   /** A new access token for the session of `token`, at session version `version` (after a password change). */
   reissueAccess(token: VerifiedToken, version: number, now: Date): IssuedToken {
     const iat = Math.floor(now.getTime() / 1000)
     return mintToken(this.#s, 'access', { ...this.#copyable(token), [SESSION_VERSION_CLAIM]: version }, newJti(), iat)
   }
 
+  /** Binds a family to the user's current session version, so its next refresh mints access tokens that pass. */
   async rebind(sid: string, userId: number, version: number): Promise<void> {
     await guard(() =>
       this.#h.db

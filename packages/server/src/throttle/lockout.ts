@@ -6,26 +6,34 @@ import type { ThrottleStore } from '../redis/throttle.js'
 export class ThrottledError extends AuthError {
   /** Whole seconds until the request may be retried. */
   readonly retryAfter: number
+  /** Which limits refused the request (for the security log; never sent to the client). */
+  readonly scope: readonly LockoutScope[]
 
-  constructor(seconds: number) {
+  constructor(seconds: number, scope: readonly LockoutScope[] = []) {
     const wait = Math.max(1, Math.ceil(seconds))
     super('throttled', `Request was throttled. Expected available in ${wait} seconds.`)
     this.name = 'ThrottledError'
     this.retryAfter = wait
+    this.scope = scope
   }
 }
+
+/** The three login limits: a username from one IP, a username from every IP, one IP over every username. */
+export type LockoutScope = 'username_ip' | 'username' | 'ip'
+
+const SCOPES: readonly LockoutScope[] = ['username_ip', 'username', 'ip']
 
 /** A login attempt counted by `LoginThrottle.beginLogin`, to settle once its outcome is known. */
 export interface LoginAttempt {
   /** The password was right: the attempt was no failure. */
   succeeded(): Promise<void>
-  /** The credentials were refused: the attempt stays counted. */
-  failed(): Promise<void>
+  /** The credentials were refused: the attempt stays counted. Resolves to the limits this very failure reached. */
+  failed(): Promise<LockoutScope[]>
   /** The attempt ended without a verdict (a storage error): it is not counted. */
   abandoned(): Promise<void>
 }
 
-const SETTLED: LoginAttempt = { succeeded: async () => {}, failed: async () => {}, abandoned: async () => {} }
+const SETTLED: LoginAttempt = { succeeded: async () => {}, failed: async () => [], abandoned: async () => {} }
 
 /** The counter keys for a username and an IP; usernames are hashed so keys are short and reveal nothing. */
 export const throttleKeys = {
@@ -67,19 +75,24 @@ export class LoginThrottle {
     const hits = await Promise.all(keys.map((key) => this.#store.hit(key, ms)))
     const release = (which: readonly string[]) => Promise.all(which.map((key) => this.#store.release(key))).then(() => {})
     let wait = 0
+    const over: LockoutScope[] = []
     hits.forEach((hit, index) => {
-      if (hit.count > limits[index]!) wait = Math.max(wait, hit.resetInMs)
+      if (hit.count > limits[index]!) {
+        wait = Math.max(wait, hit.resetInMs)
+        over.push(SCOPES[index]!)
+      }
     })
     if (wait > 0) {
       // A refused attempt checks no password, so it is not a failure: only guesses that were checked count.
       await release(keys)
-      throw new ThrottledError(wait / 1000)
+      throw new ThrottledError(wait / 1000, over)
     }
     return {
       succeeded: async () => {
         await Promise.all([this.#store.reset(keys[0]), release([keys[1], keys[2]])])
       },
-      failed: async () => {},
+      // Hits are atomic, so exactly one attempt per window holds the count equal to a limit.
+      failed: async () => SCOPES.filter((_, index) => hits[index]!.count === limits[index]),
       abandoned: () => release(keys),
     }
   }

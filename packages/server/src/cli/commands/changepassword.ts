@@ -1,9 +1,15 @@
 import { validatePassword } from '@cookiejwt/core'
+import { logSecurityEvent } from '../../security-log.js'
+import { SessionManager } from '../../sessions/manager.js'
 import { CommandError, type Command } from '../command.js'
 import { openFromEnv } from '../context.js'
 import { Prompter } from '../prompt.js'
+import { commandSecurityLogger } from '../security-log.js'
 
-/** `cookiejwt changepassword USERNAME`: as Django's, prompts twice with hidden input. */
+/**
+ * `cookiejwt changepassword USERNAME`: as Django's, prompts twice with hidden input. Every session of the user ends,
+ * as Django's session auth hash ends them: whoever knew the old password is logged out.
+ */
 export const changepassword: Command = {
   name: 'changepassword',
   summary: "change a user's password (prompts twice, hidden)",
@@ -32,7 +38,12 @@ export const changepassword: Command = {
           continue
         }
         await opened.users.setPassword(user.id, await opened.hashers.hash(first))
+        const log = commandSecurityLogger(context, 'changepassword')
+        const sessions = new SessionManager({ settings: opened.config.settings, database: opened.handle, tokens: opened.tokens, log })
+        const ended = await sessions.endAll(user.id, 'password_change', new Date())
+        logSecurityEvent(log, 'password_changed', { userId: user.id, count: ended, via: 'cli' })
         context.stdout.write(`Password changed successfully for user '${username}'\n`)
+        if (ended > 0) context.stdout.write(`Ended ${ended} active session${ended === 1 ? '' : 's'} of '${username}'.\n`)
         return 0
       }
       throw new CommandError(`Aborting password change for user '${username}' after 3 attempts`)

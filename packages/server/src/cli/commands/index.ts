@@ -14,6 +14,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'flushexpiredtokens', load: async () => (await import('./flushexpiredtokens.js')).flushexpiredtokens },
   { name: 'emails', load: async () => (await import('./emails.js')).emails },
   { name: 'clearlockout', load: async () => (await import('./clearlockout.js')).clearlockout },
+  { name: 'sessions', load: async () => (await import('./sessions.js')).sessions },
   {
     name: 'serve',
     load: async () => {

@@ -1,5 +1,7 @@
 import { ALGORITHMS, generateSigningKey, type Algorithm } from '@cookiejwt/core'
 import { CommandError, type Command } from '../command.js'
+import { logSecurityEvent } from '../../security-log.js'
+import { commandSecurityLogger } from '../security-log.js'
 import { keysFileExists, keysFilePath, readKeysFile, writeKeysFile, type StoredKey } from '../keys-file.js'
 
 const USAGE = `cookiejwt keys <generate|rotate|activate|list> [options]
@@ -42,6 +44,9 @@ export const keys: Command = {
     const [action, ...args] = context.positionals
     const file = keysFilePath(context.env, process.cwd(), context.values.file as string | undefined)
     const out = (line: string) => context.stdout.write(`${line}\n`)
+    // The key ids and algorithm only, never key material.
+    const audit = (event: 'signing_key_rotated' | 'signing_key_activated' | 'signing_keys_generated', key: StoredKey, reason?: string) =>
+      logSecurityEvent(commandSecurityLogger(context, 'keys'), event, { kid: key.kid, algorithm: key.algorithm, reason })
     switch (action) {
       case 'generate': {
         if (keysFileExists(file) && !context.values.force) {
@@ -49,6 +54,7 @@ export const keys: Command = {
         }
         const key = fresh(algorithmOf(context.values.alg, 'EdDSA'), true)
         writeKeysFile(file, [key])
+        audit('signing_keys_generated', key, context.values.force ? 'replaced_every_key' : undefined)
         out(`Wrote ${file} (mode 0600) with ${key.algorithm} key ${key.kid}.`)
         out(`Start the server with COOKIEJWT_KEYS_FILE=${file}`)
         return 0
@@ -66,6 +72,7 @@ export const keys: Command = {
           next = next.filter((k) => newest.has(k.kid) || k.active)
         }
         writeKeysFile(file, next)
+        audit('signing_key_rotated', key, context.values.stage ? 'staged' : 'signing')
         out(context.values.stage ? `Added ${key.kid} (${key.algorithm}, not signing yet): deploy it everywhere, then run 'cookiejwt keys activate ${key.kid}'.` : `Added ${key.kid} (${key.algorithm}); it signs new tokens, older keys still verify. Restart the server.`)
         return 0
       }
@@ -77,6 +84,7 @@ export const keys: Command = {
         if (!target) throw new CommandError(`no key ${JSON.stringify(kid)} in ${file}`)
         if (target.key === null) throw new CommandError(`key ${kid} has no private key and cannot sign`)
         writeKeysFile(file, current.map((k) => ({ ...k, active: k.kid === kid })))
+        audit('signing_key_activated', target)
         out(`${kid} now signs new tokens. Restart the server.`)
         return 0
       }
