@@ -50,7 +50,7 @@ export class CodeThrottle {
       succeeded: async () => {
         await Promise.all([this.#store.reset(keys[0]![0]), release(keys.slice(1))])
       },
-      failed: async () => {},
+      failed: async () => [],
       abandoned: () => release(keys),
     }
   }
