@@ -15,6 +15,8 @@ export function describeError(error: unknown): string {
     case 'not_authenticated':
     case 'token_not_valid':
       return 'Your session has ended. Please sign in again.'
+    case 'reauthentication_required':
+      return 'Enter your password to confirm this change.'
     case 'permission_denied':
       return error.detail.startsWith('CSRF Failed')
         ? 'The request was refused as a possible cross-site forgery. Reload the page and try again.'

@@ -1,10 +1,13 @@
-import type { AuthClient, User } from '@cookiejwt/react'
+import { ApiError, type AuthClient, type User } from '@cookiejwt/react'
 import { useState, type FormEvent } from 'react'
 import { Alert } from './alert.js'
 import { Field } from './field.js'
 import { describeError, fieldErrors } from './messages.js'
 
-/** Edits email and names with a CSRF-protected `PATCH /api/auth/me/`. */
+/**
+ * Edits email and names with a CSRF-protected `PATCH /api/auth/me/`. A new email some time after login needs the
+ * password again: the server answers `reauthentication_required`, the form asks for it and sends it along.
+ */
 export function ProfileForm({ user, api }: { user: User; api: AuthClient }) {
   const [email, setEmail] = useState(user.email)
   const [firstName, setFirstName] = useState(user.first_name)
@@ -12,6 +15,8 @@ export function ProfileForm({ user, api }: { user: User; api: AuthClient }) {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>(null)
   const [saved, setSaved] = useState<string | null>(null)
+  const [askPassword, setAskPassword] = useState(false)
+  const [password, setPassword] = useState('')
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -19,9 +24,12 @@ export function ProfileForm({ user, api }: { user: User; api: AuthClient }) {
     setError(null)
     setSaved(null)
     try {
-      await api.updateMe({ email, first_name: firstName, last_name: lastName })
+      await api.updateMe({ email, first_name: firstName, last_name: lastName, ...(password ? { password } : {}) })
       setSaved('Profile saved.')
+      setAskPassword(false)
+      setPassword('')
     } catch (e) {
+      if (e instanceof ApiError && e.code === 'reauthentication_required') setAskPassword(true)
       setError(e)
     } finally {
       setBusy(false)
@@ -58,6 +66,17 @@ export function ProfileForm({ user, api }: { user: User; api: AuthClient }) {
           error={fields.last_name}
           onChange={(e) => setLastName(e.target.value)}
         />
+        {askPassword && (
+          <Field
+            label="Current password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            error={fields.password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        )}
         <Alert
           kind="error"
           message={error && !Object.keys(fields).length ? describeError(error) : null}

@@ -7,6 +7,7 @@ export type AuthErrorCode =
   | 'user_inactive'
   | 'user_not_found'
   | 'permission_denied'
+  | 'reauthentication_required'
   | 'throttled'
   | 'parse_error'
   | 'unsupported_media_type'

@@ -232,6 +232,12 @@ export interface AuthSettings {
    */
   readonly sessionMaxLifetime: number | null
   /**
+   * How long after a login sensitive changes (ending sessions, changing the email address) go through without the
+   * password again, in seconds, counted from the session's `auth_time`; after it they need `{"password"}` in the
+   * body (OWASP ASVS 5.0 §7.5.1, §7.5.2). `0` asks for the password every time. @default 600 ('10m')
+   */
+  readonly reauthWindow: number
+  /**
    * Prefix of both JWT cookie names. `'__Host-'` forces `Secure`, `Path=/` and no `Domain` on both — so the refresh
    * cookie is sent on every request, not only to the auth endpoints; `'__Secure-'` forces `Secure` only. @default null
    */
@@ -279,6 +285,7 @@ export type AuthSettingsInput = {
     | 'emailVerificationLifetime'
     | 'passwordResetTimeout'
     | 'shutdownTimeout'
+    | 'reauthWindow'
     ? Duration
     : K extends 'sessionMaxLifetime'
       ? Duration | null
@@ -366,6 +373,7 @@ export const DEFAULT_SETTINGS = {
   revocationChecks: true,
   revocationCacheTtl: 2,
   sessionMaxLifetime: 2592000,
+  reauthWindow: 600,
   throttle: {
     enabled: true,
     window: 3600,
@@ -517,6 +525,7 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     revocationCacheTtl: maxSeconds(i.revocationCacheTtl ?? d.revocationCacheTtl, 'revocationCacheTtl', 60),
     sessionMaxLifetime:
       i.sessionMaxLifetime === null ? null : positive(i.sessionMaxLifetime ?? d.sessionMaxLifetime, 'sessionMaxLifetime'),
+    reauthWindow: toSeconds(i.reauthWindow ?? d.reauthWindow, 'reauthWindow'),
     throttle: throttleSettings({ ...d.throttle, ...(i.throttle ?? {}) }),
     mfa: mfaSettings({ ...d.mfa, ...(i.mfa ?? {}) }),
     cookiePrefix: prefix,

@@ -12,7 +12,10 @@ export interface User {
 }
 
 /** The editable fields of `PATCH /api/auth/me/`. */
-export type UserPatch = Partial<Pick<User, 'email' | 'first_name' | 'last_name'>>
+export type UserPatch = Partial<Pick<User, 'email' | 'first_name' | 'last_name'>> & {
+  /** The user's password, when the server answered `reauthentication_required` (an email change after `reauthWindow`). */
+  password?: string
+}
 
 /**
  * What happened to the session, in this tab or (via BroadcastChannel) in another tab of the same app.

@@ -18,13 +18,16 @@ export type SecurityEventName =
   | 'refresh_token_reuse'
   | 'session_revoked'
   | 'password_changed'
+  | 'reauthenticated'
+  | 'reauthentication_required'
+  | 'reauthentication_failed'
   | 'user_sessions_ended'
   | 'signing_key_rotated'
   | 'signing_key_activated'
   | 'signing_keys_generated'
 
 /** Warnings are what an operator should look at; the rest is the audit trail. */
-const WARN: ReadonlySet<SecurityEventName> = new Set(['login_throttled', 'lockout', 'refresh_token_reuse'])
+const WARN: ReadonlySet<SecurityEventName> = new Set(['login_throttled', 'lockout', 'refresh_token_reuse', 'reauthentication_failed'])
 
 const MESSAGES: Record<SecurityEventName, string> = {
   login_succeeded: 'login succeeded',
@@ -34,6 +37,9 @@ const MESSAGES: Record<SecurityEventName, string> = {
   refresh_token_reuse: 'refresh token reuse detected: session revoked',
   session_revoked: 'session revoked',
   password_changed: 'password changed: other sessions ended',
+  reauthenticated: 're-authenticated for a sensitive change',
+  reauthentication_required: 'sensitive change refused: re-authentication required',
+  reauthentication_failed: 're-authentication failed: wrong password',
   user_sessions_ended: 'every session of the user ended by an operator',
   signing_key_rotated: 'signing key rotated',
   signing_key_activated: 'signing key activated',

@@ -9,6 +9,7 @@ export const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
   user_inactive: 401,
   user_not_found: 401,
   permission_denied: 403,
+  reauthentication_required: 403,
   throttled: 429,
   parse_error: 400,
   unsupported_media_type: 415,

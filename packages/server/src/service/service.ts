@@ -139,9 +139,8 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     database,
     tokens,
     revocationCache: options.revocationCache,
-    // Security events name the jti, family and user — never a token.
-    onEvent: (event) =>
-      log.warn(event, event.event === 'refresh_token_reuse' ? 'refresh token reuse detected: session revoked' : 'session revoked'),
+    // Security events (src/security-log.ts) name the jti, family and user — never a token.
+    log,
   })
   const throttleStore = options.throttleStore ?? new DatabaseThrottleStore(database)
   const throttle = new LoginThrottle(settings.throttle, throttleStore)

@@ -108,7 +108,7 @@ describe('refresh-token families', () => {
     const line = server.logs.find((l) => l.includes('refresh_token_reuse') && l.includes(sid))
     expect(line).toBeDefined()
     const event = JSON.parse(line!)
-    expect(event).toMatchObject({ event: 'refresh_token_reuse', family: sid, jti: decodePayload(stolen).jti, reason: 'reuse' })
+    expect(event).toMatchObject({ event: 'refresh_token_reuse', security: true, sessionId: sid, jti: decodePayload(stolen).jti, reason: 'reuse' })
     expect(typeof event.userId).toBe('number')
     for (const l of server.logs) {
       expect(l).not.toContain(stolen)

@@ -16,6 +16,7 @@ import {
 } from '@cookiejwt/core'
 import { blacklistRefreshToken, endOtherSessions, refreshTokens, type IssuedPair } from '../../flows.js'
 import { beginMfaLogin } from '../../mfa/login.js'
+import { requireRecentAuthentication } from '../../reauth.js'
 import { withCookies } from '../errors.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
 import { loginCookies } from './login-response.js'
@@ -127,12 +128,21 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'PATCH',
       path: '/api/auth/me/',
       auth: 'required',
-      schema: { body: profileBody, summary: 'Update email and names', tags: ['auth'] },
-      async handler({ user, body }) {
+      schema: { body: profileBody, summary: 'Update email and names (an email change may need the password again)', tags: ['auth'] },
+      async handler({ user, body, auth, client }) {
         const current = await user()
-        const { email, first_name: firstName, last_name: lastName } = body as { email?: string; first_name?: string; last_name?: string }
+        const { email, first_name: firstName, last_name: lastName, password } = body as {
+          email?: string
+          first_name?: string
+          last_name?: string
+          password?: string
+        }
         if (email !== undefined && email !== '' && !EMAIL.test(email)) {
           throw new ValidationError({ email: ['Enter a valid email address.'] })
+        }
+        // The email address recovers the account: changing it needs a recent login or the password (ASVS 7.5.1).
+        if (email !== undefined && email !== current.email && auth) {
+          await requireRecentAuthentication(deps, current, auth.token, password, client, 'email_change')
         }
         const updated = await users.update(current.id, {
           ...(email !== undefined ? { email } : {}),
@@ -151,10 +161,17 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       async handler({ user, body, auth, client }) {
         const current = await user()
         const { old_password: oldPassword, new_password: newPassword } = body as { old_password: string; new_password: string }
-        const check = await hashers.verify(oldPassword, current.password)
+        // Counted as a login attempt: a stolen session cannot guess the password here faster than at login.
+        const attempt = await deps.throttle.beginLogin(current.username, client.ip ?? '')
+        const check = await hashers.verify(oldPassword, current.password).catch(async (error: unknown) => {
+          await attempt.abandoned()
+          throw error
+        })
         if (!check.valid) {
+          await attempt.failed()
           throw new ValidationError({ old_password: ['Your old password was entered incorrectly. Please enter it again.'] })
         }
+        await attempt.succeeded()
         const problems = validatePassword(newPassword, settings.passwordValidators, current)
         if (problems.length > 0) throw new ValidationError({ new_password: problems })
         let encoded: string

@@ -45,10 +45,21 @@ export const verifyBody = {
   properties: { token: requiredString(TOKEN_MAX) },
 } as const
 
-/** `{ email?, first_name?, last_name? }` */
+/** `{ email?, first_name?, last_name?, password? }` — the password re-authenticates an email change. */
 export const profileBody = {
   type: 'object',
-  properties: { email: optionalString(254), first_name: optionalString(150), last_name: optionalString(150) },
+  properties: {
+    email: optionalString(254),
+    first_name: optionalString(150),
+    last_name: optionalString(150),
+    password: requiredString(PASSWORD_MAX),
+  },
+} as const
+
+/** `{ password? }` or no body — the password re-authenticates a sensitive change (see `reauthWindow`). */
+export const reauthBody = {
+  type: ['object', 'null'],
+  properties: { password: requiredString(PASSWORD_MAX) },
 } as const
 
 /** `{ old_password, new_password }` */

@@ -1,6 +1,8 @@
 import { AuthError, serializeClearedAuthCookies, type Authentication } from '@cookiejwt/core'
+import { requireRecentAuthentication } from '../../reauth.js'
 import { SESSION_ID_CLAIM } from '../../sessions/mint.js'
-import type { RouteDef, ServiceDeps } from '../types.js'
+import type { RouteContext, RouteDef, ServiceDeps } from '../types.js'
+import { reauthBody } from './schemas.js'
 
 const SESSION_ID = /^[0-9a-f]{32}$/
 
@@ -17,10 +19,16 @@ function currentSid(auth: Authentication | null): string | null {
 
 /**
  * The user's sessions (refresh-token families): list, revoke one, revoke all others, revoke all.
- * Cookie-authenticated unsafe requests need the CSRF token, as every other authenticated endpoint.
+ * Cookie-authenticated unsafe requests need the CSRF token, as every other authenticated endpoint, and ending
+ * sessions needs a recent login or the password again (`reauthWindow`; ASVS 5.0 §7.5.2).
  */
 export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
   const { sessions, settings } = deps
+  const reauthenticate = async ({ auth, body, user, client }: RouteContext, action: string) => {
+    if (!auth) throw new AuthError('not_authenticated', 'Authentication credentials were not provided.')
+    const password = (body as { password?: unknown } | null)?.password
+    await requireRecentAuthentication(deps, await user(), auth.token, password, client, action)
+  }
   return [
     {
       method: 'GET',
@@ -46,8 +54,10 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/sessions/revoke-others/',
       auth: 'required',
-      schema: { summary: 'Log out every other session', tags: ['sessions'] },
-      async handler({ auth, now }) {
+      schema: { body: reauthBody, summary: 'Log out every other session (may need the password again)', tags: ['sessions'] },
+      async handler(context) {
+        const { auth, now } = context
+        await reauthenticate(context, 'revoke_others')
         const current = currentSid(auth)
         const revoked = await sessions.revokeAll(userIdOf(auth), 'revoke_others', now, current ?? undefined)
         return { body: { revoked } }
@@ -57,12 +67,12 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/sessions/revoke-all/',
       auth: 'required',
-      schema: { summary: 'Log out everywhere, this session included', tags: ['sessions'] },
-      async handler({ auth, now }) {
+      schema: { body: reauthBody, summary: 'Log out everywhere, this session included (may need the password again)', tags: ['sessions'] },
+      async handler(context) {
+        const { auth, now } = context
+        await reauthenticate(context, 'revoke_all')
         // "Log out everywhere": a new session version refuses every access token at once, from any process's cache.
-        const userId = userIdOf(auth)
-        await sessions.bumpVersion(userId, now)
-        const revoked = await sessions.revokeAll(userId, 'revoke_all', now)
+        const revoked = await sessions.endAll(userIdOf(auth), 'revoke_all', now)
         return { body: { revoked }, ...(auth?.via === 'cookie' ? { cookies: serializeClearedAuthCookies(settings) } : {}) }
       },
     },
@@ -70,9 +80,12 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'DELETE',
       path: '/api/auth/sessions/:id/',
       auth: 'required',
-      schema: { summary: 'Revoke one session', tags: ['sessions'] },
-      async handler({ auth, params, now }) {
+      schema: { body: reauthBody, summary: 'Revoke one session (another one may need the password again)', tags: ['sessions'] },
+      async handler(context) {
+        const { auth, params, now } = context
         const id = params.id ?? ''
+        // Ending this very session is a logout and needs nothing more; ending another one is a sensitive change.
+        if (id !== currentSid(auth)) await reauthenticate(context, 'revoke_session')
         // Another user's session and an unknown id look the same: 404.
         if (!SESSION_ID.test(id) || !(await sessions.revoke(id, 'revoked_by_user', now, userIdOf(auth)))) {
           throw new AuthError('not_found', 'Not found.')
