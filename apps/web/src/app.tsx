@@ -1,5 +1,9 @@
 import { useAuth } from '@cookiejwt/react'
 import { lazy, Suspense, useEffect, useRef, useState } from 'react'
+import { ForgotPasswordPage } from './accounts/forgot-password-page.js'
+import { ResetPasswordPage } from './accounts/reset-password-page.js'
+import { SignupPage } from './accounts/signup-page.js'
+import { VerifyEmailPage } from './accounts/verify-email-page.js'
 import { Alert } from './alert.js'
 import { LoginPage } from './login-page.js'
 import { describeError } from './messages.js'
@@ -54,8 +58,14 @@ export function App() {
         Loading…
       </p>
     )
+  // The links of the account emails work signed in or not.
+  else if (route.name === 'verify-email') page = <VerifyEmailPage verificationKey={route.key} />
+  else if (route.name === 'reset-password') page = <ResetPasswordPage uid={route.uid} token={route.token} />
+  else if (!user && route.name === 'signup') page = <SignupPage />
+  else if (!user && route.name === 'forgot-password') page = <ForgotPasswordPage />
   else if (!user) page = <LoginPage />
-  else if (route.name === 'home') page = <ProfilePage user={user} />
+  else if (route.name === 'home' || route.name === 'signup' || route.name === 'forgot-password')
+    page = <ProfilePage user={user} />
   else if (route.name === 'security') page = <SecurityPage />
   else if (route.name === 'not-found')
     page = <Message title="Page not found" text="There is no page at this address." />

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { Alert } from './alert.js'
 import { Field } from './field.js'
 import { describeError, fieldErrors } from './messages.js'
+import { Link } from './router.js'
 
 /**
  * The sign-in form (the seed's login form), with clear messages for every failure, and the second step — a code
@@ -131,6 +132,9 @@ export function LoginPage() {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      <p className="note">
+        <Link href="/forgot-password">Forgot your password?</Link> · <Link href="/signup">Create an account</Link>
+      </p>
     </section>
   )
 }

@@ -8,6 +8,8 @@ export function describeError(error: unknown): string {
       return 'Cannot reach the server. Check your connection and try again.'
     case 'no_active_account':
       return 'Wrong username or password.'
+    case 'email_not_verified':
+      return 'Your email address is not confirmed yet. We sent you a new link: open it, then sign in.'
     case 'throttled':
       return error.retryAfter !== null
         ? `Too many attempts. Try again in ${formatSeconds(error.retryAfter)}.`

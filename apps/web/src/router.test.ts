@@ -14,6 +14,15 @@ describe('matchRoute', () => {
     expect(matchRoute('/security/')).toEqual({ name: 'security' })
   })
 
+  it('maps the account pages and the links of the account emails', () => {
+    expect(matchRoute('/signup')).toEqual({ name: 'signup' })
+    expect(matchRoute('/forgot-password/')).toEqual({ name: 'forgot-password' })
+    expect(matchRoute('/verify-email/abc_D-9')).toEqual({ name: 'verify-email', key: 'abc_D-9' })
+    expect(matchRoute('/reset-password/MQ/tok_en-1')).toEqual({ name: 'reset-password', uid: 'MQ', token: 'tok_en-1' })
+    for (const path of ['/verify-email/', '/verify-email/a%20b', '/reset-password/MQ', '/reset-password/MQ/a/b'])
+      expect(matchRoute(path)).toEqual({ name: 'not-found' })
+  })
+
   it('answers not-found for anything else, including ids that are not numbers', () => {
     for (const path of [
       '/admin/users/abc',

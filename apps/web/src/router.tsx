@@ -7,6 +7,10 @@ export type Route =
   | { name: 'admin-users' }
   | { name: 'admin-user'; id: string }
   | { name: 'admin-audit' }
+  | { name: 'signup' }
+  | { name: 'verify-email'; key: string }
+  | { name: 'forgot-password' }
+  | { name: 'reset-password'; uid: string; token: string }
   | { name: 'not-found' }
 
 /** Maps a path to its page; a trailing slash is optional, anything unknown is `not-found`. */
@@ -16,6 +20,13 @@ export function matchRoute(path: string): Route {
   if (clean === '/security') return { name: 'security' }
   if (clean === '/admin' || clean === '/admin/users') return { name: 'admin-users' }
   if (clean === '/admin/audit') return { name: 'admin-audit' }
+  if (clean === '/signup') return { name: 'signup' }
+  if (clean === '/forgot-password') return { name: 'forgot-password' }
+  // The links of the account emails (docs/http-contract.md): keys and tokens are base64url.
+  const verify = /^\/verify-email\/([A-Za-z0-9_-]{1,512})$/.exec(clean)
+  if (verify?.[1]) return { name: 'verify-email', key: verify[1] }
+  const reset = /^\/reset-password\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,512})$/.exec(clean)
+  if (reset?.[1] && reset[2]) return { name: 'reset-password', uid: reset[1], token: reset[2] }
   const user = /^\/admin\/users\/(\d{1,18})$/.exec(clean)
   if (user?.[1]) return { name: 'admin-user', id: user[1] }
   return { name: 'not-found' }

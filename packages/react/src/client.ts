@@ -82,6 +82,8 @@ export interface AuthClient {
   changePassword(oldPassword: string, newPassword: string): Promise<void>
   /** Returns a CSRF token, fetching one from the API when there is no cookie yet. */
   csrfToken(): Promise<string | null>
+  /** Tells this and every other tab that the server signed `user` in outside {@link login} (a sign-up that logs in). */
+  signedIn(user: User, accessExpires?: string | null): void
   /** Calls `listener` on every {@link AuthEvent}, from this or another tab; returns the unsubscribe function. */
   subscribe(listener: (event: AuthEvent) => void): () => void
   /** Stops timers and closes the BroadcastChannel. */
@@ -261,6 +263,9 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       // still valid, so the tabs stay signed in and the caller shows the error.
       await send(paths.logout, { method: 'POST', retry: false }, false)
       emit({ type: 'logout', reason: 'logout' }, true)
+    },
+    signedIn(user, accessExpires = null) {
+      emit({ type: 'login', user, accessExpires }, true)
     },
     me: () => request<User>(paths.me),
     async updateMe(patch) {
