@@ -238,6 +238,12 @@ export interface AuthSettings {
    */
   readonly reauthWindow: number
   /**
+   * `Strict-Transport-Security: max-age=<this>; includeSubDomains` on every response to an HTTPS request (OWASP ASVS
+   * 5.0 §3.4.1; browsers ignore the header over plain HTTP). `null` sends none (e.g. the proxy sets it). @default
+   * 31536000 ('365d')
+   */
+  readonly hstsMaxAge: number | null
+  /**
    * Prefix of both JWT cookie names. `'__Host-'` forces `Secure`, `Path=/` and no `Domain` on both — so the refresh
    * cookie is sent on every request, not only to the auth endpoints; `'__Secure-'` forces `Secure` only. @default null
    */
@@ -287,7 +293,7 @@ export type AuthSettingsInput = {
     | 'shutdownTimeout'
     | 'reauthWindow'
     ? Duration
-    : K extends 'sessionMaxLifetime'
+    : K extends 'sessionMaxLifetime' | 'hstsMaxAge'
       ? Duration | null
     : K extends 'throttle'
       ? Partial<Omit<ThrottleSettings, 'window'>> & { window?: Duration }
@@ -374,6 +380,7 @@ export const DEFAULT_SETTINGS = {
   revocationCacheTtl: 2,
   sessionMaxLifetime: 2592000,
   reauthWindow: 600,
+  hstsMaxAge: 31536000,
   throttle: {
     enabled: true,
     window: 3600,
@@ -526,6 +533,7 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     sessionMaxLifetime:
       i.sessionMaxLifetime === null ? null : positive(i.sessionMaxLifetime ?? d.sessionMaxLifetime, 'sessionMaxLifetime'),
     reauthWindow: toSeconds(i.reauthWindow ?? d.reauthWindow, 'reauthWindow'),
+    hstsMaxAge: i.hstsMaxAge === null ? null : positive(i.hstsMaxAge ?? d.hstsMaxAge, 'hstsMaxAge'),
     throttle: throttleSettings({ ...d.throttle, ...(i.throttle ?? {}) }),
     mfa: mfaSettings({ ...d.mfa, ...(i.mfa ?? {}) }),
     cookiePrefix: prefix,

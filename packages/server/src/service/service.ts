@@ -104,7 +104,7 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 const SECURE = /;\s*secure\s*(?:;|$)/i
 
 /** Content-Security-Policy of API responses: nothing may load, nothing may frame. */
-export const API_CSP = "default-src 'none'; frame-ancestors 'none'"
+export const API_CSP = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 /** Content-Security-Policy of the single-page app: same-origin scripts and styles only, never framed. */
 export const APP_CSP =
@@ -212,12 +212,17 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
   const jwtNames = new Set([settings.authCookie.name, settings.refreshCookie.name])
   const legacyClears = serializeClearedLegacyCookies(settings)
 
+  const hsts = settings.hstsMaxAge === null ? null : `max-age=${settings.hstsMaxAge}; includeSubDomains`
   const baseHeaders = (request: ServiceRequest): Record<string, string> => ({
     'x-content-type-options': 'nosniff',
     // Tokens and user data must never sit in a shared or browser cache.
     'cache-control': 'no-store',
     'content-security-policy': API_CSP,
     'x-frame-options': 'DENY',
+    // API URLs carry ids and query strings that are no third party's business (ASVS 5.0 §3.4.5).
+    'referrer-policy': 'no-referrer',
+    // Only over HTTPS: a browser ignores the header over plain HTTP (RFC 6797 §8.1).
+    ...(hsts !== null && peerOf(request, deps.trustProxy).protocol === 'https' ? { 'strict-transport-security': hsts } : {}),
     vary: 'Origin',
     ...cors.responseHeaders(headerOf(request.headers, 'origin')),
   })

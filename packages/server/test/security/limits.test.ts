@@ -184,6 +184,29 @@ describe('caching and hardening headers', () => {
       expect(res.headers['content-type'] ?? 'application/json', name).toMatch(/^application\/json/)
     }
   })
+  it('a CSP with frame-ancestors, object-src and base-uri none, and Referrer-Policy no-referrer, on every API response', async () => {
+    for (const [name, res] of await everyResponse()) {
+      const csp = String(res.headers['content-security-policy'])
+      expect(csp, name).toMatch(/default-src 'none'/)
+      expect(csp, name).toMatch(/base-uri 'none'/)
+      expect(csp, name).toMatch(/frame-ancestors 'none'/)
+      expect(res.headers['referrer-policy'], name).toBe('no-referrer')
+      // Plain HTTP: no HSTS (browsers would ignore it; RFC 6797 §8.1).
+      expect(res.headers['strict-transport-security'], name).toBeUndefined()
+    }
+  })
+  it('Strict-Transport-Security for a year with includeSubDomains on HTTPS responses, API and app alike', async () => {
+    const behindProxy = await startServer({ trustProxy: true }, { staticHtml: '<!doctype html><title>app</title>' })
+    try {
+      for (const path of ['/api/auth/csrf/', '/api/nope/', '/']) {
+        const res = await send(behindProxy, path, { headers: { 'x-forwarded-proto': 'https' } })
+        expect(res.headers['strict-transport-security'], path).toBe('max-age=31536000; includeSubDomains')
+      }
+      expect((await send(behindProxy, '/api/auth/csrf/')).headers['strict-transport-security']).toBeUndefined()
+    } finally {
+      await behindProxy.close()
+    }
+  })
   it('nosniff on preflights and on the SPA', async () => {
     const pre = await send(server, '/api/auth/login/', { method: 'OPTIONS', headers: { origin: FRONTEND, 'access-control-request-method': 'POST' } })
     expect(pre.headers['x-content-type-options']).toBe('nosniff')
