@@ -1,12 +1,14 @@
 import type { Authentication, AuthSettings, PasswordHashers, TokenStore, User, UserStore } from '@cookiejwt/core'
 import type { AccountService } from '../accounts/service.js'
 import type { Mailer } from '../email/mailer.js'
-import type { HealthCheck } from './routes/health.js'
 import type { MfaDeps } from '../mfa/flows.js'
-import type { ThrottleStore } from '../redis/throttle.js'
+import type { ThrottleStore } from '../throttle/throttle-store.js'
 import type { SessionManager, ClientInfo } from '../sessions/manager.js'
 import type { DatabaseHandle } from '../storage/db.js'
 import type { LoginThrottle } from '../throttle/lockout.js'
+
+/** Extra health checks (e.g. Redis) resolving when healthy, rejecting otherwise. */
+export type HealthCheck = () => Promise<void>
 
 /** HTTP methods a route can answer. */
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'

@@ -1,5 +1,5 @@
 import { AuthError, newJti, ServiceUnavailableError, type AuthSettings, type IssuedToken, type TokenStore, type VerifiedToken } from '@cookiejwt/core'
-import type { RevocationCache } from '../redis/revocation.js'
+import type { RevocationCache } from './revocation-cache.js'
 import type { Kysely } from 'kysely'
 import { logSecurityEvent, type SecurityLogger } from '../security-log.js'
 import type { DatabaseHandle } from '../storage/db.js'

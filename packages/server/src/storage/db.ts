@@ -3,25 +3,10 @@ import { dirname, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import { ImproperlyConfigured } from '@cookiejwt/core'
+import type { DatabaseHandle } from './handle.js'
 import type { Database } from './schema.js'
 
-/** The SQL dialects cookiejwt runs on. */
-export type DialectName = 'sqlite' | 'postgres'
-
-/** An open database: the Kysely instance and what it runs on. */
-export interface DatabaseHandle {
-  readonly db: Kysely<Database>
-  readonly dialect: DialectName
-  /** Closes every connection. */
-  destroy(): Promise<void>
-  /** Resolves when the database answers a trivial query; rejects otherwise. */
-  ping(): Promise<void>
-  /**
-   * SQLite only: a cached prepared statement, for the per-request lookups where Kysely's query building and async
-   * driver cost more than the query itself. Throws once the database is closed.
-   */
-  readonly prepareSqlite?: (source: string) => SQLite.Statement
-}
+export type { DatabaseHandle, DialectName } from './handle.js'
 
 /** Default SQLite file, relative to the working directory. */
 export const DEFAULT_DATABASE_URL = 'sqlite:data/db.sqlite3'

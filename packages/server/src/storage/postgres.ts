@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import type { DatabaseHandle } from './db.js'
+import type { DatabaseHandle } from './handle.js'
 import type { Database } from './schema.js'
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { AuthError, type ThrottleSettings } from '@cookiejwt/core'
-import type { ThrottleStore } from '../redis/throttle.js'
+import type { ThrottleStore } from './throttle-store.js'
 
 /** 429 `throttled` with the seconds to wait, sent as `Retry-After` (DRF's `Throttled`). */
 export class ThrottledError extends AuthError {

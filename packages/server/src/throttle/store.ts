@@ -1,4 +1,4 @@
-import type { ThrottleHit, ThrottleStore } from '../redis/throttle.js'
+import type { ThrottleHit, ThrottleStore } from './throttle-store.js'
 import type { DatabaseHandle } from '../storage/db.js'
 import { guard } from '../storage/errors.js'
 

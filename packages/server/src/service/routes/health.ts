@@ -1,7 +1,6 @@
-import type { RouteDef, ServiceDeps } from '../types.js'
+import type { HealthCheck, RouteDef, ServiceDeps } from '../types.js'
 
-/** Extra health checks (e.g. Redis) resolving when healthy, rejecting otherwise. */
-export type HealthCheck = () => Promise<void>
+export type { HealthCheck }
 
 /** `GET /api/health/`: 200 `{"status":"ok"}` when the database (and every extra check) answers within 2 s, else 503. */
 export function healthRoutes(deps: ServiceDeps): RouteDef[] {
