@@ -15,6 +15,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'emails', load: async () => (await import('./emails.js')).emails },
   { name: 'clearlockout', load: async () => (await import('./clearlockout.js')).clearlockout },
   { name: 'sessions', load: async () => (await import('./sessions.js')).sessions },
+  { name: 'mfa', load: async () => (await import('./mfa.js')).mfa },
   {
     name: 'serve',
     load: async () => {
