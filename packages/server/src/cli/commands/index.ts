@@ -10,6 +10,7 @@ export interface CommandEntry {
 export const COMMANDS: CommandEntry[] = [
   { name: 'migrate', load: async () => (await import('./migrate.js')).migrate },
   { name: 'createsuperuser', load: async () => (await import('./createsuperuser.js')).createsuperuser },
+  { name: 'users', load: async () => (await import('./users.js')).users },
   { name: 'changepassword', load: async () => (await import('./changepassword.js')).changepassword },
   { name: 'flushexpiredtokens', load: async () => (await import('./flushexpiredtokens.js')).flushexpiredtokens },
   { name: 'emails', load: async () => (await import('./emails.js')).emails },
