@@ -118,6 +118,44 @@ describe('sign-up', () => {
     expect((await s.users.findByUsername('grace'))?.email).toBe('grace@example.com')
   })
 
+  it('takes as long for a taken username or address as for a free one', async () => {
+    const s = await server({ registration: true, throttle: { enabled: false } })
+    for (let i = 0; i < 6; i++) await s.createUser(`taken${i}`, { email: `taken${i}@example.com` })
+    const time = async (username: string, email: string) => {
+      const t = performance.now()
+      const r = await new Client(s.url).post('/api/auth/register/', { username, email, password: PASSWORD })
+      expect(r.status).toBe(201)
+      return performance.now() - t
+    }
+    const taken: number[] = []
+    const free: number[] = []
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 6; i++) {
+        taken.push(await time(round === 0 ? `taken${i}` : `fresh-name-${i}`, round === 0 ? `new${i}@example.com` : `taken${i}@example.com`))
+        free.push(await time(`free${round}x${i}`, `free${round}x${i}@example.com`))
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number
+    const ratio = median(taken) / median(free)
+    expect(ratio).toBeGreaterThan(0.3)
+    expect(ratio).toBeLessThan(3)
+  })
+
+  it('refuses a sign-up, a reset or a verification posted from a foreign origin', async () => {
+    const s = await server({ registration: true })
+    const foreign = new Client(s.url, { origin: 'https://evil.example' })
+    for (const [path, body] of [
+      ['/api/auth/register/', { username: 'eve', email: 'eve@example.com', password: PASSWORD }],
+      ['/api/auth/password/reset/', { email: 'eve@example.com' }],
+      ['/api/auth/password/reset/confirm/', { uid: 'MQ', token: 't', new_password: PASSWORD }],
+      ['/api/auth/verify-email/', { key: 'k' }],
+    ] as const) {
+      const res = await foreign.post(path, body)
+      expect(res.status, path).toBe(403)
+    }
+    expect(await s.users.findByUsername('eve')).toBeNull()
+  })
+
   it('without verification logs the new user in and names taken fields', async () => {
     const s = await server({ registration: true, emailVerification: 'none' })
     const client = new Client(s.url)

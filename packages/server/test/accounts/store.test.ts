@@ -75,6 +75,20 @@ for (const dialect of TEST_DIALECTS) {
       expect(await store.isVerified(a.id, a.email)).toBe(false)
     })
 
+    it('refuses an expired or tampered verification key', async () => {
+      let now = new Date('2026-05-01T00:00:00Z')
+      const { accounts, queue } = service(() => now)
+      await accounts.register({ username: 'bob', email: 'bob@example.com', password: PASSWORD }, { ip: '127.0.0.2' })
+      const [message] = await queue.claimDue(now, 10)
+      const key = message?.text.match(/verify-email\/(\S+)/)?.[1] as string
+      expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/)
+      await expect(accounts.verifyEmail(`${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`)).rejects.toMatchObject({ code: 'invalid' })
+      now = new Date(now.getTime() + 259_200_000)
+      await expect(accounts.verifyEmail(key)).rejects.toMatchObject({ fields: { key: ['This verification link is invalid or has expired.'] } })
+      now = new Date(now.getTime() - 1000)
+      expect((await accounts.verifyEmail(key)).username).toBe('bob')
+    })
+
     it('registers, verifies through the queued email, and refuses a link after the address changed', async () => {
       const { accounts, queue, users } = service()
       expect(await accounts.register({ username: 'ada', email: 'ada@example.com', password: PASSWORD }, { ip: '127.0.0.1' })).toEqual({ kind: 'verification_sent' })
