@@ -1,5 +1,5 @@
 // Two-factor authentication in real Chromium against the real server (issue 11): enrol TOTP on the security page
-// (the test computes the codes from the secret the page shows), sign out, sign in with a code, sign in with a
+// (after the password again; the test computes the codes from the secret the page shows), sign out, sign in with a code, sign in with a
 // backup code, and the same backup code refused the second time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -19,7 +19,14 @@ describe.skipIf(!ready)('two-factor authentication (TOTP) in the browser', () =>
 
   beforeAll(async () => {
     ;[api, browser] = await Promise.all([
-      startApiServer({ env: { COOKIEJWT_MFA_KEYS: 'e2e-mfa-key-'.padEnd(48, 'k'), COOKIEJWT_MFA_ISSUER: 'cookiejwt e2e' } }),
+      startApiServer({
+        env: {
+          COOKIEJWT_MFA_KEYS: 'e2e-mfa-key-'.padEnd(48, 'k'),
+          COOKIEJWT_MFA_ISSUER: 'cookiejwt e2e',
+          // Re-authentication every time: the enrolment asks for the password first.
+          COOKIEJWT_SETTINGS: JSON.stringify({ reauthWindow: 0 }),
+        },
+      }),
       launchChromium(),
     ])
     context = await browser.newContext()
@@ -52,6 +59,13 @@ describe.skipIf(!ready)('two-factor authentication (TOTP) in the browser', () =>
     await page.getByRole('heading', { name: 'Security' }).waitFor(WAIT)
     await page.getByText('Off: your password alone signs you in.', { exact: false }).waitFor(WAIT)
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click()
+    // Adding a factor needs the password again (reauthWindow 0 here): a wrong one is refused under the field.
+    const enrol = page.getByRole('form', { name: 'Set up an authenticator app' })
+    await enrol.getByLabel('Your password').fill('not the password')
+    await enrol.getByRole('button', { name: 'Continue' }).click()
+    await enrol.getByText('Your password was entered incorrectly. Please enter it again.').waitFor(WAIT)
+    await enrol.getByLabel('Your password').fill(ADMIN.password)
+    await enrol.getByRole('button', { name: 'Continue' }).click()
     const qr = page.getByRole('img', { name: 'QR code for your authenticator app' })
     await qr.waitFor(WAIT)
     expect(await qr.evaluate((el) => el.tagName.toLowerCase())).toBe('svg')

@@ -1,4 +1,4 @@
-import { useTotp } from '@cookiejwt/react'
+import { ApiError, useTotp } from '@cookiejwt/react'
 import { QRCodeSVG } from 'qrcode.react'
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { Alert } from './alert.js'
@@ -68,6 +68,8 @@ export function SecurityPage() {
 
 function Enrol({ totp }: { totp: ReturnType<typeof useTotp> }) {
   const [code, setCode] = useState('')
+  const [password, setPassword] = useState('')
+  const [askPassword, setAskPassword] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>(null)
 
@@ -95,16 +97,47 @@ function Enrol({ totp }: { totp: ReturnType<typeof useTotp> }) {
     })
   }
 
+  async function onBegin(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    await run(async () => {
+      try {
+        await totp.begin(askPassword ? password : undefined)
+      } catch (e) {
+        // The session signed in a while ago: adding a factor needs the password again.
+        if (e instanceof ApiError && e.code === 'reauthentication_required') {
+          setAskPassword(true)
+          return
+        }
+        throw e
+      } finally {
+        setPassword('')
+      }
+    })
+  }
+
   const setup = totp.setup
   const fields = fieldErrors(error)
   if (!setup) {
     return (
-      <>
-        <Alert kind="error" message={error ? describeError(error) : null} />
-        <button type="button" className="button button-primary" disabled={busy} onClick={() => void run(totp.begin)}>
-          {busy ? 'Starting…' : 'Set up an authenticator app'}
+      <form onSubmit={onBegin} noValidate aria-label="Set up an authenticator app">
+        {askPassword && (
+          <Field
+            label="Your password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            hint="You signed in a while ago: confirm it is you before adding an authenticator app."
+            required
+            value={password}
+            error={fields.password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        )}
+        <Alert kind="error" message={error && !fields.password ? describeError(error) : null} />
+        <button type="submit" className="button button-primary" disabled={busy}>
+          {busy ? 'Starting…' : askPassword ? 'Continue' : 'Set up an authenticator app'}
         </button>
-      </>
+      </form>
     )
   }
   return (

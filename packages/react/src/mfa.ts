@@ -37,8 +37,11 @@ export const DEFAULT_TOTP_PATHS: TotpPaths = {
 /** The TOTP calls, over an {@link AuthClient} (cookies, CSRF and refresh-on-401 included). */
 export interface TotpApi {
   status(): Promise<TotpStatus>
-  /** Starts an enrolment; a new one replaces a pending one. */
-  setup(): Promise<TotpSetup>
+  /**
+   * Starts an enrolment; a new one replaces a pending one. A session that logged in long ago is refused with
+   * `reauthentication_required` (403): ask for the password and call again with it.
+   */
+  setup(password?: string): Promise<TotpSetup>
   /** Confirms the enrolment with a code from the app; resolves to the ten backup codes (shown once). */
   confirm(code: string): Promise<string[]>
   /** Turns TOTP off; needs the password. */
@@ -56,7 +59,7 @@ export function totpApi(client: AuthClient, paths: Partial<TotpPaths> = {}): Tot
   const post = <T>(path: string, json?: unknown) => client.request<T>(path, { method: 'POST', json: json ?? {} })
   return {
     status: () => client.request<TotpStatus>(p.status),
-    setup: () => post<TotpSetup>(p.setup),
+    setup: (password) => post<TotpSetup>(p.setup, password ? { password } : {}),
     confirm: async (code) => (await post<{ backup_codes: string[] }>(p.confirm, { code })).backup_codes,
     disable: async (password) => {
       await post(p.disable, { password })

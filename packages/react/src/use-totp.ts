@@ -13,8 +13,8 @@ export interface UseTotp {
   setup: TotpSetup | null
   /** The backup codes of the last `confirm()` or `regenerateBackupCodes()`: show them once, then `dismissCodes()`. */
   backupCodes: string[] | null
-  /** Starts an enrolment. */
-  begin(): Promise<TotpSetup>
+  /** Starts an enrolment (`password` when the server asked for it with `reauthentication_required`). */
+  begin(password?: string): Promise<TotpSetup>
   /** Confirms the enrolment with a code; TOTP is then on and `backupCodes` are set. */
   confirm(code: string): Promise<string[]>
   /** Turns TOTP off with the password. */
@@ -61,8 +61,8 @@ export function useTotp(): UseTotp {
     error,
     setup,
     backupCodes,
-    async begin() {
-      const started = await calls.setup()
+    async begin(password) {
+      const started = await calls.setup(password)
       setSetup(started)
       setBackupCodes(null)
       setStatus((s) => (s ? { ...s, pending: true } : s))

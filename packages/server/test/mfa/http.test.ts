@@ -101,6 +101,21 @@ describe('TOTP enrolment over HTTP', () => {
     expect(noCsrf.json.code).toBe('permission_denied')
   })
 
+  it('setup needs a recent login or the password again (a stolen session cannot enrol its own authenticator)', async () => {
+    const { c } = await user()
+    offset += 601_000
+    const stale = await c.post('/api/auth/mfa/totp/setup/')
+    expect(stale.status).toBe(403)
+    expect(stale.json).toEqual({ detail: 'Enter your password again to do this.', code: 'reauthentication_required' })
+    expect((await c.get('/api/auth/mfa/totp/')).json.pending).toBe(false)
+    const wrong = await c.post('/api/auth/mfa/totp/setup/', { password: 'not it' })
+    expect(wrong.status).toBe(400)
+    expect(wrong.json).toEqual({ password: ['Your password was entered incorrectly. Please enter it again.'] })
+    const ok = await c.post('/api/auth/mfa/totp/setup/', { password: PASSWORD })
+    expect(ok.status).toBe(200)
+    expect(ok.json.secret).toMatch(/^[A-Z2-7]{32}$/)
+  })
+
   it('refuses a wrong confirmation code, confirm without setup, and malformed bodies with DRF field errors', async () => {
     const { c } = await user()
     const early = await c.post('/api/auth/mfa/totp/confirm/', { code: '123456' })

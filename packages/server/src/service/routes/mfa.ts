@@ -6,10 +6,11 @@ import {
 } from '@cookiejwt/core'
 import { confirmTotp, disableTotp, regenerateBackupCodes, setupTotp, totpStatus } from '../../mfa/flows.js'
 import { finishMfaLogin, type MfaLoginDeps } from '../../mfa/login.js'
+import { requireRecentAuthentication } from '../../reauth.js'
 import { withCookies } from '../errors.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
 import { loginCookies, loginExpiries } from './login-response.js'
-import { requiredString, TOKEN_MAX } from './schemas.js'
+import { reauthBody, requiredString, TOKEN_MAX } from './schemas.js'
 
 /** Longest code accepted: a TOTP code is 6 digits, a backup code 10 characters; spaces and hyphens may be typed. */
 const CODE_MAX = 64
@@ -69,12 +70,19 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/auth/mfa/totp/setup/',
       auth: 'required',
       schema: {
-        summary: 'Start a TOTP enrolment: a new secret and its otpauth URL (pending until confirmed)',
+        body: reauthBody,
+        summary: 'Start a TOTP enrolment: a new secret and its otpauth URL (pending until confirmed); may need the password',
         tags: ['mfa'],
-        errors: ['not_authenticated', 'permission_denied', 'mfa_already_enabled'],
+        errors: ['not_authenticated', 'permission_denied', 'reauthentication_required', 'invalid', 'throttled', 'mfa_already_enabled'],
       },
-      async handler({ user, client, now }) {
-        const { secret, otpauthUrl } = await setupTotp(deps.mfa, await user(), { now, ip: client.ip ?? '' })
+      async handler({ auth, body, user, client, now }) {
+        const me = await user()
+        // Adding a factor changes how the account signs in: a stolen session must not lock its owner out with an
+        // authenticator of its own (ASVS 5.0 §7.5.1), so it needs a recent login or the password.
+        if (!auth) throw new AuthError('not_authenticated', 'Authentication credentials were not provided.')
+        const password = (body as { password?: unknown } | null)?.password
+        await requireRecentAuthentication(deps, me, auth.token, password, client, 'mfa_setup')
+        const { secret, otpauthUrl } = await setupTotp(deps.mfa, me, { now, ip: client.ip ?? '' })
         return { body: { secret, otpauth_url: otpauthUrl } }
       },
     },
