@@ -4,7 +4,7 @@
  */
 import { AuthError, verifyToken } from '@cookiejwt/core'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   FRONTEND,
   b64url,
@@ -35,6 +35,8 @@ afterAll(async () => {
 })
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40)
+// A larger budget (CI sets FUZZ_RUNS=400, .ci/run) gets proportionally more time per property.
+vi.setConfig({ testTimeout: 30_000 * Math.max(1, RUNS / 100) })
 
 /** The parser's contract: it returns a checked token or throws AuthError token_not_valid — nothing else. */
 function parse(token: string): 'ok' | 'rejected' {
