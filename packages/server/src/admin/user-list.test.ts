@@ -1,4 +1,5 @@
 import { ValidationError, type User } from '@cookiejwt/core'
+import { sql, type CompiledQuery, type KyselyPlugin } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openTestDatabase, TEST_DIALECTS, type TestDatabase } from '../../test/services/dialects.js'
 import { toDbBool, toDbDate } from '../storage/values.js'
@@ -278,5 +279,62 @@ for (const dialect of TEST_DIALECTS) {
         expect([...originals].sort(), ordering).toEqual(original.map((r) => r.username).sort())
       }
     })
+  })
+}
+
+for (const dialect of TEST_DIALECTS) {
+  describe(`user list query plan (${dialect})`, () => {
+    let database: TestDatabase
+    beforeAll(async () => {
+      database = await openTestDatabase(dialect)
+      for (let start = 0; start < 5000; start += 500) {
+        await seed(database, Array.from({ length: 500 }, (_, i) => ({ username: `user${String(start + i).padStart(5, '0')}`, joined: start + i })))
+      }
+      if (dialect === 'postgres') await sql`analyze auth_user`.execute(database.db)
+    })
+    afterAll(() => database.destroy())
+
+    it('reads the default order (first page and a cursor page) from an index, with no full scan and no sort', async () => {
+      // The SQL listUsers really sends, captured on its way to the driver.
+      const sent: CompiledQuery[] = []
+      const capture: KyselyPlugin = {
+        transformQuery: (args) => {
+          sent.push(database.db.getExecutor().compileQuery(args.node, args.queryId))
+          return args.node
+        },
+        transformResult: async (args) => args.result,
+      }
+      const handle = { ...database, db: database.db.withPlugin(capture) }
+      const first = await listUsers(handle, parseUserListQuery({}, dialect))
+      await listUsers(handle, parseUserListQuery({ cursor: first.next! }, dialect))
+      const pages = sent.filter((q) => /order by/i.test(q.sql) && /limit/i.test(q.sql))
+      expect(pages.length).toBeGreaterThanOrEqual(2)
+      for (const query of pages) {
+        if (dialect === 'sqlite') {
+          const raw = (await import('better-sqlite3')).default
+          const connection = new raw(database.url.slice('sqlite:'.length), { readonly: true })
+          try {
+            const plan = (connection.prepare(`explain query plan ${query.sql}`).all(...(query.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail).join('; ')
+            expect(plan, query.sql).toMatch(/USING (COVERING )?INDEX sqlite_autoindex_auth_user_1/)
+            expect(plan, query.sql).not.toMatch(/TEMP B-TREE|SCAN auth_user$/)
+          } finally {
+            connection.close()
+          }
+        } else {
+          const explained = await sql.raw<{ 'QUERY PLAN': string }>(`explain ${inline(query)}`).execute(database.db)
+          const plan = explained.rows.map((r) => r['QUERY PLAN']).join('; ')
+          expect(plan, query.sql).toMatch(/Index (Only )?Scan/)
+          expect(plan, query.sql).not.toMatch(/Seq Scan|Sort/)
+        }
+      }
+    })
+  })
+}
+
+/** A PostgreSQL query with its parameters written in as literals, for EXPLAIN (test data only: no quotes). */
+function inline(query: CompiledQuery): string {
+  return query.sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = query.parameters[Number(n) - 1]
+    return typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`
   })
 }
