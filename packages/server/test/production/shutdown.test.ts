@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getFreePort, startPostgres, type PostgresHandle } from '../services/index.js'
@@ -175,6 +176,39 @@ describe('serve --workers 2: crashes and start-up failures', () => {
         .toBe(true)
       expect(server.output()).toMatch(new RegExp(`"msg":"worker ${victim} exited \\(SIGKILL\\): replacing it"`))
       await expect.poll(() => server.output().match(/2 workers listening/g)?.length, { timeout: 30_000 }).toBe(2)
+      expect(await server.stop('SIGTERM')).toBe(0)
+    } finally {
+      await server.stop('SIGKILL')
+    }
+  }, 60_000)
+
+  it('one process drains on SIGHUP and exits 0 instead of dying at once, as Node would', async () => {
+    const server = await startServer(env)
+    try {
+      expect(await server.stop('SIGHUP')).toBe(0)
+      expect(server.output()).toMatch(/"msg":"SIGHUP received: draining"/)
+      expect(server.output()).toMatch(/"msg":"drained"/)
+    } finally {
+      await server.stop('SIGKILL')
+    }
+  }, 60_000)
+
+  it('SIGHUP with a configuration a new worker refuses: the restart stops, the old workers keep serving', async () => {
+    // The key comes from the data folder, so the test can break it under the running server, as a bad deploy would.
+    const keyFile = join(env.COOKIEJWT_DATA_DIR as string, 'signing_key')
+    writeFileSync(keyFile, `${'k'.repeat(48)}\n`, { mode: 0o600 })
+    const server = await startServer({ ...env, COOKIEJWT_SIGNING_KEY: '' }, ['--workers', '2'])
+    try {
+      await expect.poll(() => server.output(), { timeout: 30_000 }).toMatch(/2 workers listening/)
+      const before = workerPids(server)
+      writeFileSync(keyFile, 'too short\n')
+      server.child.kill('SIGHUP')
+      await expect.poll(() => server.output(), { timeout: 30_000 }).toMatch(/rolling restart aborted/)
+      expect(server.output()).toMatch(/"signingKey" is too short/)
+      await sleep(500)
+      expect(workerPids(server).sort()).toEqual(before.sort())
+      expect((await api(server.url, '/api/health/')).status).toBe(200)
+      expect(server.output()).not.toMatch(/replacing it/)
       expect(await server.stop('SIGTERM')).toBe(0)
     } finally {
       await server.stop('SIGKILL')

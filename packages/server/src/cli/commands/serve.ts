@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import { ImproperlyConfigured } from '@cookiejwt/core'
 import { buildApp } from '../../app.js'
 import { CommandError, type Command } from '../command.js'
@@ -39,6 +40,9 @@ export const serve: Command = {
     await app.listen({ host, port })
     // SIGTERM/SIGINT: answer what arrives on open connections (with Connection: close), close them, then run
     // onClose (the service: database pool, Redis); exit 1 if that took longer than shutdownTimeout.
-    return drainOnSignal(graceful, { log: app.log, onClosed: () => app.close() })
+    // A single process has no one to restart it in place: SIGHUP (Node would die at once) drains it like SIGTERM.
+    // Under --workers the primary handles SIGHUP and a worker ignores it (see workers.ts).
+    const signals: NodeJS.Signals[] = cluster.isWorker ? ['SIGTERM', 'SIGINT'] : ['SIGTERM', 'SIGINT', 'SIGHUP']
+    return drainOnSignal(graceful, { log: app.log, onClosed: () => app.close(), signals })
   },
 }
