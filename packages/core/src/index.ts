@@ -56,13 +56,15 @@ export { checkOriginList, compileOrigins, isOriginPattern } from './origins.js'
 export type { OriginMatcher } from './origins.js'
 export type { TokenCodec } from './tokens/codec.js'
 export {
+  AUTH_TIME_CLAIM,
+  copyableClaims,
   issueAccessTokenFromRefresh,
   issueRotatedRefreshToken,
   issueToken,
   issueTokenPair,
   newJti,
 } from './tokens/issue.js'
-export type { IssueOptions, IssuedToken, TokenPair } from './tokens/issue.js'
+export type { FixedIdentity, IssueOptions, IssuedToken, TokenPair } from './tokens/issue.js'
 export { verifyAccessToken, verifyRefreshToken, verifyToken } from './tokens/verify.js'
 export type { VerifyOptions } from './tokens/verify.js'
 export {

@@ -17,7 +17,7 @@ import { logSecurityEvent, usernameDigest, type SecurityLogger } from './securit
 import type { ClientInfo, SessionManager } from './sessions/manager.js'
 import { SESSION_ID_CLAIM } from './sessions/mint.js'
 import { ThrottledError, type LoginAttempt, type LoginThrottle } from './throttle/lockout.js'
-import { hashToken, outstandingOf } from './token-records.js'
+import { outstandingOf, recordIssuedRefresh } from './token-records.js'
 
 /** What the flows need: settings, stores, hashers and a clock. */
 export interface FlowDeps {
@@ -284,13 +284,7 @@ async function loadUserForRefresh(deps: FlowDeps, token: VerifiedToken): Promise
 }
 
 async function recordRefresh(deps: FlowDeps, refresh: IssuedToken, userId: number | null, now: Date): Promise<void> {
-  await deps.tokens.recordOutstanding({
-    jti: refresh.jti,
-    userId,
-    tokenHash: hashToken(refresh.token),
-    createdAt: now,
-    expiresAt: refresh.expiresAt,
-  })
+  await recordIssuedRefresh(deps.tokens, refresh, userId, now)
 }
 
 function blacklisted(): AuthError {

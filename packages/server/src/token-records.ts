@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { OutstandingToken, VerifiedToken } from '@cookiejwt/core'
+import type { IssuedToken, OutstandingToken, TokenStore, VerifiedToken } from '@cookiejwt/core'
 
 /** The stored fingerprint of a refresh token: its SHA-256, never the token itself. */
 export function hashToken(token: string): string {
@@ -15,4 +15,15 @@ export function outstandingOf(token: VerifiedToken, userId: number | null): Outs
     createdAt: new Date(token.iat * 1000),
     expiresAt: new Date(token.exp * 1000),
   }
+}
+
+/** Records a freshly issued refresh token as outstanding (simplejwt's `OutstandingToken`): the one writer of those rows. */
+export async function recordIssuedRefresh(tokens: TokenStore, refresh: IssuedToken, userId: number | null, now: Date): Promise<void> {
+  await tokens.recordOutstanding({
+    jti: refresh.jti,
+    userId,
+    tokenHash: hashToken(refresh.token),
+    createdAt: now,
+    expiresAt: refresh.expiresAt,
+  })
 }

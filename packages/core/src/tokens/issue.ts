@@ -59,14 +59,29 @@ export function issueRotatedRefreshToken(
   return issueToken(settings, 'refresh', copyableClaims(settings, refresh), options.now)
 }
 
-/** Issues one token of a type with the given claims, adding type, exp, iat, jti, aud and iss. */
+/** The claim holding when the user logged in (OpenID Connect's name); it caps a session's tokens. */
+export const AUTH_TIME_CLAIM = 'auth_time'
+
+/** A token's `jti` and `iat` chosen by the caller (a refresh replayed in the grace window re-mints its successor). */
+export interface FixedIdentity {
+  readonly jti: string
+  /** Epoch seconds. */
+  readonly iat: number
+}
+
+/**
+ * Issues one token of a type with the given claims, adding type, exp, iat, jti, aud and iss — the one place tokens
+ * are minted. With `fixed`, the same inputs give the same claims (and, for HS256 and EdDSA, the same bytes). A token
+ * whose claims carry `auth_time` never outlives `auth_time + sessionMaxLifetime` (ASVS 3.3.2).
+ */
 export function issueToken(
   settings: AuthSettings,
   type: TokenType,
   claims: Record<string, unknown>,
   now: Date = new Date(),
+  fixed?: FixedIdentity,
 ): IssuedToken {
-  const iat = Math.floor(now.getTime() / 1000)
+  const iat = fixed?.iat ?? Math.floor(now.getTime() / 1000)
   const lifetime =
     type === 'access'
       ? settings.accessTokenLifetime
@@ -75,8 +90,12 @@ export function issueToken(
         : type === 'mfa'
           ? settings.mfa.tokenLifetime
           : settings.slidingTokenLifetime
-  const exp = iat + lifetime
-  const jti = newJti()
+  const authTime = claims[AUTH_TIME_CLAIM]
+  const exp =
+    settings.sessionMaxLifetime !== null && typeof authTime === 'number'
+      ? Math.min(iat + lifetime, authTime + settings.sessionMaxLifetime)
+      : iat + lifetime
+  const jti = fixed?.jti ?? newJti()
   // Key order follows simplejwt: token_type, exp, iat, jti, then the user id and extra claims.
   const payload: TokenPayload = {
     [settings.tokenTypeClaim]: type,
@@ -91,7 +110,8 @@ export function issueToken(
   return { token: getTokenCodec(settings).sign(payload), jti, payload, expiresAt: new Date(exp * 1000) }
 }
 
-function copyableClaims(settings: AuthSettings, token: VerifiedToken): Record<string, unknown> {
+/** The claims of a verified token that carry over to a token minted from it (not type, jti, exp, iat, aud, iss). */
+export function copyableClaims(settings: AuthSettings, token: VerifiedToken): Record<string, unknown> {
   const claims: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(token.payload)) {
     if (!NO_COPY_CLAIMS.includes(key) && key !== settings.tokenTypeClaim && key !== settings.jtiClaim) claims[key] = value

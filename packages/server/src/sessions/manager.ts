@@ -7,7 +7,7 @@ import type { Database } from '../storage/schema.js'
 import { guard } from '../storage/errors.js'
 import { fromDbDate, toDbDate } from '../storage/values.js'
 import { AUTH_TIME_CLAIM, mintToken, newSessionId, SESSION_ID_CLAIM, SESSION_VERSION_CLAIM } from './mint.js'
-import { hashToken, outstandingOf } from '../token-records.js'
+import { hashToken, outstandingOf, recordIssuedRefresh } from '../token-records.js'
 
 /** Where a session was started from, shown in the sessions list. */
 export interface ClientInfo {
@@ -432,14 +432,9 @@ export class SessionManager {
   }
 
   async #recordOutstanding(refresh: IssuedToken, userId: number, now: Date): Promise<void> {
-    await this.#tokens.recordOutstanding({
-      jti: refresh.jti,
-      userId,
-      tokenHash: hashToken(refresh.token),
-      createdAt: now,
-      expiresAt: refresh.expiresAt,
-    })
+    await recordIssuedRefresh(this.#tokens, refresh, userId, now)
   }
+
 }
 
 function familyKey(sid: string): string {
