@@ -2,7 +2,9 @@ import type { TokenUser, User } from '@cookiejwt/core'
 import {
   createServiceFromEnv,
   readWebBody,
+  type AuthenticateResult,
   type CookiejwtService,
+  type EnvService,
   type EnvServiceOptions,
   type ServiceRequest,
   type ServiceResponse,
@@ -11,23 +13,25 @@ import { headers as nextHeaders } from 'next/headers.js'
 
 // One service per process, on globalThis: Next.js may load this module once per route bundle.
 const SERVICE = Symbol.for('@cookiejwt/next.service')
-type Holder = { [SERVICE]?: Promise<CookiejwtService> }
+type Holder = { [SERVICE]?: Promise<EnvService> }
 
 /**
- * The process's cookiejwt service, built on first use from the environment exactly as `cookiejwt serve` builds it
- * (`DATABASE_URL`, `REDIS_URL`, `COOKIEJWT_*`). Call it from `instrumentation.ts` to fail at start-up, not at the
- * first request, when the configuration is bad. A failed start is not cached: the next call tries again.
+ * The process's cookiejwt service and configuration, built on first use from the environment exactly as
+ * `cookiejwt serve` builds them (`DATABASE_URL`, `REDIS_URL`, `COOKIEJWT_*`). Call it from `instrumentation.ts` to
+ * fail at start-up, not at the first request, when the configuration is bad. A failed start is not cached.
  */
-export function getService(options?: EnvServiceOptions): Promise<CookiejwtService> {
+export function getEnvService(options?: EnvServiceOptions): Promise<EnvService> {
   const holder = globalThis as Holder
-  holder[SERVICE] ??= createServiceFromEnv(process.env, options).then(
-    (built) => built.service,
-    (error: unknown) => {
-      delete holder[SERVICE]
-      throw error
-    },
-  )
+  holder[SERVICE] ??= createServiceFromEnv(process.env, options).catch((error: unknown) => {
+    delete holder[SERVICE]
+    throw error
+  })
   return holder[SERVICE]
+}
+
+/** The process's cookiejwt service (see `getEnvService`). */
+export async function getService(): Promise<CookiejwtService> {
+  return (await getEnvService()).service
 }
 
 /**
@@ -75,6 +79,14 @@ export const PUT = handle
 export const PATCH = handle
 export const DELETE = handle
 export const OPTIONS = handle
+
+/**
+ * Authenticates a route handler of the application's own as every endpoint does (CSRF and `Origin` for
+ * cookie-authenticated unsafe methods); `ok: false` carries the DRF-shaped 401/403 to return (`toResponse`).
+ */
+export async function authenticate(request: Request, options?: { required?: boolean }): Promise<AuthenticateResult> {
+  return (await getService()).authenticate(toServiceRequest(request), options)
+}
 
 /**
  * The signed-in user of the current request, or null: Bearer header first, else the access cookie, checked as

@@ -12,6 +12,7 @@ import {
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../src/app.js'
 import { serveOnAdapter } from './adapters/index.js'
+import { startNextServer } from './adapters/next.js'
 import { openDatabase, type DatabaseHandle } from '../src/storage/db.js'
 import { migrateToLatest } from '../src/storage/migrate.js'
 import { KyselyTokenStore } from '../src/storage/tokens.js'
@@ -55,17 +56,27 @@ export async function startTestServer(
   const migrated = await migrateToLatest(database)
   if (migrated.error) throw migrated.error
   const settings = defineSettings({ signingKey: TEST_KEY, ...input })
-  const hashers = deps.hashers ?? fastHashers()
-  // COOKIEJWT_TEST_ADAPTER=express|hono: the same service behind that adapter's example app (test/adapters/).
-  const served = await serveOnAdapter(settings, { database, hashers, ...backend?.deps, ...deps })
-  const { url, app } = served
+  // A test that names a hasher in its settings gets it (the service builds the same one); else a cheap PBKDF2.
+  const hashers =
+    deps.hashers ??
+    (input.passwordHasher !== undefined || input.passwordHasherOptions !== undefined
+      ? createPasswordHashers({ ...(settings.passwordHasherOptions as object), default: settings.passwordHasher })
+      : fastHashers())
+  // COOKIEJWT_TEST_ADAPTER=express|hono: the same service behind that adapter's example app (test/adapters/);
+  // next: the example's production build in its own process, configured through the environment.
+  const served =
+    process.env.COOKIEJWT_TEST_ADAPTER === 'next'
+      ? await startNextServer({ input, signingKey: settings.signingKey, databaseUrl: databaseUrlOf(backend, dir), database, deps, dataDir: dir })
+      : await serveOnAdapter(settings, { database, hashers, ...backend?.deps, ...deps })
+  const { url } = served
+  const app = 'app' in served ? served.app : undefined
   const users = new KyselyUserStore(database)
   return {
     url,
     origin: url,
     ...(app ? { app } : {}),
     settings,
-    database,
+    database: 'database' in served ? served.database : database,
     users,
     tokens: new KyselyTokenStore(database),
     hashers,
@@ -85,6 +96,11 @@ export async function startTestServer(
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+function databaseUrlOf(backend: unknown, dir: string): string {
+  if (backend) throw new Error('COOKIEJWT_TEST_ADAPTER=next runs on SQLite only (unset COOKIEJWT_TEST_BACKEND)')
+  return `sqlite:${join(dir, 'db.sqlite3')}`
 }
 
 /** A parsed `Set-Cookie`. */
