@@ -103,5 +103,22 @@ export function checkSettings(settings: AuthSettings, context: ConfigContext): F
   if (settings.leeway > 60) {
     add('warning', 'large-leeway', `leeway is ${settings.leeway} s: expired tokens stay valid that much longer. A few seconds is enough for clock skew.`)
   }
+  // Accounts email.
+  const accountMail = settings.registration || settings.emailVerification === 'mandatory'
+  if (context.production && settings.email.backend !== 'smtp') {
+    add(
+      accountMail ? 'error' : 'warning',
+      'email-not-sent',
+      `email.backend is "${settings.email.backend}" in production: verification and password-reset emails are ` +
+        `${settings.email.backend === 'file' ? `written to ${settings.email.filePath}` : 'printed'}, never delivered. ` +
+        'Set COOKIEJWT_EMAIL_URL=smtp://user:password@host:port.',
+    )
+  }
+  if (context.production && settings.frontendUrl?.startsWith('http://')) {
+    add('warning', 'insecure-frontend-url', `frontendUrl is ${settings.frontendUrl}: reset and verification links would travel over plain HTTP.`)
+  }
+  if (context.production && settings.email.from.endsWith('@localhost')) {
+    add('warning', 'email-from-localhost', `email.from is ${settings.email.from}: mail servers reject or junk it. Set COOKIEJWT_EMAIL_FROM.`)
+  }
   return findings
 }

@@ -90,6 +90,19 @@ describe('configuration checks', () => {
     expect(byCode.get('same-site')!.level).toBe('info')
   })
 
+  it('says when account emails would never be delivered in production', () => {
+    const settings = defineSettings({ signingKey: HMAC_KEY, registration: true, frontendUrl: 'http://app.example.com' })
+    const byCode = new Map(checkSettings(settings, { production: true }).map((f) => [f.code, f]))
+    expect(byCode.get('email-not-sent')).toMatchObject({ level: 'error' })
+    expect(byCode.get('email-not-sent')!.message).toContain('written to data/emails')
+    expect(byCode.get('insecure-frontend-url')!.level).toBe('warning')
+    expect(byCode.get('email-from-localhost')!.level).toBe('warning')
+    const smtp = defineSettings({ signingKey: HMAC_KEY, frontendUrl: 'https://app.example.com', email: { url: 'smtp://u:p@mail.example.com:587', backend: 'smtp', from: 'no-reply@example.com' } })
+    const codes = checkSettings(smtp, { production: true }).map((f) => f.code)
+    for (const code of ['email-not-sent', 'insecure-frontend-url', 'email-from-localhost']) expect(codes).not.toContain(code)
+    expect(checkSettings(settings, { production: false }).map((f) => f.code)).not.toContain('email-not-sent')
+  })
+
   it('finds axios and withXSRFToken in a front-end folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'client-'))
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ dependencies: { axios: '^1.7.0' } }))
