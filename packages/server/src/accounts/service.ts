@@ -227,6 +227,13 @@ export class AccountService {
     throw new AuthError('email_not_verified', 'E-mail is not verified.')
   }
 
+  /** After a user changed their email: with verification on, a link goes to the new address (its old state no longer counts). */
+  async addressChanged(user: User): Promise<void> {
+    if (this.#d.settings.emailVerification === 'none' || user.email === '') return
+    if (await this.#d.store.isVerified(user.id, user.email)) return
+    await this.#sendVerification(user, this.#d.now())
+  }
+
   /** Marks a user's current address verified (an operator's `createsuperuser`, an admin). */
   async markVerified(user: User): Promise<void> {
     if (user.email !== '') await this.#d.store.markVerified(user.id, user.email, this.#d.now())

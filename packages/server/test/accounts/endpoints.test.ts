@@ -196,6 +196,23 @@ describe('sign-up', () => {
   })
 })
 
+describe('changing the email address', () => {
+  it('sends a verification link to the new address, which then verifies it', async () => {
+    const s = await server({ emailVerification: 'mandatory' })
+    const ada = await s.createUser('ada', { email: 'ada@example.com' })
+    await s.database.db.insertInto('cookiejwt_email_address').values({ user_id: ada.id, email: 'ada@example.com', verified_at: Date.now() }).execute()
+    const { client } = await signIn(s, 'ada')
+    const before = smtp.messages.length
+    const res = await client.patch('/api/auth/me/', { email: 'ada.new@example.com', password: PASSWORD })
+    expect(res.status, res.text).toBe(200)
+    const mail = await mailTo('ada.new@example.com', before)
+    const link = linkIn(mail, '/verify-email/')
+    expect((await new Client(s.url).post('/api/auth/login/', { username: 'ada', password: PASSWORD })).json.code).toBe('email_not_verified')
+    expect((await new Client(s.url).post('/api/auth/verify-email/', { key: link.slice(link.lastIndexOf('/') + 1) })).status).toBe(200)
+    expect((await new Client(s.url).post('/api/auth/login/', { username: 'ada', password: PASSWORD })).status).toBe(200)
+  })
+})
+
 describe('password reset', () => {
   it('emails a link; the link sets a new password once and ends every session of the user', async () => {
     const s = await server()

@@ -150,6 +150,8 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
           ...(lastName !== undefined ? { lastName } : {}),
         })
         if (!updated) throw new AuthError('user_not_found', 'User not found')
+        // A new address is unverified until its owner opens the link sent to it.
+        if (updated.email !== current.email) await deps.accounts.addressChanged(updated)
         return { body: toPublicUser(updated) }
       },
     },
