@@ -167,7 +167,7 @@ export function AuditTable({ page }: { page: AdminPage<AuditEntry> }) {
             const targetId = partyId(row.target)
             return (
               <tr key={row.id}>
-                <td>{formatDate(row.created_at, '—')}</td>
+                <td className="nowrap">{formatDate(row.created_at, '—')}</td>
                 <td>
                   {actorId ? (
                     <Link href={`/admin/audit?actor=${encodeURIComponent(actorId)}`}>

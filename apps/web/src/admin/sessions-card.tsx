@@ -116,8 +116,8 @@ export function SessionsCard({
                           )}
                         </th>
                         <td>{session.ip || '—'}</td>
-                        <td>{formatDate(session.created_at, '—')}</td>
-                        <td>{formatDate(session.last_used_at, '—')}</td>
+                        <td className="nowrap">{formatDate(session.created_at, '—')}</td>
+                        <td className="nowrap">{formatDate(session.last_used_at, '—')}</td>
                         <td>
                           <button
                             type="button"

@@ -69,8 +69,8 @@ export function UsersTable({ page, ordering, onSort }: UsersTableProps) {
               <td>
                 <Badges user={user} />
               </td>
-              <td>{formatDate(user.date_joined)}</td>
-              <td>{formatDate(user.last_login)}</td>
+              <td className="nowrap">{formatDate(user.date_joined)}</td>
+              <td className="nowrap">{formatDate(user.last_login)}</td>
             </tr>
           ))}
         </tbody>
