@@ -25,9 +25,24 @@ export type SecurityEventName =
   | 'signing_key_rotated'
   | 'signing_key_activated'
   | 'signing_keys_generated'
+  | 'mfa_required'
+  | 'mfa_failed'
+  | 'mfa_throttled'
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'mfa_backup_code_used'
+  | 'mfa_backup_codes_regenerated'
+  | 'mfa_secret_unreadable'
 
 /** Warnings are what an operator should look at; the rest is the audit trail. */
-const WARN: ReadonlySet<SecurityEventName> = new Set(['login_throttled', 'lockout', 'refresh_token_reuse', 'reauthentication_failed'])
+const WARN: ReadonlySet<SecurityEventName> = new Set([
+  'login_throttled',
+  'lockout',
+  'refresh_token_reuse',
+  'reauthentication_failed',
+  'mfa_throttled',
+  'mfa_secret_unreadable',
+])
 
 const MESSAGES: Record<SecurityEventName, string> = {
   login_succeeded: 'login succeeded',
@@ -44,6 +59,14 @@ const MESSAGES: Record<SecurityEventName, string> = {
   signing_key_rotated: 'signing key rotated',
   signing_key_activated: 'signing key activated',
   signing_keys_generated: 'signing key set generated',
+  mfa_required: 'login: password right, second factor pending',
+  mfa_failed: 'second factor: wrong code',
+  mfa_throttled: 'second factor refused: throttled',
+  mfa_enabled: 'TOTP turned on',
+  mfa_disabled: 'TOTP turned off',
+  mfa_backup_code_used: 'second factor: backup code used',
+  mfa_backup_codes_regenerated: 'new backup codes issued',
+  mfa_secret_unreadable: 'TOTP secret sealed by a key no longer configured (mfa.keys): its codes are refused',
 }
 
 /**

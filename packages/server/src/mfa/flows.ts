@@ -1,9 +1,9 @@
 import { AuthError, ValidationError, type AuthSettings, type PasswordHashers, type User } from '@cookiejwt/core'
-import type { LoginThrottle } from '../throttle/lockout.js'
+import { ThrottledError, type LoginThrottle } from '../throttle/lockout.js'
 import { generateBackupCodes, normalizeBackupCode } from './backup-codes.js'
 import type { MfaKeyRing } from './key-ring.js'
 import type { KyselyMfaStore } from './store.js'
-import type { CodeThrottle } from './throttle.js'
+import type { CodeAttempt, CodeLockoutScope, CodeThrottle } from './throttle.js'
 import { generateTotpSecret, totpUri, verifyTotpCode } from './totp.js'
 
 /** What the second-factor flows need. */
@@ -19,10 +19,14 @@ export interface MfaDeps {
   readonly onEvent?: (event: MfaEvent) => void
 }
 
-/** A second-factor event worth a log line. */
+/** A second-factor event worth a security log line (never a secret, a code or a key in it). */
 export type MfaEvent =
   | { event: 'mfa_secret_unreadable'; userId: number }
-  | { event: 'mfa_enabled' | 'mfa_disabled' | 'mfa_backup_code_used'; userId: number }
+  | { event: 'mfa_enabled' | 'mfa_disabled' | 'mfa_backup_codes_regenerated'; userId: number; ip: string }
+  | { event: 'mfa_backup_code_used'; userId: number; ip: string }
+  /** A wrong code; `locked` names the limits it reached (the next code is refused). */
+  | { event: 'mfa_failed'; userId: number; ip: string; locked: CodeLockoutScope[] }
+  | { event: 'mfa_throttled'; userId: number; ip: string; retryAfter: number }
 
 /** The request a flow runs for: its time and client IP. */
 export interface MfaContext {
@@ -98,7 +102,7 @@ export async function confirmTotp(
     if (!(await deps.store.confirm(user.id, device.sealedSecret, step, digestCodes(deps, user.id, backupCodes), context.now))) {
       return null
     }
-    deps.onEvent?.({ event: 'mfa_enabled', userId: user.id })
+    deps.onEvent?.({ event: 'mfa_enabled', userId: user.id, ip: context.ip })
     return { backupCodes }
   })
 }
@@ -131,7 +135,7 @@ export async function verifySecondFactor(
     if (backup === null) return null
     const digests = deps.keyRing.candidateDigests(backupInput(user.id, backup))
     if (!(await deps.store.useBackupCode(user.id, digests, context.now))) return null
-    deps.onEvent?.({ event: 'mfa_backup_code_used', userId: user.id })
+    deps.onEvent?.({ event: 'mfa_backup_code_used', userId: user.id, ip: context.ip })
     return { method: 'backup_code' as const }
   })
 }
@@ -143,7 +147,7 @@ export async function verifySecondFactor(
 export async function disableTotp(deps: MfaDeps, user: User, password: string, context: MfaContext): Promise<void> {
   await checkPassword(deps, user, password, context)
   if (!(await deps.store.remove(user.id))) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on.')
-  deps.onEvent?.({ event: 'mfa_disabled', userId: user.id })
+  deps.onEvent?.({ event: 'mfa_disabled', userId: user.id, ip: context.ip })
 }
 
 /** Replaces the user's backup codes with ten new ones after re-authentication with the password. */
@@ -157,6 +161,7 @@ export async function regenerateBackupCodes(
   if (!(await isTotpEnabled(deps, user.id))) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on.')
   const backupCodes = generateBackupCodes()
   await deps.store.replaceBackupCodes(user.id, digestCodes(deps, user.id, backupCodes), context.now)
+  deps.onEvent?.({ event: 'mfa_backup_codes_regenerated', userId: user.id, ip: context.ip })
   return { backupCodes }
 }
 
@@ -181,7 +186,15 @@ async function checkPassword(deps: MfaDeps, user: User, password: string, contex
  * returns null (then 400 `{"code": [INVALID_CODE]}`), taken back when `check` throws (no verdict on the code).
  */
 async function countedGuess<T>(deps: MfaDeps, userId: number, context: MfaContext, check: () => Promise<T | null>): Promise<T> {
-  const attempt = await deps.codeThrottle.begin(userId, context.ip)
+  let attempt: CodeAttempt
+  try {
+    attempt = await deps.codeThrottle.begin(userId, context.ip)
+  } catch (error) {
+    if (error instanceof ThrottledError) {
+      deps.onEvent?.({ event: 'mfa_throttled', userId, ip: context.ip, retryAfter: error.retryAfter })
+    }
+    throw error
+  }
   let result: T | null
   try {
     result = await check()
@@ -190,7 +203,8 @@ async function countedGuess<T>(deps: MfaDeps, userId: number, context: MfaContex
     throw error
   }
   if (result === null) {
-    await attempt.failed()
+    const locked = await attempt.failed()
+    deps.onEvent?.({ event: 'mfa_failed', userId, ip: context.ip, locked })
     throw new ValidationError({ code: [INVALID_CODE] })
   }
   await attempt.succeeded()

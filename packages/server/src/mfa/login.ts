@@ -1,6 +1,7 @@
 import { AuthError, issueToken, verifyToken, type IssuedToken, type User } from '@cookiejwt/core'
 import { authenticateWithPassword, completeLoginWithUser, type FlowDeps, type IssuedPair } from '../flows.js'
-import type { ThrottleStore } from '../redis/throttle.js'
+import type { ThrottleStore } from '../throttle/throttle-store.js'
+import { logSecurityEvent } from '../security-log.js'
 import type { ClientInfo } from '../sessions/manager.js'
 import { isTotpEnabled, verifySecondFactor, type MfaDeps } from './flows.js'
 
@@ -32,7 +33,9 @@ export async function beginMfaLogin(
   if (!(await isTotpEnabled(deps.mfa, user.id))) {
     return { mfaRequired: false, ...(await completeLoginWithUser(deps.flow, user, client)) }
   }
-  return { mfaRequired: true, user, mfaToken: issueMfaToken(deps, user) }
+  const mfaToken = issueMfaToken(deps, user)
+  logSecurityEvent(deps.flow.log, 'mfa_required', { userId: user.id, jti: mfaToken.jti, ip: client.ip, userAgent: client.userAgent })
+  return { mfaRequired: true, user, mfaToken }
 }
 
 /**

@@ -1,14 +1,24 @@
 import type { AuthSettings } from '@cookiejwt/core'
-import type { ThrottleStore } from '../redis/throttle.js'
-import { ThrottledError, throttleKeys, type LoginAttempt } from '../throttle/lockout.js'
+import type { ThrottleStore } from '../throttle/throttle-store.js'
+import { ThrottledError, throttleKeys } from '../throttle/lockout.js'
 
 /** The counter key of a user's wrong second-factor codes (by id: it outlives a username change). */
 export function mfaThrottleKey(userId: number): string {
   return `mfa:u:${userId}`
 }
 
+/** The limits of code guesses: one user's wrong codes from every IP, and the IP's shared failure counter. */
+export type CodeLockoutScope = 'mfa_user' | 'ip'
+
 /** A code attempt counted by `CodeThrottle.begin`, settled once its outcome is known (as a login attempt). */
-export type CodeAttempt = LoginAttempt
+export interface CodeAttempt {
+  /** The code was right: the user's wrong codes are forgotten. */
+  succeeded(): Promise<void>
+  /** The code was wrong: the attempt stays counted. Resolves to the limits this very failure reached. */
+  failed(): Promise<CodeLockoutScope[]>
+  /** No verdict on a code (a storage error, no authenticator): not counted. */
+  abandoned(): Promise<void>
+}
 
 /**
  * Guesses at second-factor codes: at most `mfa.failuresPerUser` wrong codes per user in one `throttle.window` (always
@@ -50,7 +60,11 @@ export class CodeThrottle {
       succeeded: async () => {
         await Promise.all([this.#store.reset(keys[0]![0]), release(keys.slice(1))])
       },
-      failed: async () => [],
+      // The limits this failure reached ('mfa_user', 'ip'): the next attempt is refused (for the security log).
+      failed: async () =>
+        keys
+          .filter(([, limit], index) => hits[index]!.count >= limit)
+          .map(([key]): CodeLockoutScope => (key.startsWith('mfa:') ? 'mfa_user' : 'ip')),
       abandoned: () => release(keys),
     }
   }

@@ -18,6 +18,7 @@ import { Mailer } from '../email/mailer.js'
 import { EmailQueue } from '../email/queue.js'
 import { EmailWorker } from '../email/worker.js'
 import { limitHashing } from '../hash-limit.js'
+import { logSecurityEvent } from '../security-log.js'
 import type { MfaDeps } from '../mfa/flows.js'
 import { mfaKeyRingFromSettings } from '../mfa/key-ring.js'
 import { KyselyMfaStore } from '../mfa/store.js'
@@ -151,11 +152,14 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     hashers,
     codeThrottle: new CodeThrottle(settings, throttleStore),
     loginThrottle: throttle,
-    // Second-factor events name the user, never a secret or code.
-    onEvent: (event) =>
-      event.event === 'mfa_secret_unreadable'
-        ? log.warn(event, 'TOTP secret sealed by a key no longer configured (mfa.keys): its codes are refused')
-        : log.info(event, event.event.replace(/_/g, ' ')),
+    // Second-factor events name the user and address, never a secret or code.
+    onEvent: (e) => {
+      const ip = 'ip' in e ? e.ip : undefined
+      const scope = e.event === 'mfa_failed' && e.locked.length > 0 ? e.locked : undefined
+      const retryAfter = e.event === 'mfa_throttled' ? e.retryAfter : undefined
+      logSecurityEvent(log, e.event, { userId: e.userId, ip, scope, retryAfter })
+      if (scope) logSecurityEvent(log, 'lockout', { userId: e.userId, ip, scope })
+    },
   }
   // The outgoing email queue, delivered in the background of this process (see src/email/); requests only queue.
   const emailQueue = new EmailQueue(database)

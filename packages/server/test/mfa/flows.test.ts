@@ -311,7 +311,10 @@ for (const dialect of TEST_DIALECTS) {
       const events: unknown[] = []
       deps = { ...deps, onEvent: (e) => events.push(e) }
       await expect(verifySecondFactor(deps, ada, await generateTotpCode(secret, clock), ctx())).rejects.toBeInstanceOf(ValidationError)
-      expect(events).toEqual([{ event: 'mfa_secret_unreadable', userId: ada.id }])
+      expect(events).toEqual([
+        { event: 'mfa_secret_unreadable', userId: ada.id },
+        { event: 'mfa_failed', userId: ada.id, ip: IP, locked: [] },
+      ])
     })
 
     it('a deleted user takes its authenticator and backup codes along', async () => {
