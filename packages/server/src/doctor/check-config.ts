@@ -120,5 +120,15 @@ export function checkSettings(settings: AuthSettings, context: ConfigContext): F
   if (context.production && settings.email.from.endsWith('@localhost')) {
     add('warning', 'email-from-localhost', `email.from is ${settings.email.from}: mail servers reject or junk it. Set COOKIEJWT_EMAIL_FROM.`)
   }
+  // Second factor.
+  if (context.production && settings.mfa.keys.length === 0) {
+    add(
+      'warning',
+      'mfa-keys-derived',
+      'mfa.keys is not set: TOTP secrets and backup codes are protected by a key derived from the signing key, so ' +
+        'removing that signing key (a rotation) makes enrolled secrets unreadable. Set COOKIEJWT_MFA_KEYS to a key of ' +
+        'its own (openssl rand -base64 48).',
+    )
+  }
   return findings
 }
