@@ -26,6 +26,8 @@ export interface AccountDeps {
   readonly store: AccountStore
   readonly throttleStore: ThrottleStore
   readonly now: () => Date
+  /** Told when an email with a link cannot be sent because `frontendUrl` is not set. */
+  readonly warn?: (message: string) => void
 }
 
 /** A sign-up as the wire gives it. */
@@ -117,7 +119,8 @@ export class AccountService {
     if (user) await this.#sendVerification(user, now)
     else {
       // Someone holds the username or the address: its owner hears about it, the requester sees a normal sign-up.
-      await mailer.send('already_registered', email, { email, link: `${mailer.frontendUrl}/forgot-password` }, now)
+      const base = this.#base()
+      if (base !== null) await mailer.send('already_registered', email, { email, link: `${base}/forgot-password` }, now)
     }
     return { kind: 'verification_sent' }
   }
@@ -176,11 +179,13 @@ export class AccountService {
       if (settings.passwordResetUnknownAccounts) await mailer.send('password_reset_unknown', address, { email: address }, now)
       return
     }
+    const base = this.#base()
     for (const user of matches) {
+      if (base === null) break
       const token = newAccountToken()
       const expiresAt = new Date(now.getTime() + settings.passwordResetTimeout * 1000)
       await store.saveToken(accountTokenDigest(token, 'password_reset', resetBinding(user)), { userId: user.id, email: user.email, purpose: 'password_reset', expiresAt }, now)
-      const link = `${mailer.frontendUrl}/reset-password/${encodeUid(user.id)}/${token}`
+      const link = `${base}/reset-password/${encodeUid(user.id)}/${token}`
       await mailer.send('password_reset', user.email, { username: user.username, email: user.email, link, expires }, now)
     }
   }
@@ -241,11 +246,20 @@ export class AccountService {
 
   async #sendVerification(user: User, now: Date): Promise<void> {
     const { settings, store, mailer } = this.#d
+    const base = this.#base()
+    if (base === null) return
     const token = newAccountToken()
     const expiresAt = new Date(now.getTime() + settings.emailVerificationLifetime * 1000)
     await store.saveToken(accountTokenDigest(token, 'verify_email', ''), { userId: user.id, email: user.email, purpose: 'verify_email', expiresAt }, now)
-    const link = `${mailer.frontendUrl}/verify-email/${token}`
+    const link = `${base}/verify-email/${token}`
     await mailer.send('verify_email', user.email, { username: user.username, email: user.email, link, expires: describeDuration(settings.emailVerificationLifetime) }, now)
+  }
+
+  /** The base of links, or null (and a warning) when `frontendUrl` is not set: never a URL from the request's Host. */
+  #base(): string | null {
+    const base = this.#d.mailer.frontendUrl
+    if (base === null) this.#d.warn?.('frontendUrl is not set (COOKIEJWT_FRONTEND_URL): an account email with a link was not sent')
+    return base
   }
 
   /** Counts one request against `key`; 429 once over `limit` in the window (`throttle.enabled` turns it off). */

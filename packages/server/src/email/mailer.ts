@@ -1,4 +1,4 @@
-import { ImproperlyConfigured, type AuthSettings } from '@cookiejwt/core'
+import type { AuthSettings } from '@cookiejwt/core'
 import type { EmailQueue } from './queue.js'
 import { loadEmailTemplates, renderEmail, type EmailTemplate, type EmailTemplateName, type EmailVariables } from './templates.js'
 
@@ -27,11 +27,9 @@ export class Mailer {
     this.#site = siteName(options.settings)
   }
 
-  /** The front end's base URL for links; throws `ImproperlyConfigured` when it is not set. */
-  get frontendUrl(): string {
-    const url = this.#settings.frontendUrl
-    if (url === null) throw new ImproperlyConfigured('"frontendUrl" is required to send links by email (COOKIEJWT_FRONTEND_URL)')
-    return url
+  /** The front end's base URL for links, or null when `frontendUrl` is not set (then no link can be sent). */
+  get frontendUrl(): string | null {
+    return this.#settings.frontendUrl
   }
 
   /** Queues `template` for `to`; `site` is filled in from `frontendUrl`. Returns the queued message's id. */

@@ -1,5 +1,6 @@
 import {
   AuthError,
+  ImproperlyConfigured,
   createPasswordHashers,
   enforceTrustedOrigin,
   serializeClearedLegacyCookies,
@@ -179,7 +180,21 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
   const mailer = new Mailer({ queue: emailQueue, settings, worker: emailWorker })
   emailWorker?.start()
   const now = options.now ?? (() => new Date())
-  const accounts = new AccountService({ settings, users, hashers, sessions, mailer, store: new AccountStore(database), throttleStore, now })
+  // Links in account emails come from frontendUrl alone, never from a request's Host (reset-link poisoning).
+  if (settings.frontendUrl === null && (settings.registration || settings.emailVerification === 'mandatory')) {
+    throw new ImproperlyConfigured('"frontendUrl" is required with registration or mandatory email verification (COOKIEJWT_FRONTEND_URL)')
+  }
+  const accounts = new AccountService({
+    settings,
+    users,
+    hashers,
+    sessions,
+    mailer,
+    store: new AccountStore(database),
+    throttleStore,
+    now,
+    warn: (message) => log.warn({ event: 'frontend_url_missing' }, message),
+  })
   const deps: ServiceDeps = {
     settings,
     database,

@@ -196,6 +196,24 @@ describe('sign-up', () => {
   })
 })
 
+describe('frontendUrl', () => {
+  it('is required at start-up by sign-up or mandatory verification, and links never come from the Host header', async () => {
+    await expect(startTestServer({ registration: true })).rejects.toThrow(
+      '"frontendUrl" is required with registration or mandatory email verification (COOKIEJWT_FRONTEND_URL)',
+    )
+    await expect(startTestServer({ emailVerification: 'mandatory' })).rejects.toThrow('"frontendUrl" is required')
+    // Without it, a reset request still answers 200 and sends no link anywhere (no Host-derived URL).
+    const s = await startTestServer({ email: { backend: 'smtp', url: `${smtp.url}?ignoreTLS=true` } })
+    servers.push(s)
+    await s.createUser('ada', { email: 'ada@example.com' })
+    const before = smtp.messages.length
+    const res = await new Client(s.url).post('/api/auth/password/reset/', { email: 'ada@example.com' }, { headers: { host: 'evil.example' } })
+    expect(res.status).toBe(200)
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(smtp.messages.slice(before)).toEqual([])
+  })
+})
+
 describe('changing the email address', () => {
   it('sends a verification link to the new address, which then verifies it', async () => {
     const s = await server({ emailVerification: 'mandatory' })
