@@ -43,6 +43,7 @@ export class EmailWorker {
   #again = false
   #stopped = true
   #stopping = false
+  #failures = 0
 
   constructor(options: EmailWorkerOptions) {
     this.#o = options
@@ -115,15 +116,22 @@ export class EmailWorker {
   #tick(): void {
     this.#timer = null
     this.#running = this.runOnce()
-      .then(() => undefined)
+      .then(() => {
+        this.#failures = 0
+      })
       .catch((error: unknown) => {
-        this.#o.onEvent?.({ event: 'email_worker_error', error: error instanceof Error ? error.message : String(error) })
+        // Database down: one report, then quieter and quieter polling (at most every 30 s) until it is back.
+        if (this.#failures === 0) {
+          this.#o.onEvent?.({ event: 'email_worker_error', error: error instanceof Error ? error.message : String(error) })
+        }
+        this.#failures++
       })
       .finally(() => {
         this.#running = null
         const again = this.#again
         this.#again = false
-        this.#schedule(again ? 0 : (this.#o.pollInterval ?? 1000))
+        const poll = this.#o.pollInterval ?? 1000
+        this.#schedule(again ? 0 : Math.min(30_000, poll * 2 ** Math.min(this.#failures, 10)))
       })
   }
 }

@@ -315,3 +315,38 @@ describe('the server’s email worker', () => {
     await app.close()
   })
 })
+
+describe('the worker when the database fails', () => {
+  it('reports once and keeps running, then delivers when the queue answers again', async () => {
+    let broken = true
+    const sent: string[] = []
+    const events: EmailWorkerEvent[] = []
+    const queued = { id: 1, to: 'ada@example.com', from: 'a@b.c', subject: 's', text: 't', html: 'h', template: 'verify_email', status: 'sending' as const, attempts: 1, createdAt: new Date(), nextAttemptAt: new Date(), sentAt: null, lastError: null }
+    let pending = [queued]
+    const queue = {
+      claimDue: async () => {
+        if (broken) throw new Error('connection refused')
+        return pending.splice(0)
+      },
+      markSent: async () => {},
+      markAttemptFailed: async () => {},
+    } as unknown as EmailQueue
+    const w = new EmailWorker({
+      queue,
+      backend: { name: 'memory', send: async (m) => void sent.push(m.to), close: async () => {} },
+      settings: settingsWith().email,
+      pollInterval: 20,
+      onEvent: (e) => events.push(e),
+    })
+    w.start()
+    await new Promise((r) => setTimeout(r, 300))
+    expect(events).toEqual([{ event: 'email_worker_error', error: 'connection refused' }])
+    broken = false
+    w.kick()
+    const deadline = Date.now() + 5_000
+    while (sent.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    expect(sent).toEqual(['ada@example.com'])
+    pending = []
+    await w.stop()
+  })
+})
