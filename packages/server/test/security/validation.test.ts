@@ -64,3 +64,26 @@ describe('every bad field at once', () => {
     }
   })
 })
+
+describe('passwords as typed (ASVS 5.0 §6.2.5, §6.2.8, §6.2.9)', () => {
+  const long = 'correct horse battery staple '.repeat(5).trim()
+  const odd = 'пароль 🔑 with spaces,\ttabs and "quotes" ¯\\_(ツ)_/¯'
+  beforeAll(async () => {
+    await server.createUser('long', { password: long })
+    await server.createUser('odd', { password: odd })
+  })
+
+  it('accepts a password of 140 characters and one of any characters, exactly as set', async () => {
+    expect(long.length).toBeGreaterThanOrEqual(64)
+    expect((await post('/api/token/', { username: 'long', password: long })).status).toBe(200)
+    expect((await post('/api/token/', { username: 'odd', password: odd })).status).toBe(200)
+  })
+
+  it('refuses it truncated, with another case, trimmed or normalised', async () => {
+    for (const attempt of [long.slice(0, 72), long.slice(0, 64), long.toUpperCase(), ` ${long}`, `${long} `]) {
+      expect((await post('/api/token/', { username: 'long', password: attempt })).status).toBe(401)
+    }
+    expect((await post('/api/token/', { username: 'odd', password: odd.normalize('NFKC') })).status).toBe(odd === odd.normalize('NFKC') ? 200 : 401)
+    expect((await post('/api/token/', { username: 'odd', password: odd.replace('\t', ' ') })).status).toBe(401)
+  })
+})
