@@ -22,6 +22,7 @@ export type SecurityEventName =
   | 'reauthentication_required'
   | 'reauthentication_failed'
   | 'user_sessions_ended'
+  | 'access_denied'
   | 'signing_key_rotated'
   | 'signing_key_activated'
   | 'signing_keys_generated'
@@ -42,6 +43,7 @@ const WARN: ReadonlySet<SecurityEventName> = new Set([
   'reauthentication_failed',
   'mfa_throttled',
   'mfa_secret_unreadable',
+  'access_denied',
 ])
 
 const MESSAGES: Record<SecurityEventName, string> = {
@@ -56,6 +58,7 @@ const MESSAGES: Record<SecurityEventName, string> = {
   reauthentication_required: 'sensitive change refused: re-authentication required',
   reauthentication_failed: 're-authentication failed: wrong password',
   user_sessions_ended: 'every session of the user ended by an operator',
+  access_denied: 'request refused: permission denied',
   signing_key_rotated: 'signing key rotated',
   signing_key_activated: 'signing key activated',
   signing_keys_generated: 'signing key set generated',
@@ -88,6 +91,9 @@ export interface SecurityEventFields {
   readonly kid?: string | undefined
   readonly algorithm?: string | undefined
   readonly via?: string | undefined
+  /** The request path, without its query string. */
+  readonly path?: string | undefined
+  readonly method?: string | undefined
 }
 
 /** Writes one security event as a structured record `{ event, security: true, ...fields }`; no logger, no record. */

@@ -48,7 +48,7 @@ describe('asymmetric algorithms', () => {
     expect(() => defineSettings({ signingKey: ed.key!, algorithm: 'ES256' })).toThrow(/"signingKey" is ES256, which needs a P-256 EC key/)
     expect(() => defineSettings({ signingKey: 'not a pem', algorithm: 'EdDSA' })).toThrow(/"signingKey" is not a PEM private key/)
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-    expect(() => defineSettings({ signingKey: weak, algorithm: 'RS256' })).toThrow(/at least 2048 bits/)
+    expect(() => defineSettings({ signingKey: weak, algorithm: 'RS256' })).toThrow(/at least 3072 bits/)
     expect(() => defineSettings({ signingKey: ed.key!, verifyingKey: generateSigningKey('EdDSA').publicKey!, algorithm: 'EdDSA' })).toThrow(
       /public key does not belong to the private key/,
     )

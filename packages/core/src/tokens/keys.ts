@@ -19,8 +19,11 @@ export type Algorithm = HmacAlgorithm | AsymmetricAlgorithm
 /** The supported algorithms, HMAC first. */
 export const ALGORITHMS: readonly Algorithm[] = ['HS256', 'HS384', 'HS512', 'RS256', 'ES256', 'EdDSA']
 
-/** Smallest RSA modulus accepted for RS256 (NIST SP 800-57: 2048 bits). */
-export const MIN_RSA_BITS = 2048
+/**
+ * Smallest RSA modulus accepted for RS256: 3072 bits, 128 bits of security (NIST SP 800-57 Part 1 Table 2; OWASP ASVS
+ * 5.0 §11.2.3 — 2048 bits give only 112).
+ */
+export const MIN_RSA_BITS = 3072
 
 /** A `kid`: short, printable, never interpreted — it is only ever an exact map key. */
 const KID = /^[A-Za-z0-9._~-]{1,64}$/
@@ -63,7 +66,7 @@ export function isHmacAlgorithm(algorithm: Algorithm): algorithm is HmacAlgorith
 /**
  * Checks key material for an algorithm and returns the PEM public key (null for HMAC).
  * Throws `ImproperlyConfigured` naming `name` for a short HMAC secret, a PEM that does not parse, a key of the
- * wrong type for the algorithm, an RSA key under 2048 bits, or a public key that does not match the private key.
+ * wrong type for the algorithm, an RSA key under 3072 bits, or a public key that does not match the private key.
  */
 export function checkKeyMaterial(
   algorithm: Algorithm,
@@ -185,7 +188,7 @@ export function newKid(now: Date = new Date()): string {
   return `${now.toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`
 }
 
-/** Generates fresh key material: a 48-byte random HMAC secret, or a PEM key pair (Ed25519, P-256, RSA-2048). */
+/** Generates fresh key material: a 48-byte random HMAC secret, or a PEM key pair (Ed25519, P-256, RSA-3072). */
 export function generateSigningKey(algorithm: Algorithm, kid: string = newKid()): SigningKey {
   if (isHmacAlgorithm(algorithm)) {
     return { kid, algorithm, key: randomBytes(48).toString('base64url'), publicKey: null, active: false }

@@ -249,6 +249,16 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
   const errorResponse = (error: unknown, request?: ServiceRequest): ServiceResponse => {
     const rendered = renderServiceError(error)
     if (rendered.status >= 500 && !(error instanceof AuthError)) log.error({ err: error }, 'request failed')
+    // A refused authorisation (CSRF, Origin, a non-staff user on the admin API) is a security event (ASVS 16.3.2).
+    if (request && error instanceof AuthError && error.code === 'permission_denied') {
+      logSecurityEvent(log, 'access_denied', {
+        reason: error.message,
+        path: request.url.split('?')[0],
+        method: request.method,
+        ip: peerOf(request, deps.trustProxy).ip,
+        userAgent: headerOf(request.headers, 'user-agent'),
+      })
+    }
     return {
       status: rendered.status,
       headers: { ...(request ? baseHeaders(request) : {}), ...rendered.headers, 'content-type': JSON_TYPE, 'cache-control': 'no-store' },

@@ -151,3 +151,35 @@ describe('security events', () => {
     }
   })
 })
+
+describe('security events over HTTP (the server writes them through its pino logger)', () => {
+  it('access_denied for a refused CSRF check, with the reason and the path, and the user agent stays one JSON string', async () => {
+    const { startSessionServer } = await import('../sessions/server.js')
+    const server = await startSessionServer()
+    try {
+      await server.createUser('csrf-victim')
+      const { Client } = await import('../helpers.js')
+      const browser = new Client(server.url, { csrf: false })
+      expect((await browser.post('/api/auth/login/', { username: 'csrf-victim', password: PASSWORD })).status).toBe(200)
+      const agent = 'evil\n{"event":"login_succeeded","forged":true}'
+      const res = await browser.request('POST', '/api/auth/sessions/revoke-others/?x=1', { json: {}, headers: { 'user-agent': agent.replace('\n', ' ') } })
+      expect(res.status).toBe(403)
+      const records = server.logs.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+      const denied = records.filter((r) => r.event === 'access_denied')
+      expect(denied).toEqual([
+        expect.objectContaining({
+          level: 40,
+          security: true,
+          path: '/api/auth/sessions/revoke-others/',
+          method: 'POST',
+          ip: '127.0.0.1',
+          reason: expect.stringMatching(/^CSRF Failed: /),
+        }),
+      ])
+      expect(records.some((r) => r.forged === true)).toBe(false)
+      for (const line of server.logs) expect(line).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./)
+    } finally {
+      await server.close()
+    }
+  })
+})

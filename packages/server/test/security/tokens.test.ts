@@ -99,7 +99,7 @@ describe('algorithm confusion', () => {
     expectTokenRejected(await asBearer(forge(valid(), { header: { alg: 'RS256', typ: 'JWT' } })), 'Token is invalid')
   })
   it('refuses HS256 signed with the server PUBLIC key as HMAC secret on an RS256 server (key confusion)', async () => {
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const pair = generateKeyPairSync('rsa', { modulusLength: 3072 })
     const privatePem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
     const publicPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString()
     let rs: TestServer
