@@ -84,6 +84,9 @@ for (const setUp of SET_UPS) {
       await Promise.allSettled([browser?.close(), api?.stop()])
     })
 
+    // Every page runs under the server's strict CSP: a refused inline script or style would show here.
+    const cspViolations: string[] = []
+
     async function signIn(
       username: string,
       password: string,
@@ -91,6 +94,9 @@ for (const setUp of SET_UPS) {
     ): Promise<{ context: BrowserContext; page: Page }> {
       const context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
       const page = await context.newPage()
+      page.on('console', (msg) => {
+        if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text())
+      })
       await page.goto(appUrl + path)
       await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT)
       await page.getByLabel('Username').fill(username)
@@ -248,6 +254,7 @@ for (const setUp of SET_UPS) {
       await page.getByRole('heading', { name: 'linus', level: 1 }).waitFor(WAIT)
       await page.getByRole('status').filter({ hasText: 'User linus created.' }).waitFor(WAIT)
 
+      expect(cspViolations).toEqual([])
       await Promise.all([ada.context.close(), admin.context.close()])
     })
   })
