@@ -238,6 +238,12 @@ for (const setUp of SET_UPS) {
       if (setUp.screenshots)
         await page.screenshot({ path: await artifact('admin-audit.png'), fullPage: true })
 
+      // A malformed filter is the server's 400, shown under its field.
+      await page.getByLabel('Actor (user id)').fill('ada')
+      await page.getByRole('button', { name: 'Filter' }).click()
+      await page.locator('.field-error').first().waitFor(WAIT)
+      expect(await page.getByLabel('Actor (user id)').getAttribute('aria-invalid')).toBe('true')
+
       // A user created with the form: the server's password rules answer under the password field.
       await page
         .getByRole('navigation', { name: 'Admin' })

@@ -8,7 +8,8 @@ import {
 } from '@cookiejwt/react/admin'
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import { Alert } from '../alert.js'
-import { describeAdminError } from '../messages.js'
+import { Field } from '../field.js'
+import { splitErrors } from '../messages.js'
 import { Link, navigate } from '../router.js'
 import { AdminNav, Pager } from './admin-nav.js'
 import { describeDevice, describeParty, formatDate, listChanges, partyId } from './format.js'
@@ -39,6 +40,7 @@ export function AuditPage({ admin, params }: { admin: AdminApi; params: URLSearc
     setAction(query.action ?? '')
   }, [query.actor, query.target, query.action])
 
+  const errors = splitErrors(error, ['actor', 'target'])
   const go = (next: AuditQuery) => navigate(`/admin/audit${toQueryString(next)}`)
   function onFilter(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -64,26 +66,22 @@ export function AuditPage({ admin, params }: { admin: AdminApi; params: URLSearc
           onSubmit={onFilter}
           aria-label="Filter the audit log"
         >
-          <div className="field">
-            <label htmlFor={`${id}-actor`}>Actor (user id)</label>
-            <input
-              id={`${id}-actor`}
-              name="actor"
-              inputMode="numeric"
-              value={actor}
-              onChange={(e) => setActor(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-target`}>Target (user id)</label>
-            <input
-              id={`${id}-target`}
-              name="target"
-              inputMode="numeric"
-              value={target}
-              onChange={(e) => setTarget(e.target.value)}
-            />
-          </div>
+          <Field
+            label="Actor (user id)"
+            name="actor"
+            inputMode="numeric"
+            value={actor}
+            error={errors.fields.actor}
+            onChange={(e) => setActor(e.target.value)}
+          />
+          <Field
+            label="Target (user id)"
+            name="target"
+            inputMode="numeric"
+            value={target}
+            error={errors.fields.target}
+            onChange={(e) => setTarget(e.target.value)}
+          />
           <div className="field">
             <label htmlFor={`${id}-action`}>Action</label>
             <select
@@ -109,7 +107,7 @@ export function AuditPage({ admin, params }: { admin: AdminApi; params: URLSearc
             </Link>
           )}
         </form>
-        <Alert kind="error" message={error ? describeAdminError(error) : null} />
+        <Alert kind="error" message={errors.alert} />
         <p className="loading-inline" role="status">
           {loading ? (
             'Loading the audit log…'

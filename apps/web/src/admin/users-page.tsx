@@ -1,7 +1,7 @@
 import { toQueryString, type AdminApi, type AdminUserQuery } from '@cookiejwt/react/admin'
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import { Alert } from '../alert.js'
-import { describeAdminError } from '../messages.js'
+import { splitErrors } from '../messages.js'
 import { navigate } from '../router.js'
 import { AdminNav, Pager } from './admin-nav.js'
 import { CreateUserForm } from './create-user-form.js'
@@ -115,7 +115,7 @@ export function UsersPage({
             Search
           </button>
         </form>
-        <Alert kind="error" message={error ? describeAdminError(error) : null} />
+        <Alert kind="error" message={splitErrors(error, []).alert} />
         <p className="loading-inline" role="status">
           {loading ? (
             'Loading users…'
