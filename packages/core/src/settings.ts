@@ -254,6 +254,11 @@ export interface AuthSettings {
   readonly trustProxy: boolean
   /** Register `GET /api/auth/diagnostics/` (never when `NODE_ENV=production`). @default false */
   readonly diagnostics: boolean
+  /**
+   * Serve the OpenAPI 3.1 document at `/api/schema/` and the interactive reference at `/api/docs/`: `true` always,
+   * `false` never, `null` unless `NODE_ENV=production`. @default null
+   */
+  readonly apiDocs: boolean | null
   /** Let anyone create an account with `POST /api/auth/register/`. @default false */
   readonly registration: boolean
   /**
@@ -398,6 +403,7 @@ export const DEFAULT_SETTINGS = {
   legacyCookies: [] as LegacyCookie[],
   trustProxy: false,
   diagnostics: false,
+  apiDocs: null,
   registration: false,
   emailVerification: 'optional',
   frontendUrl: null,
@@ -540,6 +546,7 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     legacyCookies: legacyCookies(i.legacyCookies ?? d.legacyCookies),
     trustProxy: bool(i.trustProxy, d.trustProxy, 'trustProxy'),
     diagnostics: bool(i.diagnostics, d.diagnostics, 'diagnostics'),
+    apiDocs: i.apiDocs === undefined || i.apiDocs === null ? null : bool(i.apiDocs, false, 'apiDocs'),
     registration: bool(i.registration, d.registration, 'registration'),
     emailVerification: oneOf(i.emailVerification ?? d.emailVerification, ['mandatory', 'optional', 'none'] as const, 'emailVerification'),
     frontendUrl: frontendUrl(i.frontendUrl),

@@ -38,6 +38,7 @@ import { createCors } from './cors.js'
 import { renderServiceError } from './errors.js'
 import { cookieReader, headerOf, peerOf, toAuthRequest } from './request.js'
 import { Router } from './router.js'
+import { docsRoutes } from './routes/docs.js'
 import { defaultRoutes } from './routes/index.js'
 import type { HealthCheck } from './routes/health.js'
 import type { RouteContext, RouteDef, ServiceDeps, ServiceLogger, ServiceRequest, ServiceResponse } from './types.js'
@@ -213,7 +214,9 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     trustProxy: options.trustProxy ?? settings.trustProxy,
     now,
   }
-  const routes = [...defaultRoutes(deps), ...(options.routes ?? [])]
+  const routes: RouteDef[] = [...defaultRoutes(deps), ...(options.routes ?? [])]
+  // The OpenAPI document and its reference page describe every route, the application's own included.
+  routes.push(...docsRoutes(deps, () => routes))
   const router = new Router(routes)
   const validators = new Map<RouteDef, { body?: (d: unknown) => void; query?: (d: unknown) => void; params?: (d: unknown) => void }>()
   for (const route of routes) {

@@ -8,7 +8,7 @@ import {
 } from '@cookiejwt/core'
 import { completeLogin } from '../../flows.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
-import { PASSWORD_MAX, TOKEN_MAX, USERNAME_MAX, requiredString } from './schemas.js'
+import { detailResponse, objectResponse, PASSWORD_MAX, requiredString, TOKEN_MAX, USERNAME_MAX } from './schemas.js'
 
 const emailBody = {
   type: 'object',
@@ -67,7 +67,7 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/verify-email/',
       guardOrigin: true,
-      schema: { body: verifyEmailBody, summary: 'Verify an email address with the key from the link', tags: ['accounts'], errors: ['invalid'] },
+      schema: { response: { 200: detailResponse }, body: verifyEmailBody, summary: 'Verify an email address with the key from the link', tags: ['accounts'], errors: ['invalid'] },
       async handler({ body }) {
         await accounts.verifyEmail((body as { key: string }).key)
         return { body: { detail: 'ok' } }
@@ -77,7 +77,7 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/verify-email/resend/',
       guardOrigin: true,
-      schema: { body: emailBody, summary: 'Send a new verification link (same answer for any address)', tags: ['accounts'], errors: ['throttled'] },
+      schema: { response: { 200: detailResponse }, body: emailBody, summary: 'Send a new verification link (same answer for any address)', tags: ['accounts'], errors: ['throttled'] },
       async handler({ body, client }) {
         await accounts.resendVerification((body as { email: string }).email, client)
         return { body: { detail: 'ok' } }
@@ -87,7 +87,7 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/password/reset/',
       guardOrigin: true,
-      schema: { body: emailBody, summary: 'Email a password reset link (same answer for any address)', tags: ['accounts'], errors: ['throttled'] },
+      schema: { response: { 200: detailResponse }, body: emailBody, summary: 'Email a password reset link (same answer for any address)', tags: ['accounts'], errors: ['throttled'] },
       async handler({ body, client }) {
         await accounts.requestPasswordReset((body as { email: string }).email, client)
         return { body: { detail: 'Password reset e-mail has been sent.' } }
@@ -97,7 +97,7 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/password/reset/confirm/',
       guardOrigin: true,
-      schema: { body: resetConfirmBody, summary: 'Set a new password from a reset link; ends every session', tags: ['accounts'], errors: ['invalid'] },
+      schema: { response: { 200: detailResponse }, body: resetConfirmBody, summary: 'Set a new password from a reset link; ends every session', tags: ['accounts'], errors: ['invalid'] },
       async handler({ body }) {
         const b = body as Record<string, string>
         await accounts.confirmPasswordReset(b.uid as string, b.token as string, passwordOf(b, 'new_password'))
@@ -110,7 +110,7 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/register/',
       guardOrigin: true,
-      schema: { body: registerBody, summary: 'Create an account', tags: ['accounts'], errors: ['invalid', 'throttled'] },
+      schema: { response: { 201: objectResponse }, body: registerBody, summary: 'Create an account', tags: ['accounts'], errors: ['invalid', 'throttled'] },
       async handler({ body, client }) {
         const b = body as Record<string, string>
         const result = await accounts.register({ username: b.username as string, email: b.email as string, password: passwordOf(b, 'password') }, client)

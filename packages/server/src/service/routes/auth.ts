@@ -21,7 +21,7 @@ import { withCookies } from '../errors.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
 import { loginCookies } from './login-response.js'
 import { mfaLoginDeps } from './mfa.js'
-import { credentialsBody, optionalRefreshBody, passwordChangeBody, profileBody } from './schemas.js'
+import { credentialsBody, loginResponse, objectResponse, optionalRefreshBody, passwordChangeBody, profileBody, userResponse } from './schemas.js'
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
@@ -54,6 +54,8 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/auth/login/',
       guardOrigin: true,
       schema: {
+        response: { 200: loginResponse },
+        errors: ['no_active_account', 'permission_denied', 'invalid', 'throttled'],
         body: credentialsBody,
         summary: 'Log in: sets the access, refresh and CSRF cookies, or answers mfa_required with the mfa_token cookie',
         tags: ['auth'],
@@ -83,7 +85,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/refresh/',
       guardOrigin: true,
-      schema: { body: optionalRefreshBody, summary: 'New access cookie and rotated refresh cookie', tags: ['auth'] },
+      schema: { response: { 200: objectResponse }, errors: ['token_not_valid', 'permission_denied', 'invalid', 'throttled'], body: optionalRefreshBody, summary: 'New access cookie and rotated refresh cookie', tags: ['auth'] },
       async handler({ body, cookie, client }) {
         const raw = cookie(settings.refreshCookie.name) || (body as { refresh?: string } | null)?.refresh
         try {
@@ -101,7 +103,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/logout/',
       guardOrigin: true,
-      schema: { body: optionalRefreshBody, summary: 'Log out: blacklists the refresh token, clears the cookies', tags: ['auth'] },
+      schema: { response: { 200: objectResponse }, errors: ['permission_denied', 'invalid'], body: optionalRefreshBody, summary: 'Log out: blacklists the refresh token, clears the cookies', tags: ['auth'] },
       async handler({ body, cookie }) {
         const raw = cookie(settings.refreshCookie.name) || (body as { refresh?: string } | null)?.refresh
         if (raw) {
@@ -119,7 +121,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'GET',
       path: '/api/auth/me/',
       auth: 'required',
-      schema: { summary: 'The authenticated user', tags: ['auth'] },
+      schema: { response: { 200: userResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive'], summary: 'The authenticated user', tags: ['auth'] },
       async handler({ user }) {
         return { body: toPublicUser(await user()) }
       },
@@ -128,7 +130,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'PATCH',
       path: '/api/auth/me/',
       auth: 'required',
-      schema: { body: profileBody, summary: 'Update email and names (an email change may need the password again)', tags: ['auth'] },
+      schema: { response: { 200: userResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive', 'permission_denied', 'reauthentication_required', 'invalid'], body: profileBody, summary: 'Update email and names (an email change may need the password again)', tags: ['auth'] },
       async handler({ user, body, auth, client }) {
         const current = await user()
         const { email, first_name: firstName, last_name: lastName, password } = body as {
@@ -159,7 +161,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/password/change/',
       auth: 'required',
-      schema: { body: passwordChangeBody, summary: 'Change the password; ends the other sessions', tags: ['auth'] },
+      schema: { response: { 200: objectResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive', 'permission_denied', 'invalid'], body: passwordChangeBody, summary: 'Change the password; ends the other sessions', tags: ['auth'] },
       async handler({ user, body, auth, client }) {
         const current = await user()
         const { old_password: oldPassword, new_password: newPassword } = body as { old_password: string; new_password: string }
@@ -193,7 +195,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'GET',
       path: '/api/auth/csrf/',
-      schema: { summary: 'A CSRF token, and the csrftoken cookie', tags: ['auth'] },
+      schema: { response: { 200: { type: 'object', properties: { csrfToken: { type: 'string' } } } }, errors: [], summary: 'A CSRF token, and the csrftoken cookie', tags: ['auth'] },
       handler({ cookie, now }) {
         const secret = csrfSecretFromCookie(cookie(settings.csrf.cookieName)) ?? generateCsrfSecret()
         const cookies = [serializeCsrfCookie(settings, secret)]

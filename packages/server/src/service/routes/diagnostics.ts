@@ -3,6 +3,7 @@ import { checkSettings } from '../../doctor/check-config.js'
 import { toReport, type Finding } from '../../doctor/findings.js'
 import { duplicateCookieNames } from '../request.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
+import { objectResponse } from './schemas.js'
 
 /** Path of the development-only diagnostics endpoint. */
 export const DIAGNOSTICS_PATH = '/api/auth/diagnostics/'
@@ -22,7 +23,7 @@ export function diagnosticsRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'GET',
       path: DIAGNOSTICS_PATH,
-      schema: { summary: 'Development only: why cookies or CORS fail for this browser', tags: ['platform'] },
+      schema: { response: { 200: objectResponse }, errors: [], summary: 'Development only: why cookies or CORS fail for this browser', tags: ['platform'] },
       handler({ header, cookie, headers, ownOrigin, protocol }) {
         const origin = header('origin') ?? null
         const names = [settings.authCookie.name, settings.refreshCookie.name, settings.csrf.cookieName]

@@ -8,7 +8,7 @@ export function healthRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'GET',
       path: '/api/health/',
-      schema: { summary: 'Liveness and readiness: the database and Redis answer', tags: ['platform'] },
+      schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } }, errors: ['service_unavailable'], summary: 'Liveness and readiness: the database and Redis answer', tags: ['platform'] },
       async handler() {
         const checks: Record<string, HealthCheck> = { database: () => deps.database.ping(), ...deps.healthChecks }
         const results: Record<string, string> = {}

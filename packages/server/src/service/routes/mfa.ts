@@ -10,7 +10,7 @@ import { requireRecentAuthentication } from '../../reauth.js'
 import { withCookies } from '../errors.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
 import { loginCookies, loginExpiries } from './login-response.js'
-import { reauthBody, requiredString, TOKEN_MAX } from './schemas.js'
+import { loginResponse, objectResponse, pairResponse, reauthBody, requiredString, TOKEN_MAX } from './schemas.js'
 
 /** Longest code accepted: a TOTP code is 6 digits, a backup code 10 characters; spaces and hyphens may be typed. */
 const CODE_MAX = 64
@@ -57,7 +57,7 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'GET',
       path: '/api/auth/mfa/totp/',
       auth: 'required',
-      schema: { summary: 'Whether TOTP is on, pending, and the unused backup codes left', tags: ['mfa'], errors: ['not_authenticated'] },
+      schema: { response: { 200: objectResponse }, summary: 'Whether TOTP is on, pending, and the unused backup codes left', tags: ['mfa'], errors: ['not_authenticated'] },
       async handler({ user }) {
         const status = await totpStatus(deps.mfa, (await user()).id)
         return {
@@ -70,6 +70,7 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/auth/mfa/totp/setup/',
       auth: 'required',
       schema: {
+        response: { 200: { type: 'object', properties: { secret: { type: 'string' }, otpauth_url: { type: 'string' } } } },
         body: reauthBody,
         summary: 'Start a TOTP enrolment: a new secret and its otpauth URL (pending until confirmed); may need the password',
         tags: ['mfa'],
@@ -91,6 +92,7 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/auth/mfa/totp/confirm/',
       auth: 'required',
       schema: {
+        response: { 200: { type: 'object', properties: { backup_codes: { type: 'array', items: { type: 'string' } } } } },
         body: codeBody,
         summary: 'Confirm the enrolment with a code: TOTP is on; returns ten backup codes, shown once',
         tags: ['mfa'],
@@ -106,6 +108,7 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/auth/mfa/totp/disable/',
       auth: 'required',
       schema: {
+        response: { 200: objectResponse },
         body: passwordBody,
         summary: 'Turn TOTP off (password required): removes the secret and every backup code',
         tags: ['mfa'],
@@ -121,6 +124,7 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/auth/mfa/totp/backup-codes/',
       auth: 'required',
       schema: {
+        response: { 200: { type: 'object', properties: { backup_codes: { type: 'array', items: { type: 'string' } } } } },
         body: passwordBody,
         summary: 'Replace the backup codes with ten new ones (password required)',
         tags: ['mfa'],
@@ -139,6 +143,7 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/auth/login/mfa/',
       guardOrigin: true,
       schema: {
+        response: { 200: loginResponse },
         body: codeBody,
         summary: 'The second login step (cookie flow): a TOTP or backup code with the mfa_token cookie; sets the login cookies',
         tags: ['auth', 'mfa'],
@@ -170,6 +175,7 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/token/mfa/',
       schema: {
+        response: { 200: pairResponse },
         body: mfaTokenBody,
         summary: 'The second login step (Bearer flow): the mfa_token from /api/token/ and a code; returns the pair',
         tags: ['token', 'mfa'],

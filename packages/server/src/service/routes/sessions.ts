@@ -2,7 +2,7 @@ import { AuthError, serializeClearedAuthCookies, type Authentication } from '@co
 import { requireRecentAuthentication } from '../../reauth.js'
 import { SESSION_ID_CLAIM } from '../../sessions/mint.js'
 import type { RouteContext, RouteDef, ServiceDeps } from '../types.js'
-import { reauthBody } from './schemas.js'
+import { noContent, reauthBody, sessionsResponse } from './schemas.js'
 
 const SESSION_ID = /^[0-9a-f]{32}$/
 
@@ -34,7 +34,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'GET',
       path: '/api/auth/sessions/',
       auth: 'required',
-      schema: { summary: "The user's active sessions", tags: ['sessions'] },
+      schema: { response: { 200: sessionsResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found'], summary: "The user's active sessions", tags: ['sessions'] },
       async handler({ auth, now }) {
         const current = currentSid(auth)
         const list = await sessions.list(userIdOf(auth), now)
@@ -54,7 +54,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/sessions/revoke-others/',
       auth: 'required',
-      schema: { body: reauthBody, summary: 'Log out every other session (may need the password again)', tags: ['sessions'] },
+      schema: { response: { 200: { type: 'object', properties: { revoked: { type: 'integer' } } } }, errors: ['not_authenticated', 'token_not_valid', 'permission_denied', 'reauthentication_required', 'invalid'], body: reauthBody, summary: 'Log out every other session (may need the password again)', tags: ['sessions'] },
       async handler(context) {
         const { auth, now } = context
         await reauthenticate(context, 'revoke_others')
@@ -67,7 +67,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/sessions/revoke-all/',
       auth: 'required',
-      schema: { body: reauthBody, summary: 'Log out everywhere, this session included (may need the password again)', tags: ['sessions'] },
+      schema: { response: { 200: { type: 'object', properties: { revoked: { type: 'integer' } } } }, errors: ['not_authenticated', 'token_not_valid', 'permission_denied', 'reauthentication_required', 'invalid'], body: reauthBody, summary: 'Log out everywhere, this session included (may need the password again)', tags: ['sessions'] },
       async handler(context) {
         const { auth, now } = context
         await reauthenticate(context, 'revoke_all')
@@ -80,7 +80,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'DELETE',
       path: '/api/auth/sessions/:id/',
       auth: 'required',
-      schema: { body: reauthBody, summary: 'Revoke one session (another one may need the password again)', tags: ['sessions'] },
+      schema: { response: { 204: noContent }, errors: ['not_authenticated', 'token_not_valid', 'permission_denied', 'reauthentication_required', 'invalid', 'not_found'], body: reauthBody, summary: 'Revoke one session (another one may need the password again)', tags: ['sessions'] },
       async handler(context) {
         const { auth, params, now } = context
         const id = params.id ?? ''

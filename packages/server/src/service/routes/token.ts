@@ -3,7 +3,7 @@ import { blacklistRefreshToken, refreshTokens } from '../../flows.js'
 import { beginMfaLogin } from '../../mfa/login.js'
 import { mfaLoginDeps } from './mfa.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
-import { credentialsBody, refreshBody, verifyBody } from './schemas.js'
+import { credentialsBody, objectResponse, pairResponse, refreshBody, verifyBody } from './schemas.js'
 
 const TYPES: TokenType[] = ['access', 'refresh', 'sliding']
 
@@ -14,6 +14,8 @@ export function tokenRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/token/',
       schema: {
+        response: { 200: pairResponse },
+        errors: ['no_active_account', 'invalid', 'throttled'],
         body: credentialsBody,
         summary: 'Obtain a token pair (simplejwt TokenObtainPairView), or mfa_required with an mfa_token for /api/token/mfa/',
         tags: ['token'],
@@ -27,7 +29,7 @@ export function tokenRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'POST',
       path: '/api/token/refresh/',
-      schema: { body: refreshBody, summary: 'Refresh (simplejwt TokenRefreshView)', tags: ['token'] },
+      schema: { response: { 200: pairResponse }, errors: ['token_not_valid', 'invalid', 'throttled'], body: refreshBody, summary: 'Refresh (simplejwt TokenRefreshView)', tags: ['token'] },
       async handler({ body, client }) {
         const pair = await refreshTokens(deps, body.refresh, client)
         return { body: { access: pair.access.token, ...(pair.refresh ? { refresh: pair.refresh.token } : {}) } }
@@ -36,7 +38,7 @@ export function tokenRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'POST',
       path: '/api/token/verify/',
-      schema: { body: verifyBody, summary: 'Verify any token (simplejwt TokenVerifyView)', tags: ['token'] },
+      schema: { response: { 200: objectResponse }, errors: ['token_not_valid', 'invalid'], body: verifyBody, summary: 'Verify any token (simplejwt TokenVerifyView)', tags: ['token'] },
       async handler({ body, now }) {
         // simplejwt's UntypedToken: any type, signature and expiry checked, and a blacklisted jti refused.
         let lastError: unknown
@@ -56,7 +58,7 @@ export function tokenRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'POST',
       path: '/api/token/blacklist/',
-      schema: { body: refreshBody, summary: 'Blacklist a refresh token (simplejwt TokenBlacklistView)', tags: ['token'] },
+      schema: { response: { 200: objectResponse }, errors: ['token_not_valid', 'invalid'], body: refreshBody, summary: 'Blacklist a refresh token (simplejwt TokenBlacklistView)', tags: ['token'] },
       async handler({ body }) {
         if (!(await blacklistRefreshToken(deps, body.refresh))) throw new AuthError('token_not_valid', 'Token is blacklisted')
         return { body: {} }
