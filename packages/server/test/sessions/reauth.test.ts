@@ -127,3 +127,24 @@ describe('re-authentication', () => {
     }
   })
 })
+
+describe('a login in a browser that already has a session', () => {
+  it('ends that session: its refresh token is refused and the sessions list shows only the new one', async () => {
+    await server.createUser('ora')
+    const browser = await login('ora')
+    const oldRefresh = browser.jar.get('refresh_token')!
+    const oldSid = sidOf(browser)
+    expect((await browser.post('/api/auth/login/', { username: 'ora', password: PASSWORD })).status).toBe(200)
+    expect(sidOf(browser)).not.toBe(oldSid)
+    const list = (await browser.get('/api/auth/sessions/')).json as { id: string }[]
+    expect(list.map((s) => s.id)).toEqual([sidOf(browser)])
+    const replay = await send(server.url, 'POST', '/api/token/refresh/', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh: oldRefresh }),
+    })
+    expect(replay.status).toBe(401)
+    // A failed login leaves the current session alone.
+    expect((await browser.post('/api/auth/login/', { username: 'ora', password: 'wrong' })).status).toBe(401)
+    expect((await browser.get('/api/auth/sessions/')).status).toBe(200)
+  })
+})

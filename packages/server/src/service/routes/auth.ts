@@ -60,8 +60,12 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
         summary: 'Log in: sets the access, refresh and CSRF cookies, or answers mfa_required with the mfa_token cookie',
         tags: ['auth'],
       },
-      async handler({ body, client }) {
+      async handler({ body, client, cookie }) {
         const step = await beginMfaLogin(mfaLogin, body.username, body.password, client)
+        // A login replaces the browser's session: the one its cookies belonged to ends too (ASVS 5.0 §7.2.4), rather
+        // than lingering, orphaned, until it expires.
+        const previous = cookie(settings.refreshCookie.name)
+        if (previous) await blacklistRefreshToken(deps, previous).catch(() => {})
         if (step.mfaRequired) {
           // No access or refresh cookie yet: only the mfa token, good for POST /api/auth/login/mfa/ alone. Cookies of
           // an earlier session in this browser go, so the second step cannot end up mixing two accounts.
