@@ -450,7 +450,7 @@ const RENAMED_KEYS: Record<string, string> = {
  */
 export function defineSettings(input: AuthSettingsInput): AuthSettings {
   if (input === null || typeof input !== 'object') throw new ImproperlyConfigured('settings must be an object')
-  rejectUnknownKeys(input as Record<string, unknown>, DEFAULT_SETTINGS, '')
+  rejectUnknownKeys(input, DEFAULT_SETTINGS, '')
   const d = DEFAULT_SETTINGS
   const i = input as Record<string, unknown> & AuthSettingsInput
 
@@ -875,7 +875,7 @@ function mfaSettings(value: Record<string, unknown>): MfaSettings {
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) {
     throw new ImproperlyConfigured('"mfa.keys" must be a list of strings')
   }
-  for (const [index, key] of (keys as string[]).entries()) {
+  for (const [index, key] of (keys).entries()) {
     if (Buffer.byteLength(key, 'utf8') < MIN_HMAC_KEY_BYTES) {
       throw new ImproperlyConfigured(`"mfa.keys[${index}]" is too short: a key must be at least ${MIN_HMAC_KEY_BYTES} bytes`)
     }
@@ -887,7 +887,7 @@ function mfaSettings(value: Record<string, unknown>): MfaSettings {
   const lifetime = positive(value.tokenLifetime as Duration, 'mfa.tokenLifetime')
   // The second step is typed in from an app within minutes; a long-lived half-login is only a target.
   if (lifetime > 900) throw new ImproperlyConfigured(`"mfa.tokenLifetime" must be at most 900 seconds (got ${lifetime})`)
-  return { issuer, keys: [...(keys as string[])], failuresPerUser: failures, tokenLifetime: lifetime }
+  return { issuer, keys: [...(keys)], failuresPerUser: failures, tokenLifetime: lifetime }
 }
 
 function deepFreeze<T>(value: T): T {

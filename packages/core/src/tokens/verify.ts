@@ -50,7 +50,7 @@ export function verifyToken(
   const userId = payload[settings.userIdClaim]
   if (!isUserId(userId, settings)) throw invalid('Token contained no recognizable user identification')
 
-  return { type: expectedType, jti, userId, exp, iat: (iat as number | undefined) ?? exp, payload: payload as VerifiedToken['payload'], raw: token }
+  return { type: expectedType, jti, userId, exp, iat: (iat) ?? exp, payload: payload as VerifiedToken['payload'], raw: token }
 }
 
 /** Verifies an access token (`token_type: "access"`). */

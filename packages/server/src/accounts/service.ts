@@ -14,7 +14,7 @@ import { describeDuration } from '../email/templates.js'
 import type { ThrottleStore } from '../redis/throttle.js'
 import type { ClientInfo, SessionManager } from '../sessions/manager.js'
 import { ThrottledError } from '../throttle/lockout.js'
-import { AccountStore, accountTokenDigest, newAccountToken } from './store.js'
+import { type AccountStore, accountTokenDigest, newAccountToken } from './store.js'
 
 /** What the account flows need; the service layer's deps provide all of it. */
 export interface AccountDeps {

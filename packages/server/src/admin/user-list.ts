@@ -119,6 +119,7 @@ export function containsInsensitive(column: string, text: string, dialect: Diale
 /** Lists users for the admin: search, filters, ordering and keyset pagination over `auth_user`. */
 export async function listUsers(handle: DatabaseHandle, query: UserListQuery): Promise<Page<User>> {
   const { dialect } = handle
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the handle's type is the schema today; the cast documents it
   const db = handle.db as Kysely<Database>
   const filtered = () => {
     let q = db.selectFrom('auth_user')

@@ -46,7 +46,7 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'env
   }
   try {
     return await command.run({
-      values: parsed.values as CommandContext['values'],
+      values: parsed.values,
       positionals: parsed.positionals,
       env: io.env ?? process.env,
       stdin: io.stdin ?? process.stdin,

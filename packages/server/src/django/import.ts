@@ -171,13 +171,13 @@ export async function importDjangoUsers(
             is_staff: toDbBool(d, user.is_staff),
             is_active: toDbBool(d, user.is_active),
             date_joined: toDbDate(d, user.date_joined),
-          } as never)
+          })
           .execute()
       }
     }
 
     for (const row of blacklisted) {
-      const expiresAt = fromDbDate(row.expires_at as Date | string)
+      const expiresAt = fromDbDate(row.expires_at)
       if (expiresAt === null || expiresAt <= now) continue
       const userId = row.user_id === null ? null : Number(row.user_id)
       // Only tokens of users now present here; a token naming a conflicting id is not ours to record.
@@ -197,7 +197,7 @@ export async function importDjangoUsers(
           jti: row.jti,
           // cookiejwt stores a digest, never a usable token.
           token: row.token.startsWith('sha256$') ? row.token : `sha256$${createHash('sha256').update(row.token).digest('hex')}`,
-          created_at: row.created_at === null ? null : toDbDate(d, fromDbDate(row.created_at as Date | string) ?? now),
+          created_at: row.created_at === null ? null : toDbDate(d, fromDbDate(row.created_at) ?? now),
           expires_at: toDbDate(d, expiresAt),
           user_id: userId,
         })
@@ -212,7 +212,7 @@ export async function importDjangoUsers(
         .insertInto('token_blacklist_blacklistedtoken')
         .values({
           token_id: Number(outstanding.id),
-          blacklisted_at: toDbDate(d, fromDbDate(row.blacklisted_at as Date | string) ?? now),
+          blacklisted_at: toDbDate(d, fromDbDate(row.blacklisted_at) ?? now),
         })
         .onConflict((oc) => oc.column('token_id').doNothing())
         .execute()

@@ -90,7 +90,7 @@ async function list(context: CommandContext, admin: AdminService, dialect: Diale
       ...(v.staff ? { is_staff: 'true' } : {}),
       ...(v.superuser ? { is_superuser: 'true' } : {}),
       ...(v.ordering !== undefined ? { ordering: v.ordering } : {}),
-      page_size: (v.limit as string | undefined) ?? '100',
+      page_size: (v.limit) ?? '100',
     },
     dialect,
   )
