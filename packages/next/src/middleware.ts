@@ -54,7 +54,7 @@ export async function isValidAccessToken(token: string, keys: readonly Uint8Arra
 function readSettings(): { authCookie?: { name?: string } } {
   try {
     const parsed: unknown = JSON.parse(process.env.COOKIEJWT_SETTINGS || '{}')
-    return parsed !== null && typeof parsed === 'object' ? (parsed as { authCookie?: { name?: string } }) : {}
+    return parsed !== null && typeof parsed === 'object' ? (parsed) : {}
   } catch {
     return {}
   }
