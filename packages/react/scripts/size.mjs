@@ -1,5 +1,5 @@
 // Reports the min+gzip size of the React-free client (dist/client-entry.js bundled) and of the full entry
-// without React; fails when the client goes over its 3 kB budget.
+// without React; fails when the client goes over its 3 kB budget or any built file imports @cookiejwt/core at run time.
 import { gzipSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { build } from 'vite'
@@ -39,6 +39,14 @@ for (const [name, entry] of rows) {
   console.log(`size: ${name}: ${min} B min, ${gzip} B min+gzip`)
   if (entry === 'dist/client-entry.js' && gzip > BUDGET) {
     console.error(`size: the client is over its ${BUDGET} B min+gzip budget`)
+    failed = true
+  }
+}
+// Types come from @cookiejwt/core with `import type` only: no emitted file may import it at run time.
+const { readdirSync, readFileSync } = await import('node:fs')
+for (const file of readdirSync(new URL('../dist/', import.meta.url)).filter((f) => f.endsWith('.js'))) {
+  if (readFileSync(new URL(`../dist/${file}`, import.meta.url), 'utf8').includes('@cookiejwt/core')) {
+    console.error(`size: dist/${file} imports @cookiejwt/core at run time; use \`import type\``)
     failed = true
   }
 }

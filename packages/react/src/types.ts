@@ -1,14 +1,12 @@
-/** The user as the API returns it (`GET /api/auth/me/`); never includes a password hash. */
-export interface User {
+import type { PublicUser } from '@cookiejwt/core'
+
+/**
+ * The user as the API returns it (`GET /api/auth/me/`); never includes a password hash. The server's own type,
+ * imported as a type only: the client's bundle carries no code of `@cookiejwt/core`.
+ */
+export interface User extends Omit<PublicUser, 'id'> {
+  /** A number, or a string for user tables keyed by UUID. */
   id: number | string
-  username: string
-  email: string
-  first_name: string
-  last_name: string
-  is_staff: boolean
-  is_superuser: boolean
-  date_joined: string
-  last_login: string | null
 }
 
 /** The editable fields of `PATCH /api/auth/me/`. */
