@@ -56,11 +56,22 @@ export async function finishMfaLogin(
     settings.userIdField === 'id' ? await users.findById(Number(token.userId)) : await users.findByUsername(String(token.userId))
   // A deleted or deactivated user's pending login ends here, as a refresh would.
   if (!user || !settings.userAuthenticationRule(user)) throw new AuthError('token_not_valid', 'Token is invalid or expired')
-  const { method } = await verifySecondFactor(deps.mfa, user, code, { now, ip: client.ip ?? '' })
-  // Spent only by a right code (a typo must not end the login); of two right codes with one token, one wins.
+  // The token is claimed before its code is checked, so of two requests with one token only one checks (and spends)
+  // a code; a wrong code gives the claim back (a typo must not end the login), a right one keeps it for good.
+  const key = `mfa:t:${token.jti}`
   const left = Math.max(1000, token.exp * 1000 - now.getTime() + settings.leeway * 1000)
-  const { count } = await deps.spent.hit(`mfa:t:${token.jti}`, left)
-  if (count > 1) throw new AuthError('token_not_valid', 'Token was already used')
+  const { count } = await deps.spent.hit(key, left)
+  if (count > 1) {
+    await deps.spent.release(key)
+    throw new AuthError('token_not_valid', 'Token was already used')
+  }
+  let method: 'totp' | 'backup_code'
+  try {
+    ;({ method } = await verifySecondFactor(deps.mfa, user, code, { now, ip: client.ip ?? '' }))
+  } catch (error) {
+    await deps.spent.release(key)
+    throw error
+  }
   return { ...(await completeLoginWithUser(deps.flow, user, client)), method }
 }
 

@@ -124,6 +124,21 @@ for (const dialect of TEST_DIALECTS) {
       await expect(finishMfaLogin(deps, raw, await generateTotpCode(secret, clock), CLIENT)).resolves.toMatchObject({ method: 'totp' })
     })
 
+    it('of concurrent code steps with one mfa token, one finishes the login and the others spend no code', async () => {
+      const { backupCodes } = await enrol(ada)
+      const raw = await mfaTokenOf('ada')
+      const results = await Promise.allSettled(backupCodes.slice(0, 4).map((c) => finishMfaLogin(deps, raw, c, CLIENT)))
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ message: 'Token was already used' })
+      // Only the winner's backup code was spent: the other three still finish a new login.
+      const spent = backupCodes.slice(0, 4).filter((_, i) => results[i]!.status === 'fulfilled')
+      for (const c of backupCodes.slice(0, 4)) {
+        const attempt = finishMfaLogin(deps, await mfaTokenOf('ada'), c, CLIENT)
+        if (spent.includes(c)) await expect(attempt).rejects.toBeInstanceOf(ValidationError)
+        else await expect(attempt).resolves.toMatchObject({ method: 'backup_code' })
+      }
+    })
+
     it('finishes with a backup code, which is then spent', async () => {
       const { backupCodes } = await enrol(ada)
       const done = await finishMfaLogin(deps, await mfaTokenOf('ada'), backupCodes[3]!, CLIENT)
