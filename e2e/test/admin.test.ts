@@ -263,5 +263,30 @@ for (const setUp of SET_UPS) {
       expect(cspViolations).toEqual([])
       await Promise.all([ada.context.close(), admin.context.close()])
     })
+
+    it('staff who are not superusers see the flags locked and get the server’s refusal for a superuser', async () => {
+      const grace = await signIn('grace', PASSWORD, '/admin')
+      const page = grace.page
+      await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor(WAIT)
+      const form = page.getByRole('region', { name: 'Create a user' })
+      expect(await form.getByLabel('Staff (can use this admin)').isDisabled()).toBe(true)
+      await form.getByText('Only a superuser can create staff or superusers.').waitFor(WAIT)
+
+      await page.getByRole('link', { name: ADMIN.username, exact: true }).click()
+      await page.getByRole('heading', { name: ADMIN.username, level: 1 }).waitFor(WAIT)
+      expect(await page.getByLabel('Superuser').isDisabled()).toBe(true)
+      await page.getByText('Only a superuser can change these.').waitFor(WAIT)
+      await page.getByRole('button', { name: 'Deactivate' }).click()
+      await page
+        .getByRole('dialog', { name: `Deactivate ${ADMIN.username}?` })
+        .getByRole('button', { name: 'Deactivate' })
+        .click()
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'Only a superuser can change a superuser.' })
+        .waitFor(WAIT)
+      await page.getByText('Active: this user can sign in.').waitFor(WAIT)
+      await grace.context.close()
+    })
   })
 }
