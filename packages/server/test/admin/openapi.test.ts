@@ -23,12 +23,12 @@ describe('the OpenAPI document and the API reference', () => {
   let service: CookiejwtService
   afterEach(async () => {
     vi.unstubAllEnvs()
-    await service.close()
+    await service?.close()
   })
 
   it('fails for any route without its request schema, response schemas or documented error codes', async () => {
     // Every optional route module switched on, so none escapes the check.
-    service = await serviceWith({ diagnostics: true, registration: true, apiDocs: true })
+    service = await serviceWith({ diagnostics: true, registration: true, frontendUrl: 'http://localhost:3000', apiDocs: true })
     const incomplete = service.routes
       .map((route) => ({ route: `${route.method} ${route.path}`, missing: missingDocumentation(route) }))
       .filter((r) => r.missing.length > 0)
