@@ -94,7 +94,7 @@ export async function loadUser(
   if (settings.statelessUser) return { id: token.userId, isTokenUser: true, claims: token.payload }
   const user =
     settings.userIdField === 'id'
-      ? await deps.users.findById(Number(token.userId))
+      ? await deps.users.findById(token.userId)
       : await deps.users.findByUsername(String(token.userId))
   if (!user) throw new AuthError('user_not_found', 'User not found')
   if (!settings.userAuthenticationRule(user)) throw new AuthError('user_inactive', 'User is inactive')

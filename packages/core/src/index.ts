@@ -26,6 +26,15 @@ export type {
   ThrottleSettings,
   MfaSettings,
 } from './settings.js'
+export { isDefaultUserTable, parseUserId, userTableSettings } from './user-table.js'
+export type {
+  ActiveStatus,
+  UserId,
+  UserIdType,
+  UserTableColumns,
+  UserTableInput,
+  UserTableSettings,
+} from './user-table.js'
 export { toPublicUser } from './user.js'
 export type { PublicUser, User } from './user.js'
 export { DuplicateUserError } from './storage.js'
@@ -107,5 +116,5 @@ export { MAX_PASSWORD_LENGTH, validatePassword } from './passwords/validators.js
 export type { PasswordContext, PasswordUserAttribute, PasswordValidatorSettings } from './passwords/validators.js'
 export { DEFAULT_PASSWORD_LIST_PATH, loadPasswordList } from './passwords/common-passwords.js'
 export { quickRatio } from './passwords/similarity.js'
-export { createPasswordHashers } from './hashers/index.js'
+export { createPasswordHashers, fromPhcHash, toPhcHash } from './hashers/index.js'
 export type { PasswordHasher, PasswordHasherOptions, PasswordHashers } from './hashers/index.js'

@@ -5,6 +5,7 @@ import { ALGORITHMS, checkKeyMaterial, isHmacAlgorithm, normalizeSigningKeys, ty
 import { checkOriginList } from './origins.js'
 import { existsSync } from 'node:fs'
 import type { PasswordUserAttribute, PasswordValidatorSettings } from './passwords/validators.js'
+import { userTableSettings, type UserTableInput, type UserTableSettings } from './user-table.js'
 
 export type { Algorithm } from './tokens/keys.js'
 
@@ -281,6 +282,11 @@ export interface AuthSettings {
    * destroys them and exits 1. @default 10
    */
   readonly shutdownTimeout: number
+  /**
+   * The table users live in: Django's `auth_user` by default, or an existing table of the application (names, id
+   * type, flag storage, hash format; see docs/user-table.md). Checked against the real schema at start-up.
+   */
+  readonly userTable: UserTableSettings
 }
 
 /** What `defineSettings` accepts: every key optional except `signingKey`; durations as seconds or '5m'. */
@@ -308,6 +314,8 @@ export type AuthSettingsInput = {
       ? { [R in keyof PasswordValidatorSettings]?: Partial<PasswordValidatorSettings[R]> }
     : K extends 'mfa'
       ? Partial<Omit<MfaSettings, 'tokenLifetime'>> & { tokenLifetime?: Duration }
+    : K extends 'userTable'
+      ? UserTableInput
       : AuthSettings[K] extends CookieSettings | CsrfSettings | CorsSettings
         ? Partial<AuthSettings[K]>
         : AuthSettings[K]
@@ -420,6 +428,26 @@ export const DEFAULT_SETTINGS = {
     retryDelay: 30,
   },
   shutdownTimeout: 10,
+  userTable: {
+    table: 'auth_user',
+    idType: 'integer',
+    booleans: 'native',
+    activeStatus: null,
+    passwordFormat: 'django',
+    columns: {
+      id: 'id',
+      username: 'username',
+      password: 'password',
+      email: 'email',
+      firstName: 'first_name',
+      lastName: 'last_name',
+      isActive: 'is_active',
+      isStaff: 'is_staff',
+      isSuperuser: 'is_superuser',
+      dateJoined: 'date_joined',
+      lastLogin: 'last_login',
+    },
+  },
 } as const satisfies Omit<AuthSettings, 'signingKey' | 'csrf'> & { csrf: unknown }
 
 const SAME_SITES: readonly unknown[] = ['Lax', 'Strict', 'None', false]
@@ -555,6 +583,7 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     passwordResetUnknownAccounts: bool(i.passwordResetUnknownAccounts, d.passwordResetUnknownAccounts, 'passwordResetUnknownAccounts'),
     email: emailSettings({ ...d.email, ...(i.email ?? {}) }),
     shutdownTimeout: maxSeconds(positive(i.shutdownTimeout ?? d.shutdownTimeout, 'shutdownTimeout'), 'shutdownTimeout', 3600),
+    userTable: userTableSettings(i.userTable, d.userTable, name(i.passwordHasher ?? d.passwordHasher, 'passwordHasher')),
   }
   for (const legacy of settings.legacyCookies) {
     for (const c of [settings.authCookie, settings.refreshCookie]) {

@@ -1,3 +1,4 @@
+import type { UserId } from './user-table.js'
 import type { User } from './user.js'
 
 /** Fields needed to create a user; the password is already hashed. */
@@ -24,19 +25,20 @@ export interface UserPatch {
 
 /** Where users live. Methods return `null`/`false` for "not found"; they throw only when storage fails. */
 export interface UserStore {
-  findById(id: number): Promise<User | null>
+  /** A user by primary key; null for an id that is not of the table's type. */
+  findById(id: UserId): Promise<User | null>
   findByUsername(username: string): Promise<User | null>
   /** Creates a user; throws `DuplicateUserError` when the username is taken. */
   create(user: NewUser, now: Date): Promise<User>
-  update(id: number, patch: UserPatch): Promise<User | null>
-  setPassword(id: number, encoded: string): Promise<boolean>
-  touchLastLogin(id: number, now: Date): Promise<void>
+  update(id: UserId, patch: UserPatch): Promise<User | null>
+  setPassword(id: UserId, encoded: string): Promise<boolean>
+  touchLastLogin(id: UserId, now: Date): Promise<void>
 }
 
 /** A refresh token as recorded (simplejwt's `OutstandingToken`). `tokenHash` is SHA-256 of the token, never the token. */
 export interface OutstandingToken {
   jti: string
-  userId: number | null
+  userId: UserId | null
   tokenHash: string
   createdAt: Date
   expiresAt: Date

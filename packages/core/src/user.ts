@@ -1,6 +1,11 @@
-/** A user row, with Django's `auth_user` fields in camelCase. `id` is a number (Django's AutoField). */
+import type { UserId } from './user-table.js'
+
+/**
+ * A user row, with Django's `auth_user` fields in camelCase. `id` is a number (Django's AutoField) or, for a user
+ * table with `idType: 'uuid'`, the lower-case hyphenated UUID.
+ */
 export interface User {
-  readonly id: number
+  readonly id: UserId
   readonly username: string
   readonly email: string
   readonly firstName: string
@@ -10,13 +15,13 @@ export interface User {
   readonly isActive: boolean
   readonly dateJoined: Date
   readonly lastLogin: Date | null
-  /** The encoded password hash (Django format). Never serialised to a client. */
+  /** The encoded password hash (Django format, or a bcrypt/argon2 PHC string). Never serialised to a client. */
   readonly password: string
 }
 
 /** The user as the API returns it: DRF field names, no password. */
 export interface PublicUser {
-  id: number
+  id: UserId
   username: string
   email: string
   first_name: string

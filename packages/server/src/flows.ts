@@ -4,12 +4,14 @@ import {
   issueRotatedRefreshToken,
   issueTokenPair,
   loadUser,
+  parseUserId,
   verifyRefreshToken,
   type AuthSettings,
   type IssuedToken,
   type PasswordHashers,
   type TokenStore,
   type User,
+  type UserId,
   type UserStore,
   type VerifiedToken,
 } from '@cookiejwt/core'
@@ -47,9 +49,9 @@ const NO_ACTIVE_ACCOUNT = 'No active account found with the given credentials'
 /** The one refusal of a login, whatever the reason; the reason and account are for the security log only. */
 class LoginRefused extends AuthError {
   readonly reason: 'unknown_user' | 'wrong_password' | 'inactive'
-  readonly userId: number | null
+  readonly userId: UserId | null
 
-  constructor(reason: LoginRefused['reason'], userId: number | null) {
+  constructor(reason: LoginRefused['reason'], userId: UserId | null) {
     super('no_active_account', NO_ACTIVE_ACCOUNT)
     this.name = 'AuthError'
     this.reason = reason
@@ -195,7 +197,7 @@ async function rotateRefresh(deps: FlowDeps, raw: string): Promise<IssuedPair> {
   const now = deps.now?.() ?? new Date()
   const old = verifyRefreshToken(settings, raw, { now })
   const user = await loadUserForRefresh(deps, old)
-  const sessionUserId = user?.id ?? (typeof old.userId === 'number' ? old.userId : null)
+  const sessionUserId = user?.id ?? tokenUserId(settings, old)
   if (deps.sessions && typeof old.payload[SESSION_ID_CLAIM] === 'string' && sessionUserId !== null) {
     if (settings.rotateRefreshTokens) return deps.sessions.rotate(old, sessionUserId, now)
     if ((await deps.sessions.isRevoked(old)) || (await tokens.isBlacklisted(old.jti))) throw blacklisted()
@@ -219,7 +221,7 @@ async function rotateRefresh(deps: FlowDeps, raw: string): Promise<IssuedPair> {
 export async function blacklistRefreshToken(deps: FlowDeps, raw: string): Promise<boolean> {
   const now = deps.now?.() ?? new Date()
   const token = verifyRefreshToken(deps.settings, raw, { now })
-  const userId = typeof token.userId === 'number' ? token.userId : null
+  const userId = tokenUserId(deps.settings, token)
   const sid = token.payload[SESSION_ID_CLAIM]
   // Logging out ends the whole session: its live refresh token too, whichever of its tokens was presented.
   const ended =
@@ -283,8 +285,13 @@ async function loadUserForRefresh(deps: FlowDeps, token: VerifiedToken): Promise
   }
 }
 
-async function recordRefresh(deps: FlowDeps, refresh: IssuedToken, userId: number | null, now: Date): Promise<void> {
+async function recordRefresh(deps: FlowDeps, refresh: IssuedToken, userId: UserId | null, now: Date): Promise<void> {
   await recordIssuedRefresh(deps.tokens, refresh, userId, now)
+}
+
+/** The user id a token names, when it names one (`userIdField: 'id'`) of the user table's id type. */
+function tokenUserId(settings: AuthSettings, token: VerifiedToken): UserId | null {
+  return settings.userIdField === 'id' ? parseUserId(settings.userTable.idType, token.userId) : null
 }
 
 function blacklisted(): AuthError {

@@ -1,3 +1,4 @@
+import type { UserId } from '@cookiejwt/core'
 import { createHash } from 'node:crypto'
 
 /** A pino-compatible logger (pino, Fastify's `app.log`, or anything with these two methods). */
@@ -77,7 +78,7 @@ const MESSAGES: Record<SecurityEventName, string> = {
  * family, `jti`, `kid`), the client's address and user agent, a reason, and a digest of an unknown username.
  */
 export interface SecurityEventFields {
-  readonly userId?: number | null | undefined
+  readonly userId?: UserId | null | undefined
   readonly sessionId?: string | undefined
   readonly jti?: string | undefined
   readonly reason?: string | undefined

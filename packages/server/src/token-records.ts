@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { IssuedToken, OutstandingToken, TokenStore, VerifiedToken } from '@cookiejwt/core'
+import type { IssuedToken, OutstandingToken, TokenStore, UserId, VerifiedToken } from '@cookiejwt/core'
 
 /** The stored fingerprint of a refresh token: its SHA-256, never the token itself. */
 export function hashToken(token: string): string {
@@ -7,7 +7,7 @@ export function hashToken(token: string): string {
 }
 
 /** The outstanding-token record (simplejwt's `OutstandingToken`) of a verified refresh token. */
-export function outstandingOf(token: VerifiedToken, userId: number | null): OutstandingToken {
+export function outstandingOf(token: VerifiedToken, userId: UserId | null): OutstandingToken {
   return {
     jti: token.jti,
     userId,
@@ -18,7 +18,7 @@ export function outstandingOf(token: VerifiedToken, userId: number | null): Outs
 }
 
 /** Records a freshly issued refresh token as outstanding (simplejwt's `OutstandingToken`): the one writer of those rows. */
-export async function recordIssuedRefresh(tokens: TokenStore, refresh: IssuedToken, userId: number | null, now: Date): Promise<void> {
+export async function recordIssuedRefresh(tokens: TokenStore, refresh: IssuedToken, userId: UserId | null, now: Date): Promise<void> {
   await tokens.recordOutstanding({
     jti: refresh.jti,
     userId,

@@ -2,6 +2,7 @@ import { Argon2Hasher } from './argon2.js'
 import { BcryptHasher } from './bcrypt.js'
 import { getRandomString } from './encoding.js'
 import { Pbkdf2Hasher } from './pbkdf2.js'
+import { fromPhcHash } from './phc.js'
 import { ScryptHasher } from './scrypt.js'
 import type {
   PasswordCheck,
@@ -20,6 +21,7 @@ export {
 export { BcryptHasher, DEFAULT_BCRYPT_ROUNDS } from './bcrypt.js'
 export { MAX_PASSWORD_LENGTH } from './encoding.js'
 export { DEFAULT_PBKDF2_ITERATIONS, Pbkdf2Hasher } from './pbkdf2.js'
+export { fromPhcHash, toPhcHash } from './phc.js'
 export {
   DEFAULT_SCRYPT_BLOCK_SIZE,
   DEFAULT_SCRYPT_PARALLELISM,
@@ -69,7 +71,8 @@ function algorithmOf(encoded: string): string | null {
 /**
  * Builds the password hashers: the default one writes new hashes in Django's format, every
  * known one verifies, and a valid hash of another algorithm or with other parameters is
- * reported as `mustUpdate` (Django's `check_password` with its `setter`). All hashing runs
+ * reported as `mustUpdate` (Django's `check_password` with its `setter`). Bare bcrypt (`$2b$…`) and argon2
+ * (`$argon2id$…`) PHC strings verify as Django's `bcrypt` and `argon2` hashes. All hashing runs
  * off the event loop (the argon2 and bcrypt bindings, `crypto.pbkdf2` and `crypto.scrypt`
  * on libuv's thread pool).
  *
@@ -109,7 +112,9 @@ export function createPasswordHashers(options: PasswordHasherOptions = {}): Pass
   return {
     defaultAlgorithm,
     hash: (password) => preferred.encode(password),
-    async verify(password, encoded): Promise<PasswordCheck> {
+    async verify(password, stored): Promise<PasswordCheck> {
+      // A bare PHC string is Django's bcrypt/argon2 layout without the prefix (see phc.ts).
+      const encoded = typeof stored === 'string' ? fromPhcHash(stored) : stored
       const hasher =
         typeof encoded === 'string' && isPasswordUsable(encoded)
           ? hashers.get(algorithmOf(encoded) ?? '')

@@ -1,4 +1,5 @@
 import { AuthError } from '../errors.js'
+import { parseUserId } from '../user-table.js'
 import type { AuthSettings } from '../settings.js'
 import { MAX_TOKEN_LENGTH, isTimeClaim, type TokenType, type VerifiedToken } from './claims.js'
 import { getTokenCodec } from './codec.js'
@@ -65,9 +66,9 @@ export function verifyRefreshToken(settings: AuthSettings, token: string, option
 
 function isUserId(value: unknown, settings: AuthSettings): value is number | string {
   if (settings.userIdField === 'id') {
-    // Django's AutoField; simplejwt writes it as a JSON number. A numeric string is accepted for custom user models.
-    return (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) ||
-      (typeof value === 'string' && /^[1-9][0-9]{0,15}$/.test(value))
+    // Django's AutoField, which simplejwt writes as a JSON number (a numeric string is accepted for custom user
+    // models), or a UUID primary key, which simplejwt writes as its hyphenated text.
+    return parseUserId(settings.userTable.idType, value) !== null
   }
   return typeof value === 'string' && value.length > 0 && value.length <= 150
 }

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto'
 import {
   AuthError,
   DuplicateUserError,
+  parseUserId,
   ValidationError,
   validatePassword,
   type AuthSettings,
   type PasswordHashers,
   type User,
+  type UserId,
   type UserStore,
 } from '@cookiejwt/core'
 import type { Mailer } from '../email/mailer.js'
@@ -56,16 +58,16 @@ const EMAIL = /^[^\s@<>()[\]\\,;:"\u0000-\u001f]+@[^\s@<>()[\]\\,;:"\u0000-\u001
 const INVALID_TOKEN = 'Invalid value'
 
 /** Django's `urlsafe_base64_encode(force_bytes(pk))`: the uid of reset links. */
-export function encodeUid(id: number): string {
+export function encodeUid(id: UserId): string {
   return Buffer.from(String(id)).toString('base64url')
 }
 
-/** The user id a uid names, or null when it is not one. */
-export function decodeUid(uid: string): number | null {
-  if (!/^[A-Za-z0-9_-]{1,16}$/.test(uid)) return null
+/** The user id a uid names (an integer, or a UUID for a user table with UUID ids), or null when it is not one. */
+export function decodeUid(uid: string): UserId | null {
+  if (!/^[A-Za-z0-9_-]{1,48}$/.test(uid)) return null
   const text = Buffer.from(uid, 'base64url').toString('utf8')
-  if (!/^[1-9]\d{0,14}$/.test(text) || encodeUid(Number(text)) !== uid) return null
-  return Number(text)
+  const id = /^[1-9]\d{0,14}$/.test(text) ? Number(text) : parseUserId('uuid', text)
+  return id !== null && encodeUid(id) === uid ? id : null
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { UserId } from '@cookiejwt/core'
 import { createHash, randomBytes } from 'node:crypto'
 import type { DatabaseHandle } from '../storage/db.js'
 import { guard } from '../storage/errors.js'
@@ -7,7 +8,7 @@ export type AccountTokenPurpose = 'verify_email' | 'password_reset'
 
 /** A stored account token; the raw token is never stored, only its digest. */
 export interface AccountTokenRecord {
-  userId: number
+  userId: UserId
   email: string
   purpose: AccountTokenPurpose
   expiresAt: Date
@@ -70,7 +71,7 @@ export class AccountStore {
         .where('expires_at', '>', now.getTime())
         .executeTakeFirst()
       return row
-        ? { userId: Number(row.user_id), email: row.email, purpose: row.purpose, expiresAt: new Date(Number(row.expires_at)), usedAt: null }
+        ? { userId: typeof row.user_id === 'number' || /^\d+$/.test(String(row.user_id)) ? Number(row.user_id) : String(row.user_id), email: row.email, purpose: row.purpose, expiresAt: new Date(Number(row.expires_at)), usedAt: null }
         : null
     })
   }
@@ -91,7 +92,7 @@ export class AccountStore {
   }
 
   /** Spends every live token of a user for one purpose (after a reset, the other reset links die too). */
-  spendAllTokens(userId: number, purpose: AccountTokenPurpose, now: Date): Promise<number> {
+  spendAllTokens(userId: UserId, purpose: AccountTokenPurpose, now: Date): Promise<number> {
     return guard(async () => {
       const result = await this.#h.db
         .updateTable('cookiejwt_account_token')
@@ -117,7 +118,7 @@ export class AccountStore {
   }
 
   /** Whether the user verified exactly this address (a changed email needs verifying again). */
-  isVerified(userId: number, email: string): Promise<boolean> {
+  isVerified(userId: UserId, email: string): Promise<boolean> {
     if (email === '') return Promise.resolve(false)
     return guard(async () => {
       const row = await this.#h.db
@@ -130,7 +131,7 @@ export class AccountStore {
   }
 
   /** Records that the user receives mail at `email`. */
-  markVerified(userId: number, email: string, now: Date): Promise<void> {
+  markVerified(userId: UserId, email: string, now: Date): Promise<void> {
     return guard(async () => {
       await this.#h.db
         .insertInto('cookiejwt_email_address')

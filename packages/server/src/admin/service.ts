@@ -1,5 +1,8 @@
 import {
   AuthError,
+  DEFAULT_SETTINGS,
+  ImproperlyConfigured,
+  isDefaultUserTable,
   ServiceUnavailableError,
   ValidationError,
   type AuthSettings,
@@ -74,6 +77,12 @@ export class AdminService {
   readonly #d: AdminServiceDeps
 
   constructor(deps: AdminServiceDeps) {
+    // The admin reads and writes Django's auth_user directly (search, ordering, locks): not an application's own table.
+    if (!isDefaultUserTable(deps.settings.userTable, DEFAULT_SETTINGS.userTable)) {
+      throw new ImproperlyConfigured(
+        `the admin works on Django's auth_user only; it is not available with userTable "${deps.settings.userTable.table}"`,
+      )
+    }
     this.#d = deps
   }
 
@@ -263,7 +272,7 @@ export class AdminService {
     const { result, after } = await adminTransaction(this.#d.database, async (trx) => {
       const acting = await this.#acting(trx, actor)
       const context: AuditContext = {
-        actor: acting.kind === 'cli' ? { id: null, username: `cli:${acting.osUser}` } : { id: acting.user.id, username: acting.user.username },
+        actor: acting.kind === 'cli' ? { id: null, username: `cli:${acting.osUser}` } : { id: acting.user.id as number, username: acting.user.username },
         ip: client.ip ?? '',
         userAgent: client.userAgent ?? '',
         now,
@@ -271,7 +280,7 @@ export class AdminService {
       return work(trx, acting, {
         now,
         write: (action, target, changes) =>
-          writeAudit(trx, this.#d.database.dialect, context, action, { id: target.id, username: target.username }, changes),
+          writeAudit(trx, this.#d.database.dialect, context, action, { id: target.id as number, username: target.username }, changes),
       })
     })
     if (after) {
@@ -313,7 +322,7 @@ export class AdminService {
       .select('id')
       .where('is_superuser', '=', toDbBool(d, true))
       .where('is_active', '=', toDbBool(d, true))
-      .where('id', '!=', target.id)
+      .where('id', '!=', target.id as number)
       .limit(1)
       .executeTakeFirst()
     if (other) return

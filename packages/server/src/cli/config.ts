@@ -44,6 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       throw new ImproperlyConfigured('COOKIEJWT_SETTINGS must be a JSON object of settings')
     }
   }
+  const userTable = userTableFromEnv(env.COOKIEJWT_USER_TABLE)
   const dataDir = resolve(cwd, env.COOKIEJWT_DATA_DIR ?? 'data')
   // A key-set file (COOKIEJWT_KEYS_FILE) replaces the single key; an explicit COOKIEJWT_SIGNING_KEY beside it still
   // verifies tokens issued before the key set, so switching logs nobody out.
@@ -91,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         }
       : {}),
     ...accountSettings(env, extra, cwd, dataDir, host, port),
+    ...(userTable ? { userTable } : {}),
   }
   const settings = defineSettings(input)
   const defaultStatic = join(REPO_ROOT, 'apps/web/dist')
@@ -107,6 +109,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy: settings.trustProxy,
     keyNotice: notice,
   }
+}
+
+/** `COOKIEJWT_USER_TABLE`: the `userTable` setting as JSON (it replaces one given in COOKIEJWT_SETTINGS). */
+function userTableFromEnv(value: string | undefined): AuthSettingsInput['userTable'] | undefined {
+  if (value === undefined || value === '') return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value)
+  } catch {
+    parsed = undefined
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ImproperlyConfigured(
+      `COOKIEJWT_USER_TABLE must be a JSON object like {"table":"users","columns":{"password":"password_hash"}}`,
+    )
+  }
+  return parsed as AuthSettingsInput['userTable']
 }
 
 function poolMax(value: string | undefined): number {

@@ -22,5 +22,12 @@ export async function openFromEnv(context: CommandContext): Promise<Opened> {
     ...(config.settings.passwordHasherOptions as object),
     default: config.settings.passwordHasher,
   })
-  return { config, handle, users: new KyselyUserStore(handle), tokens: new KyselyTokenStore(handle), hashers }
+  const { userTable } = config.settings
+  return {
+    config,
+    handle,
+    users: new KyselyUserStore(handle, userTable),
+    tokens: new KyselyTokenStore(handle, userTable),
+    hashers,
+  }
 }

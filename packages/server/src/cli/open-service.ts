@@ -43,9 +43,10 @@ export async function createServiceFromEnv(env: NodeJS.ProcessEnv, options: EnvS
   const database = await openDatabase(config.databaseUrl, { poolMax: config.databasePoolMax })
   try {
     // COOKIEJWT_DJANGO_DATABASE=shared: check Django's schema; migrations then add only cookiejwt_* tables.
-    const shared = await prepareSharedDjangoDatabase(env, database)
+    const { userTable } = config.settings
+    const shared = await prepareSharedDjangoDatabase(env, database, userTable)
     if (options.migrate) {
-      const { error } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(database)
+      const { error } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(database, userTable)
       if (error) throw new ImproperlyConfigured(`migrate failed: ${(error as Error).message ?? String(error)}`)
     } else {
       const pending = await pendingMigrations(database).catch(() => [])
@@ -68,6 +69,7 @@ export async function createServiceFromEnv(env: NodeJS.ProcessEnv, options: EnvS
           },
         })
       : null
+  // createService checks the user table against settings.userTable; on any failure nothing is left open.
   const service = await createService(config.settings, {
     ...options.service,
     database,
@@ -80,6 +82,10 @@ export async function createServiceFromEnv(env: NodeJS.ProcessEnv, options: EnvS
           healthChecks: { ...redis.healthChecks, ...options.service?.healthChecks },
         }
       : {}),
+  }).catch(async (error: unknown) => {
+    await redis?.close()
+    await database.destroy()
+    throw error
   })
   if (config.keyNotice) logger.warn(config.keyNotice)
   return {

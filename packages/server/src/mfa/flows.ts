@@ -1,4 +1,4 @@
-import { AuthError, ValidationError, type AuthSettings, type PasswordHashers, type User } from '@cookiejwt/core'
+import { AuthError, ValidationError, type AuthSettings, type PasswordHashers, type User, type UserId } from '@cookiejwt/core'
 import { ThrottledError, type LoginThrottle } from '../throttle/lockout.js'
 import { generateBackupCodes, normalizeBackupCode } from './backup-codes.js'
 import type { MfaKeyRing } from './key-ring.js'
@@ -21,12 +21,12 @@ export interface MfaDeps {
 
 /** A second-factor event worth a security log line (never a secret, a code or a key in it). */
 export type MfaEvent =
-  | { event: 'mfa_secret_unreadable'; userId: number }
-  | { event: 'mfa_enabled' | 'mfa_disabled' | 'mfa_backup_codes_regenerated'; userId: number; ip: string }
-  | { event: 'mfa_backup_code_used'; userId: number; ip: string }
+  | { event: 'mfa_secret_unreadable'; userId: UserId }
+  | { event: 'mfa_enabled' | 'mfa_disabled' | 'mfa_backup_codes_regenerated'; userId: UserId; ip: string }
+  | { event: 'mfa_backup_code_used'; userId: UserId; ip: string }
   /** A wrong code; `locked` names the limits it reached (the next code is refused). */
-  | { event: 'mfa_failed'; userId: number; ip: string; locked: CodeLockoutScope[] }
-  | { event: 'mfa_throttled'; userId: number; ip: string; retryAfter: number }
+  | { event: 'mfa_failed'; userId: UserId; ip: string; locked: CodeLockoutScope[] }
+  | { event: 'mfa_throttled'; userId: UserId; ip: string; retryAfter: number }
 
 /** The request a flow runs for: its time and client IP. */
 export interface MfaContext {
@@ -50,7 +50,7 @@ const WRONG_PASSWORD = 'Your password was entered incorrectly. Please enter it a
 const TOTP_CODE = /^\d{6}$/
 
 /** The user's second-factor state. */
-export async function totpStatus(deps: MfaDeps, userId: number): Promise<TotpStatus> {
+export async function totpStatus(deps: MfaDeps, userId: UserId): Promise<TotpStatus> {
   const device = await deps.store.findDevice(userId)
   const enabled = device?.confirmedAt != null
   return {
@@ -61,7 +61,7 @@ export async function totpStatus(deps: MfaDeps, userId: number): Promise<TotpSta
 }
 
 /** Whether a login of this user needs the second step. */
-export async function isTotpEnabled(deps: MfaDeps, userId: number): Promise<boolean> {
+export async function isTotpEnabled(deps: MfaDeps, userId: UserId): Promise<boolean> {
   return (await deps.store.findDevice(userId))?.confirmedAt != null
 }
 
@@ -185,7 +185,7 @@ async function checkPassword(deps: MfaDeps, user: User, password: string, contex
  * Runs one guess at a code under the code throttle: counted before `check` runs, kept as a failure when `check`
  * returns null (then 400 `{"code": [INVALID_CODE]}`), taken back when `check` throws (no verdict on the code).
  */
-async function countedGuess<T>(deps: MfaDeps, userId: number, context: MfaContext, check: () => Promise<T | null>): Promise<T> {
+async function countedGuess<T>(deps: MfaDeps, userId: UserId, context: MfaContext, check: () => Promise<T | null>): Promise<T> {
   let attempt: CodeAttempt
   try {
     attempt = await deps.codeThrottle.begin(userId, context.ip)
@@ -211,13 +211,13 @@ async function countedGuess<T>(deps: MfaDeps, userId: number, context: MfaContex
   return result
 }
 
-function openSecret(deps: MfaDeps, userId: number, sealed: string): { plaintext: string; keyId: string } | null {
+function openSecret(deps: MfaDeps, userId: UserId, sealed: string): { plaintext: string; keyId: string } | null {
   const opened = deps.keyRing.open(sealed, sealContext(userId))
   if (!opened) deps.onEvent?.({ event: 'mfa_secret_unreadable', userId })
   return opened
 }
 
-function digestCodes(deps: MfaDeps, userId: number, codes: readonly string[]): string[] {
+function digestCodes(deps: MfaDeps, userId: UserId, codes: readonly string[]): string[] {
   return codes.map((c) => deps.keyRing.digest(backupInput(userId, normalizeBackupCode(c)!)))
 }
 
@@ -226,12 +226,12 @@ function alreadyEnabled(): AuthError {
 }
 
 // Binds a sealed secret to its user: a secret copied into another user's row does not open (AES-GCM AAD).
-function sealContext(userId: number): string {
+function sealContext(userId: UserId): string {
   return `totp:${userId}`
 }
 
 // Binds a backup-code digest to its user, so equal codes of two users have different digests.
-function backupInput(userId: number, code: string): string {
+function backupInput(userId: UserId, code: string): string {
   return `backup:${userId}:${code}`
 }
 

@@ -53,7 +53,7 @@ export async function finishMfaLogin(
   const token = verifyToken(settings, rawToken, 'mfa', { now })
   // Loaded from the database even with `statelessUser`: the second factor is stored with the user.
   const user =
-    settings.userIdField === 'id' ? await users.findById(Number(token.userId)) : await users.findByUsername(String(token.userId))
+    settings.userIdField === 'id' ? await users.findById(token.userId) : await users.findByUsername(String(token.userId))
   // A deleted or deactivated user's pending login ends here, as a refresh would.
   if (!user || !settings.userAuthenticationRule(user)) throw new AuthError('token_not_valid', 'Token is invalid or expired')
   // The token is claimed before its code is checked, so of two requests with one token only one checks (and spends)

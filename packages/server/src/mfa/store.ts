@@ -1,10 +1,11 @@
+import type { UserId } from '@cookiejwt/core'
 import type { DatabaseHandle } from '../storage/db.js'
 import { guard } from '../storage/errors.js'
 import { fromDbDate, toDbDate } from '../storage/values.js'
 
 /** A user's TOTP authenticator as stored: the sealed secret, never the secret. */
 export interface TotpDevice {
-  readonly userId: number
+  readonly userId: UserId
   /** The secret sealed by the MFA key ring. */
   readonly sealedSecret: string
   readonly createdAt: Date
@@ -27,7 +28,7 @@ export class KyselyMfaStore {
   }
 
   /** The user's authenticator, pending or confirmed; null when there is none. */
-  findDevice(userId: number): Promise<TotpDevice | null> {
+  findDevice(userId: UserId): Promise<TotpDevice | null> {
     return guard(async () => {
       const row = await this.#h.db
         .selectFrom('cookiejwt_mfa_totp')
@@ -49,7 +50,7 @@ export class KyselyMfaStore {
    * Stores a pending authenticator, replacing a pending one; a confirmed one is kept. Returns false when the user
    * already has a confirmed authenticator.
    */
-  savePending(userId: number, sealedSecret: string, now: Date): Promise<boolean> {
+  savePending(userId: UserId, sealedSecret: string, now: Date): Promise<boolean> {
     const created = toDbDate(this.#h.dialect, now)
     return guard(async () => {
       const row = await this.#h.db
@@ -72,7 +73,7 @@ export class KyselyMfaStore {
    * records `step` as used and replaces the user's backup codes with `codeDigests`, in one transaction. Returns false
    * when that pending authenticator is gone or already confirmed.
    */
-  confirm(userId: number, sealedSecret: string, step: number, codeDigests: readonly string[], now: Date): Promise<boolean> {
+  confirm(userId: UserId, sealedSecret: string, step: number, codeDigests: readonly string[], now: Date): Promise<boolean> {
     const at = toDbDate(this.#h.dialect, now)
     return guard(() =>
       this.#h.db.transaction().execute(async (trx) => {
@@ -101,7 +102,7 @@ export class KyselyMfaStore {
    * `resealed` is given the secret is rewritten under the current key in the same statement. Returns false when the
    * step (or a later one) was already used: the code is a replay.
    */
-  useStep(userId: number, step: number, resealed?: string): Promise<boolean> {
+  useStep(userId: UserId, step: number, resealed?: string): Promise<boolean> {
     return guard(async () => {
       const result = await this.#h.db
         .updateTable('cookiejwt_mfa_totp')
@@ -118,7 +119,7 @@ export class KyselyMfaStore {
    * Spends the unused backup code whose digest is one of `digests` (one per key of the ring). Returns false when no
    * such code is left: unknown, or already used.
    */
-  useBackupCode(userId: number, digests: readonly string[], now: Date): Promise<boolean> {
+  useBackupCode(userId: UserId, digests: readonly string[], now: Date): Promise<boolean> {
     if (digests.length === 0) return Promise.resolve(false)
     return guard(async () => {
       const result = await this.#h.db
@@ -133,7 +134,7 @@ export class KyselyMfaStore {
   }
 
   /** Replaces every backup code of the user with `codeDigests`. */
-  replaceBackupCodes(userId: number, codeDigests: readonly string[], now: Date): Promise<void> {
+  replaceBackupCodes(userId: UserId, codeDigests: readonly string[], now: Date): Promise<void> {
     const at = toDbDate(this.#h.dialect, now)
     return guard(() =>
       this.#h.db.transaction().execute(async (trx) => {
@@ -149,7 +150,7 @@ export class KyselyMfaStore {
   }
 
   /** Unused backup codes left to the user. */
-  countBackupCodes(userId: number): Promise<number> {
+  countBackupCodes(userId: UserId): Promise<number> {
     return guard(async () => {
       const row = await this.#h.db
         .selectFrom('cookiejwt_mfa_backup_code')
@@ -162,7 +163,7 @@ export class KyselyMfaStore {
   }
 
   /** Removes the user's authenticator and backup codes. Returns whether there was an authenticator. */
-  remove(userId: number): Promise<boolean> {
+  remove(userId: UserId): Promise<boolean> {
     return guard(() =>
       this.#h.db.transaction().execute(async (trx) => {
         await trx.deleteFrom('cookiejwt_mfa_backup_code').where('user_id', '=', userId).execute()

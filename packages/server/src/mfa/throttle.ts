@@ -1,9 +1,9 @@
-import type { AuthSettings } from '@cookiejwt/core'
+import type { AuthSettings, UserId } from '@cookiejwt/core'
 import type { ThrottleStore } from '../throttle/throttle-store.js'
 import { ThrottledError, throttleKeys } from '../throttle/lockout.js'
 
 /** The counter key of a user's wrong second-factor codes (by id: it outlives a username change). */
-export function mfaThrottleKey(userId: number): string {
+export function mfaThrottleKey(userId: UserId): string {
   return `mfa:u:${userId}`
 }
 
@@ -40,7 +40,7 @@ export class CodeThrottle {
    * caller settles it: `succeeded()` forgets the user's wrong codes and takes back the IP hit, `failed()` keeps both,
    * `abandoned()` (no verdict on a code: a storage error, no authenticator) takes both back.
    */
-  async begin(userId: number, ip: string): Promise<CodeAttempt> {
+  async begin(userId: UserId, ip: string): Promise<CodeAttempt> {
     const ms = this.#settings.throttle.window * 1000
     const keys: [string, number][] = [[mfaThrottleKey(userId), this.#settings.mfa.failuresPerUser]]
     if (this.#settings.throttle.enabled) keys.push([throttleKeys.ip(ip), this.#settings.throttle.failuresPerIp])

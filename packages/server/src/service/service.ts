@@ -29,6 +29,7 @@ import type { ThrottleStore } from '../throttle/throttle-store.js'
 import { SessionManager } from '../sessions/manager.js'
 import type { DatabaseHandle } from '../storage/db.js'
 import { KyselyTokenStore } from '../storage/tokens.js'
+import { assertUserTable } from '../storage/user-table.js'
 import { KyselyUserStore } from '../storage/users.js'
 import { LoginThrottle } from '../throttle/lockout.js'
 import { DatabaseThrottleStore } from '../throttle/store.js'
@@ -131,8 +132,10 @@ export const APP_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 export async function createService(settings: AuthSettings, options: ServiceOptions): Promise<CookiejwtService> {
   const database = options.database
   const log = options.logger ?? SILENT
-  const users = options.users ?? new KyselyUserStore(database)
-  const tokens = options.tokens ?? new KyselyTokenStore(database)
+  // The user table must match settings.userTable: an ImproperlyConfigured naming the column now, never a 500 later.
+  if (!options.users) await assertUserTable(database, settings.userTable)
+  const users = options.users ?? new KyselyUserStore(database, settings.userTable)
+  const tokens = options.tokens ?? new KyselyTokenStore(database, settings.userTable)
   const hashers = limitHashing(
     options.hashers ?? createPasswordHashers({ ...(settings.passwordHasherOptions as object), default: settings.passwordHasher }),
     options.hashConcurrency,
@@ -400,7 +403,7 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
 async function loadCurrentUser(auth: Authentication | null, users: UserStore): Promise<User> {
   const user = auth?.user
   if (user && !('isTokenUser' in user)) return user
-  const loaded = user ? await users.findById(Number(user.id)) : null
+  const loaded = user ? await users.findById(user.id) : null
   if (!loaded) throw new AuthError('user_not_found', 'User not found')
   return loaded
 }

@@ -1,4 +1,4 @@
-import { AuthError, newJti, ServiceUnavailableError, type AuthSettings, type IssuedToken, type TokenStore, type VerifiedToken } from '@cookiejwt/core'
+import { AuthError, newJti, ServiceUnavailableError, type AuthSettings, type IssuedToken, type TokenStore, type UserId, type VerifiedToken } from '@cookiejwt/core'
 import type { RevocationCache } from './revocation-cache.js'
 import type { Kysely } from 'kysely'
 import { logSecurityEvent, type SecurityLogger } from '../security-log.js'
@@ -35,7 +35,7 @@ export interface SessionEvent {
   readonly event: 'refresh_token_reuse' | 'session_revoked'
   readonly jti?: string
   readonly family: string
-  readonly userId: number
+  readonly userId: UserId
   readonly reason: string
 }
 
@@ -88,7 +88,7 @@ export class SessionManager {
   }
 
   /** Starts a new family for a user (login) and returns its first pair. */
-  async start(userId: number, claimUserId: number | string, client: ClientInfo, now: Date): Promise<SessionPair> {
+  async start(userId: UserId, claimUserId: number | string, client: ClientInfo, now: Date): Promise<SessionPair> {
     const sid = newSessionId()
     const iat = Math.floor(now.getTime() / 1000)
     const version = await this.version(userId)
@@ -128,7 +128,7 @@ export class SessionManager {
    * conditional UPDATE; the others (and later replays) are classified: inside the grace window they get the same
    * successor pair, otherwise the family is revoked. Throws `AuthError('token_not_valid')` when refused.
    */
-  async rotate(old: VerifiedToken, userId: number, now: Date): Promise<SessionPair> {
+  async rotate(old: VerifiedToken, userId: UserId, now: Date): Promise<SessionPair> {
     const sid = old.payload[SESSION_ID_CLAIM]
     if (typeof sid !== 'string') throw new AuthError('token_not_valid', 'Token is invalid or expired')
     const nowMs = now.getTime()
@@ -172,7 +172,7 @@ export class SessionManager {
     return this.#replayOrRevoke(old, sid, userId, claims, now)
   }
 
-  async #replayOrRevoke(old: VerifiedToken, sid: string, userId: number, claims: Record<string, unknown>, now: Date) {
+  async #replayOrRevoke(old: VerifiedToken, sid: string, userId: UserId, claims: Record<string, unknown>, now: Date) {
     const row = await guard(() =>
       this.#h.db
         .selectFrom('cookiejwt_session')
@@ -180,7 +180,7 @@ export class SessionManager {
         .where('id', '=', sid)
         .executeTakeFirst(),
     )
-    if (!row || Number(row.user_id) !== userId || row.revoked_at !== null) {
+    if (!row || String(row.user_id) !== String(userId) || row.revoked_at !== null) {
       throw new AuthError('token_not_valid', 'Token is blacklisted')
     }
     const rotatedAt = row.rotated_at === null ? null : Number(row.rotated_at)
@@ -205,14 +205,14 @@ export class SessionManager {
   }
 
   /** Revokes one family; its live refresh token is blacklisted too. Returns false when it was not active. */
-  async revoke(sid: string, reason: string, now: Date, userId?: number): Promise<boolean> {
+  async revoke(sid: string, reason: string, now: Date, userId?: UserId): Promise<boolean> {
     const rows = await guard(() => this.#revokeRows(this.#h.db, { sid, userId }, reason, now))
     await this.#afterRevoke(rows, reason, now)
     return rows.length > 0
   }
 
   /** Revokes every active family of a user except `keep`; returns how many. */
-  async revokeAll(userId: number, reason: string, now: Date, keep?: string): Promise<number> {
+  async revokeAll(userId: UserId, reason: string, now: Date, keep?: string): Promise<number> {
     const rows = await guard(() => this.#revokeRows(this.#h.db, { userId, keep }, reason, now))
     await this.#afterRevoke(rows, reason, now)
     return rows.length
@@ -222,7 +222,7 @@ export class SessionManager {
    * Bumps the user's session version (password change, deactivation, "log out everywhere"): every access token
    * issued before carries an older `sv` and is refused on its next request. Returns the new version.
    */
-  async bumpVersion(userId: number, now: Date): Promise<number> {
+  async bumpVersion(userId: UserId, now: Date): Promise<number> {
     const version = await guard(() => this.#bumpRow(this.#h.db, userId))
     await this.#afterBump(userId, version, now)
     return version
@@ -234,7 +234,7 @@ export class SessionManager {
    * returned function runs — after the commit — to update this process's cache, the shared cache and simplejwt's
    * blacklist; a rolled-back change revokes nothing. The function resolves to how many families were revoked.
    */
-  async endAllInTransaction(trx: Kysely<Database>, userId: number, reason: string, now: Date): Promise<() => Promise<number>> {
+  async endAllInTransaction(trx: Kysely<Database>, userId: UserId, reason: string, now: Date): Promise<() => Promise<number>> {
     const version = await this.#bumpRow(trx, userId)
     const rows = await this.#revokeRows(trx, { userId }, reason, now)
     return async () => {
@@ -252,7 +252,7 @@ export class SessionManager {
   async revokeInTransaction(
     trx: Kysely<Database>,
     sid: string,
-    userId: number,
+    userId: UserId,
     reason: string,
     now: Date,
   ): Promise<(() => Promise<void>) | null> {
@@ -261,7 +261,7 @@ export class SessionManager {
     return () => this.#afterRevoke(rows, reason, now)
   }
 
-  #revokeRows(db: Kysely<Database>, which: { sid?: string; userId?: number | undefined; keep?: string | undefined }, reason: string, now: Date) {
+  #revokeRows(db: Kysely<Database>, which: { sid?: string; userId?: UserId | undefined; keep?: string | undefined }, reason: string, now: Date) {
     let query = db
       .updateTable('cookiejwt_session')
       .set({ revoked_at: toDbDate(this.#h.dialect, now), revoked_reason: reason })
@@ -272,7 +272,7 @@ export class SessionManager {
     return query.returning(['id', 'user_id', 'current_jti', 'current_hash', 'created_at', 'expires_at']).execute()
   }
 
-  async #bumpRow(db: Kysely<Database>, userId: number): Promise<number> {
+  async #bumpRow(db: Kysely<Database>, userId: UserId): Promise<number> {
     const row = await db
       .insertInto('cookiejwt_session_version')
       .values({ user_id: userId, version: 1 })
@@ -282,7 +282,7 @@ export class SessionManager {
     return Number(row.version)
   }
 
-  async #afterBump(userId: number, version: number, now: Date): Promise<void> {
+  async #afterBump(userId: UserId, version: number, now: Date): Promise<void> {
     this.#versions.set(String(userId), { version, until: Date.now() + this.#s.revocationCacheTtl * 1000 })
     await this.#shared?.revokeUserTokens(String(userId), Math.floor(now.getTime() / 1000), this.#s.refreshTokenLifetime)
   }
@@ -293,7 +293,7 @@ export class SessionManager {
    * family is revoked, so no refresh token mints anything. Logs `user_sessions_ended` (and `session_revoked` for each).
    * Returns how many sessions were active.
    */
-  async endAll(userId: number, reason: string, now: Date): Promise<number> {
+  async endAll(userId: UserId, reason: string, now: Date): Promise<number> {
     await this.bumpVersion(userId, now)
     const count = await this.revokeAll(userId, reason, now)
     logSecurityEvent(this.#log, 'user_sessions_ended', { userId, count, reason })
@@ -307,7 +307,7 @@ export class SessionManager {
   }
 
   /** Binds a family to the user's current session version, so its next refresh mints access tokens that pass. */
-  async rebind(sid: string, userId: number, version: number): Promise<void> {
+  async rebind(sid: string, userId: UserId, version: number): Promise<void> {
     await guard(() =>
       this.#h.db
         .updateTable('cookiejwt_session')
@@ -320,7 +320,7 @@ export class SessionManager {
   }
 
   /** The user's current session version (0 before any bump). */
-  async version(userId: number): Promise<number> {
+  async version(userId: UserId): Promise<number> {
     const row = await guard(() =>
       this.#h.db.selectFrom('cookiejwt_session_version').select('version').where('user_id', '=', userId).executeTakeFirst(),
     )
@@ -328,7 +328,7 @@ export class SessionManager {
   }
 
   /** The user's active (not revoked, not expired) sessions, most recently used first. */
-  async list(userId: number, now: Date): Promise<SessionInfo[]> {
+  async list(userId: UserId, now: Date): Promise<SessionInfo[]> {
     const rows = await guard(() =>
       this.#h.db
         .selectFrom('cookiejwt_session')
@@ -398,7 +398,7 @@ export class SessionManager {
   }
 
   async #afterRevoke(
-    rows: { id: string; user_id: number; current_jti: string; current_hash: string; created_at: unknown; expires_at: unknown }[],
+    rows: { id: string; user_id: UserId; current_jti: string; current_hash: string; created_at: unknown; expires_at: unknown }[],
     reason: string,
     now: Date,
   ): Promise<void> {
@@ -409,7 +409,7 @@ export class SessionManager {
       await this.#tokens.blacklist(
         {
           jti: row.current_jti,
-          userId: Number(row.user_id),
+          userId: toUserId(row.user_id),
           tokenHash: row.current_hash,
           createdAt: fromDbDate(row.created_at as string | Date) ?? now,
           expiresAt,
@@ -418,7 +418,7 @@ export class SessionManager {
       )
       // Access tokens live at most accessTokenLifetime; the shared key needs to outlive them, not the refresh token.
       await this.#shared?.revokeToken(familyKey(row.id), Math.floor(now.getTime() / 1000) + this.#s.accessTokenLifetime + 60)
-      if (reason !== 'reuse') this.#onEvent({ event: 'session_revoked', family: row.id, userId: Number(row.user_id), reason })
+      if (reason !== 'reuse') this.#onEvent({ event: 'session_revoked', family: row.id, userId: toUserId(row.user_id), reason })
     }
   }
 
@@ -431,10 +431,17 @@ export class SessionManager {
     return claims
   }
 
-  async #recordOutstanding(refresh: IssuedToken, userId: number, now: Date): Promise<void> {
+  async #recordOutstanding(refresh: IssuedToken, userId: UserId, now: Date): Promise<void> {
     await recordIssuedRefresh(this.#tokens, refresh, userId, now)
   }
 
+}
+
+/** A user id as the driver returns it: PostgreSQL's bigint arrives as text, a UUID always is. */
+function toUserId(value: unknown): UserId {
+  if (typeof value === 'number') return value
+  const text = String(value)
+  return /^[1-9][0-9]{0,15}$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text
 }
 
 function familyKey(sid: string): string {

@@ -1,3 +1,4 @@
+import type { UserId } from '@cookiejwt/core'
 import type { ColumnType, Generated } from 'kysely'
 
 /** A timestamp: Django stores text in SQLite and `timestamp with time zone` in PostgreSQL. */
@@ -5,7 +6,7 @@ export type Timestamp = ColumnType<Date | string, Date | string, Date | string>
 /** A boolean: 0/1 in SQLite, `boolean` in PostgreSQL. */
 export type Bool = ColumnType<boolean | number, boolean | number, boolean | number>
 
-/** Django's `auth_user` table, column for column. */
+/** Django's `auth_user` table, column for column (the default user table; see `settings.userTable`). */
 export interface AuthUserTable {
   id: Generated<number>
   password: string
@@ -26,7 +27,8 @@ export interface OutstandingTokenTable {
   token: string
   created_at: Timestamp | null
   expires_at: Timestamp
-  user_id: number | null
+  /** The user table's id type: integer, or UUID text (see settings.userTable). */
+  user_id: UserId | null
   jti: string
 }
 
@@ -40,7 +42,7 @@ export interface BlacklistedTokenTable {
 /** A refresh-token family (one login session); the live refresh token is kept as jti + SHA-256 only. */
 export interface SessionTable {
   id: string
-  user_id: number
+  user_id: UserId
   created_at: Timestamp
   last_used_at: Timestamp
   expires_at: Timestamp
@@ -61,7 +63,7 @@ export interface SessionTable {
 
 /** A user's session version; absent means 0. */
 export interface SessionVersionTable {
-  user_id: number
+  user_id: UserId
   version: number
 }
 
@@ -74,7 +76,7 @@ export interface ThrottleTable {
 
 /** A user's TOTP authenticator; `secret` is sealed by the MFA key ring, `confirmed_at` null while pending. */
 export interface MfaTotpTable {
-  user_id: number
+  user_id: UserId
   secret: string
   created_at: Timestamp
   confirmed_at: Timestamp | null
@@ -85,7 +87,7 @@ export interface MfaTotpTable {
 /** One backup code of a user, as its HMAC digest (`hmac$<key id>$<hex>`); `used_at` set once spent. */
 export interface MfaBackupCodeTable {
   id: Generated<number>
-  user_id: number
+  user_id: UserId
   code_hash: string
   created_at: Timestamp
   used_at: Timestamp | null
@@ -114,7 +116,7 @@ export interface EmailTable {
 
 /** The address a user proved they receive mail at. */
 export interface EmailAddressTable {
-  user_id: number
+  user_id: UserId
   email: string
   verified_at: Millis
 }
@@ -123,7 +125,7 @@ export interface EmailAddressTable {
 export interface AccountTokenTable {
   token_hash: string
   purpose: 'verify_email' | 'password_reset'
-  user_id: number
+  user_id: UserId
   email: string
   created_at: Millis
   expires_at: Millis

@@ -1,4 +1,5 @@
-import type { OutstandingToken, TokenStore } from '@cookiejwt/core'
+import { DEFAULT_SETTINGS, type OutstandingToken, type TokenStore, type UserTableSettings } from '@cookiejwt/core'
+import { sql } from 'kysely'
 import type { DatabaseHandle } from './db.js'
 import { guard } from './errors.js'
 import { toDbDate } from './values.js'
@@ -6,9 +7,12 @@ import { toDbDate } from './values.js'
 /** Outstanding and blacklisted refresh tokens in simplejwt's `token_blacklist` tables. */
 export class KyselyTokenStore implements TokenStore {
   readonly #h: DatabaseHandle
+  readonly #users: Pick<UserTableSettings, 'table'> & { id: string }
 
-  constructor(handle: DatabaseHandle) {
+  /** `userTable`: the table `user_id` references (settings.userTable; Django's `auth_user` by default). */
+  constructor(handle: DatabaseHandle, userTable: UserTableSettings = DEFAULT_SETTINGS.userTable) {
     this.#h = handle
+    this.#users = { table: userTable.table, id: userTable.columns.id }
   }
 
   recordOutstanding(token: OutstandingToken): Promise<void> {
@@ -64,14 +68,14 @@ export class KyselyTokenStore implements TokenStore {
     const d = this.#h.dialect
     await this.#h.db
       .insertInto('token_blacklist_outstandingtoken')
-      .values((eb) => ({
+      .values(() => ({
         jti: token.jti,
         token: token.tokenHash,
         // NULL when the user was deleted meanwhile (simplejwt's on_delete=SET_NULL), never a foreign-key error.
         user_id:
           token.userId === null
             ? null
-            : eb.selectFrom('auth_user').select('id').where('id', '=', token.userId),
+            : sql<string | number>`(select ${sql.ref(this.#users.id)} from ${sql.table(this.#users.table)} where ${sql.ref(this.#users.id)} = ${token.userId})`,
         created_at: toDbDate(d, token.createdAt),
         expires_at: toDbDate(d, token.expiresAt),
       }))

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ImproperlyConfigured, type AuthSettings } from '@cookiejwt/core'
 import { checkSettings } from '../../doctor/check-config.js'
+import { checkDatabase } from '../../doctor/check-database.js'
 import { checkDeployment } from '../../doctor/check-live.js'
 import { formatReport, toReport, type Finding } from '../../doctor/findings.js'
 import { CommandError, type Command } from '../command.js'
@@ -66,8 +67,11 @@ export const doctor: Command = {
     const appOrigin = urlOption(context.values['app-origin'], '--app-origin')
     const findings: Finding[] = []
     let settings: AuthSettings | null = null
+    let database: { url: string; poolMax: number } | null = null
     try {
-      settings = loadConfig(context.env).settings
+      const config = loadConfig(context.env)
+      settings = config.settings
+      database = { url: config.databaseUrl, poolMax: config.databasePoolMax }
     } catch (error) {
       if (!(error instanceof ImproperlyConfigured)) throw error
       findings.push({ level: 'error', code: 'configuration', message: `The server would not start: ${error.message}.` })
@@ -86,6 +90,7 @@ export const doctor: Command = {
         findings.push({ level: 'info', code: 'axios-snippet', message: 'Using axios? Set withXSRFToken: true, xsrfCookieName: "csrftoken", xsrfHeaderName: "X-CSRFToken" (see docs/cookies.md).' })
       }
     }
+    if (settings && database) findings.push(...(await checkDatabase(settings, database)))
     if (apiUrl) findings.push(...(await checkDeployment({ url: apiUrl, ...(appOrigin ? { appOrigin } : {}), settings })))
     const report = toReport(findings)
     context.stdout.write(context.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report))

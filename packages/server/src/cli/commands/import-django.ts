@@ -1,8 +1,10 @@
+import { DEFAULT_SETTINGS, isDefaultUserTable } from '@cookiejwt/core'
 import { checkDjangoSchema } from '../../django/shared-database.js'
 import { importDjangoUsers } from '../../django/import.js'
 import { openDatabase } from '../../storage/db.js'
 import { pendingMigrations } from '../../storage/migrate.js'
 import { CommandError, type Command } from '../command.js'
+import { loadConfig } from '../config.js'
 import { openFromEnv } from '../context.js'
 
 /**
@@ -21,6 +23,12 @@ export const importDjango: Command = {
       throw new CommandError('--from <DATABASE_URL of the Django database> is required (sqlite:<path> or postgres://…)')
     }
     const dryRun = Boolean(context.values['dry-run'])
+    if (!isDefaultUserTable(loadConfig(context.env).settings.userTable, DEFAULT_SETTINGS.userTable)) {
+      throw new CommandError(
+        "import-django copies users into Django's auth_user layout; with a custom userTable use the shared-database " +
+          'mode (COOKIEJWT_DJANGO_DATABASE=shared) or copy the rows with your own SQL',
+      )
+    }
     const source = await openDatabase(from)
     try {
       const problems = (await checkDjangoSchema(source)).filter((p) => !p.includes('token_blacklist'))

@@ -10,11 +10,12 @@ export const migrate: Command = {
   usage: 'cookiejwt migrate',
   options: {},
   async run(context) {
-    const { handle } = await openFromEnv(context)
+    const { handle, config } = await openFromEnv(context)
+    const { userTable } = config.settings
     try {
       // COOKIEJWT_DJANGO_DATABASE=shared: Django's tables stay manage.py migrate's; only cookiejwt_* tables are added.
-      const shared = await prepareSharedDjangoDatabase(context.env, handle)
-      const { error, results } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(handle)
+      const shared = await prepareSharedDjangoDatabase(context.env, handle, userTable)
+      const { error, results } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(handle, userTable)
       for (const r of results ?? []) {
         context.stdout.write(`  ${r.status === 'Success' ? 'Applied' : r.status} ${r.migrationName}\n`)
       }

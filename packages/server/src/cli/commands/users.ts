@@ -46,13 +46,14 @@ export const users: Command = {
         tokens: opened.tokens,
         revocationCache: redis?.revocationCache,
       })
+      // AdminService refuses any user table but auth_user (integer ids), so the ids below are numbers.
       const admin = new AdminService({ settings: opened.config.settings, database: opened.handle, hashers: opened.hashers, sessions })
       const actor: AdminActor = { kind: 'cli', osUser: osUser(context) }
       const out = (line: string) => context.stdout.write(`${line}\n`)
       if (action === 'list') return await list(context, admin, opened.handle.dialect, out)
       const user = await find(opened, target as string)
       if (action === 'show') {
-        const active = await admin.listSessions(user.id)
+        const active = await admin.listSessions(user.id as number)
         if (context.values.json) out(JSON.stringify({ ...toAdminUser(user), sessions: active.length }))
         else {
           for (const [k, v] of Object.entries(toAdminUser(user))) out(`${k.padEnd(13)} ${v === null ? '—' : String(v)}`)
@@ -66,7 +67,7 @@ export const users: Command = {
         out(`${user.username} is already ${isActive ? 'active' : 'inactive'}.`)
         return 0
       }
-      await admin.updateUser(actor, {}, user.id, { isActive })
+      await admin.updateUser(actor, {}, user.id as number, { isActive })
       out(isActive ? `Activated ${user.username}.` : `Deactivated ${user.username}; their sessions have ended.`)
       return 0
     } catch (error) {

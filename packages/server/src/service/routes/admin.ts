@@ -134,7 +134,8 @@ export function adminRoutes(deps: ServiceDeps): RouteDef[] {
   /** The acting admin: 401 anonymous (the service), 403 unless active staff, as the database has them now. */
   const actorOf = async (context: RouteContext): Promise<AdminActor> => {
     const me: User = await context.user()
-    const actor: AdminActor = { kind: 'user', id: me.id }
+    // The admin runs on Django's auth_user only (integer ids): AdminService refuses any other user table.
+    const actor: AdminActor = { kind: 'user', id: me.id as number }
     await admin.authorize(actor)
     return actor
   }

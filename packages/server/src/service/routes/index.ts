@@ -1,3 +1,4 @@
+import { DEFAULT_SETTINGS, isDefaultUserTable } from '@cookiejwt/core'
 import type { RouteDef, ServiceDeps } from '../types.js'
 import { accountRoutes } from './accounts.js'
 import { adminRoutes } from './admin.js'
@@ -20,6 +21,7 @@ export function defaultRoutes(deps: ServiceDeps): RouteDef[] {
     ...healthRoutes(deps),
     ...jwksRoutes(deps),
     ...diagnosticsRoutes(deps),
-    ...adminRoutes(deps),
+    // The admin works on Django's auth_user; with an application's own user table (settings.userTable) it is absent.
+    ...(isDefaultUserTable(deps.settings.userTable, DEFAULT_SETTINGS.userTable) ? adminRoutes(deps) : []),
   ]
 }

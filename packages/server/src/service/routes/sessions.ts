@@ -1,4 +1,4 @@
-import { AuthError, serializeClearedAuthCookies, type Authentication } from '@cookiejwt/core'
+import { AuthError, parseUserId, serializeClearedAuthCookies, type Authentication, type AuthSettings, type UserId } from '@cookiejwt/core'
 import { requireRecentAuthentication } from '../../reauth.js'
 import { SESSION_ID_CLAIM } from '../../sessions/mint.js'
 import type { RouteContext, RouteDef, ServiceDeps } from '../types.js'
@@ -6,9 +6,10 @@ import { noContent, reauthBody, sessionsResponse } from './schemas.js'
 
 const SESSION_ID = /^[0-9a-f]{32}$/
 
-function userIdOf(auth: Authentication | null): number {
-  const id = Number(auth?.user.id)
-  if (!Number.isSafeInteger(id) || id <= 0) throw new AuthError('user_not_found', 'User not found')
+function userIdOf(settings: AuthSettings, auth: Authentication | null): UserId {
+  // An integer or a UUID, as the user table's id type says (settings.userTable.idType).
+  const id = parseUserId(settings.userTable.idType, auth?.user.id)
+  if (id === null) throw new AuthError('user_not_found', 'User not found')
   return id
 }
 
@@ -37,7 +38,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       schema: { response: { 200: sessionsResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found'], summary: "The user's active sessions", tags: ['sessions'] },
       async handler({ auth, now }) {
         const current = currentSid(auth)
-        const list = await sessions.list(userIdOf(auth), now)
+        const list = await sessions.list(userIdOf(settings, auth), now)
         return {
           body: list.map((s) => ({
             id: s.id,
@@ -59,7 +60,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
         const { auth, now } = context
         await reauthenticate(context, 'revoke_others')
         const current = currentSid(auth)
-        const revoked = await sessions.revokeAll(userIdOf(auth), 'revoke_others', now, current ?? undefined)
+        const revoked = await sessions.revokeAll(userIdOf(settings, auth), 'revoke_others', now, current ?? undefined)
         return { body: { revoked } }
       },
     },
@@ -72,7 +73,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
         const { auth, now } = context
         await reauthenticate(context, 'revoke_all')
         // "Log out everywhere": a new session version refuses every access token at once, from any process's cache.
-        const revoked = await sessions.endAll(userIdOf(auth), 'revoke_all', now)
+        const revoked = await sessions.endAll(userIdOf(settings, auth), 'revoke_all', now)
         return { body: { revoked }, ...(auth?.via === 'cookie' ? { cookies: serializeClearedAuthCookies(settings) } : {}) }
       },
     },
@@ -87,7 +88,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
         // Ending this very session is a logout and needs nothing more; ending another one is a sensitive change.
         if (id !== currentSid(auth)) await reauthenticate(context, 'revoke_session')
         // Another user's session and an unknown id look the same: 404.
-        if (!SESSION_ID.test(id) || !(await sessions.revoke(id, 'revoked_by_user', now, userIdOf(auth)))) {
+        if (!SESSION_ID.test(id) || !(await sessions.revoke(id, 'revoked_by_user', now, userIdOf(settings, auth)))) {
           throw new AuthError('not_found', 'Not found.')
         }
         const clears = id === currentSid(auth) && auth?.via === 'cookie'

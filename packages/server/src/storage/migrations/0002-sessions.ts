@@ -1,18 +1,19 @@
 import { sql, type Kysely } from 'kysely'
-import type { DialectName } from '../db.js'
+import { userIdColumn, type MigrationContext } from './context.js'
 
 /**
  * cookiejwt's own session tables: refresh-token families (one per login, rotated in place, reuse detection),
  * per-user session versions (cheap revoke-all) and throttling counters. Portable SQL for SQLite and PostgreSQL.
  */
-export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
-  const pg = dialect === 'postgres'
+export async function up(db: Kysely<unknown>, context: MigrationContext): Promise<void> {
+  const pg = context.dialect === 'postgres'
+  const userId = await userIdColumn(db, context)
   const ts = pg ? sql`timestamp with time zone` : sql`datetime`
   // One row per family. The live refresh token is known by jti + SHA-256 only, never stored whole; the previous
   // jti and the successor's issue time let a replay inside the grace window re-mint the identical successor pair.
   await sql`create table if not exists cookiejwt_session (
     id varchar(64) not null primary key,
-    user_id integer not null references auth_user (id) on delete cascade ${pg ? sql`deferrable initially deferred` : sql``},
+    user_id ${userId.type} not null ${userId.references} on delete cascade ${pg ? sql`deferrable initially deferred` : sql``},
     created_at ${ts} not null,
     last_used_at ${ts} not null,
     expires_at ${ts} not null,
@@ -30,7 +31,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
   )`.execute(db)
   await sql`create index if not exists cookiejwt_session_user_id on cookiejwt_session (user_id)`.execute(db)
   await sql`create table if not exists cookiejwt_session_version (
-    user_id integer not null primary key references auth_user (id) on delete cascade ${pg ? sql`deferrable initially deferred` : sql``},
+    user_id ${userId.type} not null primary key ${userId.references} on delete cascade ${pg ? sql`deferrable initially deferred` : sql``},
     version integer not null
   )`.execute(db)
   // Fixed-window counters: reset_at is epoch milliseconds, so one upsert both increments and restarts a window.

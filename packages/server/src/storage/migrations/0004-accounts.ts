@@ -1,12 +1,13 @@
 import { sql, type Kysely } from 'kysely'
-import type { DialectName } from '../db.js'
+import { userIdColumn, type MigrationContext } from './context.js'
 
 /**
  * Accounts: the outgoing email queue, each user's email verification state, and single-use account tokens (email
  * verification and password reset) kept as SHA-256 only. Times are epoch milliseconds (bigint) on both dialects.
  */
-export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
-  const pg = dialect === 'postgres'
+export async function up(db: Kysely<unknown>, context: MigrationContext): Promise<void> {
+  const pg = context.dialect === 'postgres'
+  const userId = await userIdColumn(db, context)
   const id = pg ? sql`bigserial primary key` : sql`integer primary key autoincrement`
   const deferrable = pg ? sql`deferrable initially deferred` : sql``
   // One row per message. Bodies are cleared once sent, so links with tokens do not outlive their delivery.
@@ -29,14 +30,14 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
   await sql`create index if not exists cookiejwt_email_due on cookiejwt_email (status, next_attempt_at)`.execute(db)
   // The address a user verified (auth_user has no such column); a changed email no longer matches it.
   await sql`create table if not exists cookiejwt_email_address (
-    user_id integer not null primary key references auth_user (id) on delete cascade ${deferrable},
+    user_id ${userId.type} not null primary key ${userId.references} on delete cascade ${deferrable},
     email varchar(254) not null,
     verified_at bigint not null
   )`.execute(db)
   await sql`create table if not exists cookiejwt_account_token (
     token_hash varchar(64) not null primary key,
     purpose varchar(16) not null,
-    user_id integer not null references auth_user (id) on delete cascade ${deferrable},
+    user_id ${userId.type} not null ${userId.references} on delete cascade ${deferrable},
     email varchar(254) not null,
     created_at bigint not null,
     expires_at bigint not null,
