@@ -13,6 +13,7 @@ import { machineInfo, markdownTable, tableRows, textTable } from './lib/report.j
 import { baselineScenarios } from './lib/baselines.js'
 import { cookiejwtScenarios } from './lib/cookiejwt.js'
 import { djangoScenarios } from './lib/django.js'
+import { nextScenarios } from './lib/next.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -119,7 +120,7 @@ async function main() {
     process.stderr.write('bench: wrk not found, using autocannon (slower generator: ratios are compressed; apt-get install -y wrk)\n')
   }
   const only = flags.only ? new RegExp(flags.only, 'i') : null
-  const all = [...baselineScenarios(), ...(await cookiejwtScenarios(opts)), ...(await djangoScenarios(opts))]
+  const all = [...baselineScenarios(), ...(await cookiejwtScenarios(opts)), ...(await nextScenarios(opts)), ...(await djangoScenarios(opts))]
   const results = []
   const notes = []
   const started = new Date()
