@@ -13,10 +13,15 @@ export interface DrainOptions {
   timeoutMs: number
   /**
    * A connection with no request in progress is closed once nothing has arrived on it for this long. A client
-   * using it keeps getting answers (each saying `Connection: close`) until then. @default 1000
+   * using it gets its next request answered (with `Connection: close`) instead. Longer makes a client that is
+   * slow between two requests (a busy proxy, a starved process) less likely to write into the close; shorter
+   * makes an idle connection end sooner. @default 2000, at most a quarter of `timeoutMs`
    */
   idleCloseMs?: number
-  /** After half-closing an idle connection, wait this long for the client's FIN before destroying it. @default 1000 */
+  /**
+   * After half-closing an idle connection, wait this long for the client's FIN before destroying it.
+   * @default 1000, at most a quarter of `timeoutMs`
+   */
   lingerMs?: number
   /**
    * Awaited after the listening socket closed and before connections are told to close (requests meanwhile get
@@ -77,13 +82,13 @@ const POLL_MS = 20
  * half-closed (FIN, still reading) once nothing arrived on it for `idleCloseMs`: a client that is using it sends its
  * next request within that window and gets a `Connection: close` answer instead; one that is not sees the FIN and
  * opens a new connection elsewhere. HTTP/1.1 has no way to close an idle connection that a client may be writing
- * to at the same instant; the window makes that a connection idle for a second, not one in use. Resolves when every
+ * to at the same instant; the window makes that a connection idle for two seconds, not one in use. Resolves when every
  * connection is gone, or destroys the rest after `timeoutMs`. Call it before `listen()`: a connection accepted
  * earlier is not tracked.
  */
 export function makeGraceful(server: Server, options: DrainOptions): GracefulServer {
-  const idleCloseMs = options.idleCloseMs ?? 1000
-  const lingerMs = options.lingerMs ?? 1000
+  const idleCloseMs = options.idleCloseMs ?? Math.min(2000, options.timeoutMs / 4)
+  const lingerMs = options.lingerMs ?? Math.min(1000, options.timeoutMs / 4)
   const connections = new Map<Socket, Connection>()
   let inFlight = 0
   let draining: Promise<DrainResult> | null = null

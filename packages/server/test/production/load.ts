@@ -198,7 +198,7 @@ class ClientConnection {
  * before the client saw the close counts against the server even when the server sent its FIN a moment earlier
  * (the request crossed it on the wire). That is the race HTTP/1.1 cannot avoid when a server closes an idle
  * keep-alive connection, which is why the server only closes a connection right after answering on it with
- * `Connection: close`, or after it stayed idle for a second — and why these clients, busy all the time, must never
+ * `Connection: close`, or after it stayed idle for two seconds — and why these clients, busy all the time, must never
  * meet it. The clients here never write on a connection they have seen end, so the exception below is empty in
  * practice; it is spelled out so that a change to the client cannot quietly excuse the server.
  */

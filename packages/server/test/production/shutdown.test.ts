@@ -29,6 +29,15 @@ function workerPids(server: ServerProcess): number[] {
   return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
 }
 
+/** The server's drain and restart lines, for a failure message. */
+function drainLog(server: ServerProcess): string {
+  return server
+    .output()
+    .split('\n')
+    .filter((line) => /drain|raced|restart|SIG|exited|listening/.test(line))
+    .join('\n')
+}
+
 async function accessToken(server: ServerProcess): Promise<string> {
   const login = await api(server.url, '/api/token/', { json: { username: 'ada', password: PASSWORD } })
   expect(login.status).toBe(200)
@@ -75,9 +84,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await load.stop()
         const { records, connectFailures } = load
 
-        expect(failedRequests(records), describeLoad(records, t0)).toEqual([])
+        expect(failedRequests(records), `${describeLoad(records, t0)}\n${drainLog(server)}`).toEqual([])
         expect(exit).toMatchObject({ code: 0 })
-        // Bounded: the idle-connection window (1 s) plus a little, far below shutdownTimeout (10 s).
+        // Bounded: the idle-connection window (2 s) plus a little, far below shutdownTimeout (10 s).
         expect(exit.ms).toBeLessThan(5000)
         // The load was real and went on past the signal: each client's connection ended with one 200 answered
         // `Connection: close` (the request in flight at the signal, or the next one written on the held
@@ -123,7 +132,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         expect(after).toHaveLength(2)
         expect(after.filter((pid) => before.includes(pid))).toEqual([])
         // Not one failure during the restart, and the port never refused a connection.
-        expect(failedRequests(load.records), describeLoad(load.records, t0)).toEqual([])
+        expect(failedRequests(load.records), `${describeLoad(load.records, t0)}\n${drainLog(server)}`).toEqual([])
         expect(load.connectFailures).toEqual([])
         // The old workers closed their connections after answering on them, and the clients moved on.
         const closedByDrain = load.records.filter((r) => r.writtenAt >= hupAt && r.status === 200 && r.connectionClose)
@@ -137,7 +146,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         server.child.kill('SIGTERM')
         const exit = await exitOf(server, signalAt)
         await load.stop()
-        expect(failedRequests(load.records), describeLoad(load.records, t0)).toEqual([])
+        expect(failedRequests(load.records), `${describeLoad(load.records, t0)}\n${drainLog(server)}`).toEqual([])
         expect(exit).toMatchObject({ code: 0 })
         expect(exit.ms).toBeLessThan(8000)
         expect(load.connectFailures.every((f) => f.at > signalAt && f.code === 'ECONNREFUSED')).toBe(true)
