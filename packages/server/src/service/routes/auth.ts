@@ -134,7 +134,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'PATCH',
       path: '/api/auth/me/',
       auth: 'required',
-      schema: { response: { 200: userResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive', 'permission_denied', 'reauthentication_required', 'invalid'], body: profileBody, summary: 'Update email and names (an email change may need the password again)', tags: ['auth'] },
+      schema: { response: { 200: userResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive', 'permission_denied', 'reauthentication_required', 'invalid', 'throttled'], body: profileBody, summary: 'Update email and names (an email change may need the password again)', tags: ['auth'] },
       async handler({ user, body, auth, client }) {
         const current = await user()
         const { email, first_name: firstName, last_name: lastName, password } = body as {
@@ -165,7 +165,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/password/change/',
       auth: 'required',
-      schema: { response: { 200: objectResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive', 'permission_denied', 'invalid'], body: passwordChangeBody, summary: 'Change the password; ends the other sessions', tags: ['auth'] },
+      schema: { response: { 200: objectResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive', 'permission_denied', 'invalid', 'throttled'], body: passwordChangeBody, summary: 'Change the password; ends the other sessions', tags: ['auth'] },
       async handler({ user, body, auth, client }) {
         const current = await user()
         const { old_password: oldPassword, new_password: newPassword } = body as { old_password: string; new_password: string }

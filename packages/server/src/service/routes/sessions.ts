@@ -55,7 +55,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/sessions/revoke-others/',
       auth: 'required',
-      schema: { response: { 200: { type: 'object', properties: { revoked: { type: 'integer' } } } }, errors: ['not_authenticated', 'token_not_valid', 'permission_denied', 'reauthentication_required', 'invalid'], body: reauthBody, summary: 'Log out every other session (may need the password again)', tags: ['sessions'] },
+      schema: { response: { 200: { type: 'object', properties: { revoked: { type: 'integer' } } } }, errors: ['not_authenticated', 'token_not_valid', 'permission_denied', 'reauthentication_required', 'invalid', 'throttled'], body: reauthBody, summary: 'Log out every other session (may need the password again)', tags: ['sessions'] },
       async handler(context) {
         const { auth, now } = context
         await reauthenticate(context, 'revoke_others')
@@ -68,7 +68,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/sessions/revoke-all/',
       auth: 'required',
-      schema: { response: { 200: { type: 'object', properties: { revoked: { type: 'integer' } } } }, errors: ['not_authenticated', 'token_not_valid', 'permission_denied', 'reauthentication_required', 'invalid'], body: reauthBody, summary: 'Log out everywhere, this session included (may need the password again)', tags: ['sessions'] },
+      schema: { response: { 200: { type: 'object', properties: { revoked: { type: 'integer' } } } }, errors: ['not_authenticated', 'token_not_valid', 'permission_denied', 'reauthentication_required', 'invalid', 'throttled'], body: reauthBody, summary: 'Log out everywhere, this session included (may need the password again)', tags: ['sessions'] },
       async handler(context) {
         const { auth, now } = context
         await reauthenticate(context, 'revoke_all')
@@ -81,7 +81,7 @@ export function sessionRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'DELETE',
       path: '/api/auth/sessions/:id/',
       auth: 'required',
-      schema: { response: { 204: noContent }, errors: ['not_authenticated', 'token_not_valid', 'permission_denied', 'reauthentication_required', 'invalid', 'not_found'], body: reauthBody, summary: 'Revoke one session (another one may need the password again)', tags: ['sessions'] },
+      schema: { response: { 204: noContent }, errors: ['not_authenticated', 'token_not_valid', 'permission_denied', 'reauthentication_required', 'invalid', 'not_found', 'throttled'], body: reauthBody, summary: 'Revoke one session (another one may need the password again)', tags: ['sessions'] },
       async handler(context) {
         const { auth, params, now } = context
         const id = params.id ?? ''
