@@ -228,7 +228,7 @@ export interface AuthSettings {
   readonly mfa: MfaSettings
   /**
    * Absolute lifetime of a session (a refresh-token family) counted from the login, in seconds: rotation never
-   * extends a session past it, so an active user logs in again at least this often (OWASP ASVS 3.3.2). `null` lets
+   * extends a session past it, so an active user logs in again at least this often (OWASP ASVS 5.0 §7.3.2). `null` lets
    * rotation extend a session for ever. @default 2592000 ('30d')
    */
   readonly sessionMaxLifetime: number | null
