@@ -183,3 +183,57 @@ describe('security events over HTTP (the server writes them through its pino log
     }
   })
 })
+
+describe('security events of the CLI (pino records on stderr)', () => {
+  async function cli(args: string[], env: NodeJS.ProcessEnv) {
+    const { PassThrough } = await import('node:stream')
+    const { main } = await import('../../src/cli/index.js')
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    let out = ''
+    let err = ''
+    stdout.on('data', (c) => (out += c))
+    stderr.on('data', (c) => (err += c))
+    const code = await main(args, { env, stdout, stderr })
+    return { code, out, err }
+  }
+
+  it('keys generate, rotate and activate each write their event with the kid and algorithm, never key material', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = mkdtempSync(join(tmpdir(), 'cookiejwt-keys-events-'))
+    const file = join(dir, 'keys.json')
+    const env = { COOKIEJWT_KEYS_FILE: file, COOKIEJWT_DATA_DIR: dir }
+    const events: Record<string, unknown>[] = []
+    let stderr = ''
+    const run = async (...args: string[]) => {
+      const r = await cli(['keys', ...args], env)
+      expect(r.code, r.err).toBe(0)
+      stderr += r.err
+      events.push(...r.err.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>))
+      return r
+    }
+    await run('generate')
+    await run('rotate', '--alg', 'ES256')
+    const staged = await run('rotate', '--stage')
+    const stagedKid = /activate (\S+)'/.exec(staged.out)![1]!
+    await run('activate', stagedKid)
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { keys: { kid: string; algorithm: string; key: string }[] }
+    expect(events.map((e) => [e.event, e.command, e.security, e.level])).toEqual([
+      ['signing_keys_generated', 'keys', true, 30],
+      ['signing_key_rotated', 'keys', true, 30],
+      ['signing_key_rotated', 'keys', true, 30],
+      ['signing_key_activated', 'keys', true, 30],
+    ])
+    expect(events.map((e) => e.kid)).toEqual([stored.keys[0]!.kid, stored.keys[1]!.kid, stagedKid, stagedKid])
+    expect(events[1]).toMatchObject({ algorithm: 'ES256', reason: 'signing' })
+    expect(events[2]).toMatchObject({ reason: 'staged' })
+    for (const key of stored.keys) {
+      // Neither the PEM nor its base64 body appears anywhere in the log.
+      expect(stderr).not.toContain(key.key)
+      expect(stderr).not.toContain(key.key.split('\n').find((l) => l.length > 40 && !l.startsWith('-----')) ?? key.key)
+    }
+    expect(stderr).not.toMatch(/PRIVATE KEY/)
+  })
+})
