@@ -18,10 +18,13 @@ export function compileValidator(schema: JsonSchema): (data: unknown) => void {
 export function validationFields(errors: readonly ErrorObject[]): Record<string, string[]> {
   const out: Record<string, string[]> = {}
   for (const e of errors) {
+    // A property that is missing or not allowed is named itself (its error has no path of its own).
     const field =
       e.keyword === 'required'
         ? String(e.params.missingProperty ?? 'non_field_errors')
-        : e.instancePath.replace(/^\//, '').split('/')[0] || 'non_field_errors'
+        : e.keyword === 'additionalProperties' && e.instancePath === ''
+          ? String(e.params.additionalProperty ?? 'non_field_errors')
+          : e.instancePath.replace(/^\//, '').split('/')[0] || 'non_field_errors'
     const message = fieldMessage(e)
     const list = (out[field] ??= [])
     if (!list.includes(message)) list.push(message)
