@@ -7,7 +7,13 @@ import { join } from 'node:path'
 import { simpleParser } from 'mailparser'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { artifact, checkPrerequisites, launchChromium, startApiServer, type ApiServer } from './harness.js'
+import {
+  artifact,
+  checkPrerequisites,
+  launchChromium,
+  startApiServer,
+  type ApiServer,
+} from './harness.js'
 
 const ready = checkPrerequisites()
 const WAIT = { timeout: 20_000 }
@@ -41,16 +47,24 @@ describe.skipIf(!ready)('accounts in the browser', () => {
   })
 
   /** The newest message to `to` in the file backend's folder that `accept` likes (waits for the worker). */
-  async function mailTo(to: string, accept: (subject: string) => boolean): Promise<{ subject: string; text: string }> {
+  async function mailTo(
+    to: string,
+    accept: (subject: string) => boolean,
+  ): Promise<{ subject: string; text: string }> {
     const deadline = Date.now() + 15_000
     for (;;) {
-      const files = (await readdir(outbox)).filter((f) => f.endsWith('.eml')).sort().reverse()
+      const files = (await readdir(outbox))
+        .filter((f) => f.endsWith('.eml'))
+        .sort()
+        .reverse()
       for (const file of files) {
         const mail = await simpleParser(await readFile(join(outbox, file)))
         const address = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text
-        if (address === to && accept(mail.subject ?? '')) return { subject: mail.subject ?? '', text: mail.text ?? '' }
+        if (address === to && accept(mail.subject ?? ''))
+          return { subject: mail.subject ?? '', text: mail.text ?? '' }
       }
-      if (Date.now() > deadline) throw new Error(`no email to ${to} in ${outbox}: ${files.join(', ')}`)
+      if (Date.now() > deadline)
+        throw new Error(`no email to ${to} in ${outbox}: ${files.join(', ')}`)
       await new Promise((r) => setTimeout(r, 200))
     }
   }
@@ -93,7 +107,10 @@ describe.skipIf(!ready)('accounts in the browser', () => {
 
     // Before verifying: the right password is answered with "not confirmed", and no session starts.
     await signIn(page, 'ada', PASSWORD)
-    await page.getByRole('alert').filter({ hasText: 'Your email address is not confirmed yet.' }).waitFor(WAIT)
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'Your email address is not confirmed yet.' })
+      .waitFor(WAIT)
     expect((await context.cookies()).map((c) => c.name)).not.toContain('access_token')
 
     await page.goto(verify)
@@ -139,7 +156,11 @@ describe.skipIf(!ready)('accounts in the browser', () => {
     // The other browsers were signed in: their sessions are gone, a reload shows the sign-in form.
     for (const other of otherPages) {
       expect(await other.evaluate(async () => (await fetch('/api/auth/me/')).status)).toBe(401)
-      expect(await other.evaluate(async () => (await fetch('/api/auth/refresh/', { method: 'POST' })).status)).toBe(401)
+      expect(
+        await other.evaluate(
+          async () => (await fetch('/api/auth/refresh/', { method: 'POST' })).status,
+        ),
+      ).toBe(401)
       await other.reload()
       await other.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT)
     }
@@ -149,7 +170,10 @@ describe.skipIf(!ready)('accounts in the browser', () => {
     await page.getByLabel('New password', { exact: true }).fill('Another-Fresh-Password-7')
     await page.getByLabel('New password (again)').fill('Another-Fresh-Password-7')
     await page.getByRole('button', { name: 'Set the new password' }).click()
-    await page.getByRole('alert').filter({ hasText: 'This reset link is invalid, was already used, or has expired.' }).waitFor(WAIT)
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'This reset link is invalid, was already used, or has expired.' })
+      .waitFor(WAIT)
 
     await signIn(page, 'ada', PASSWORD)
     await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor(WAIT)

@@ -49,7 +49,8 @@ export function LoginPage() {
     } catch (e) {
       setCode('')
       // The half-finished sign-in expired or was used up: start again from the password.
-      if (e instanceof ApiError && (e.code === 'token_not_valid' || e.code === 'mfa_not_enabled')) setStep('password')
+      if (e instanceof ApiError && (e.code === 'token_not_valid' || e.code === 'mfa_not_enabled'))
+        setStep('password')
       setError(e)
     } finally {
       setBusy(false)
@@ -64,7 +65,8 @@ export function LoginPage() {
           Two-factor authentication
         </h1>
         <p className="lead">
-          Your password was right. Enter the 6-digit code from your authenticator app, or one of your backup codes.
+          Your password was right. Enter the 6-digit code from your authenticator app, or one of
+          your backup codes.
         </p>
         <form onSubmit={onCode} noValidate>
           <Field
@@ -133,7 +135,8 @@ export function LoginPage() {
         </button>
       </form>
       <p className="note">
-        <Link href="/forgot-password">Forgot your password?</Link> · <Link href="/signup">Create an account</Link>
+        <Link href="/forgot-password">Forgot your password?</Link> ·{' '}
+        <Link href="/signup">Create an account</Link>
       </p>
     </section>
   )

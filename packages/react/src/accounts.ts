@@ -40,10 +40,14 @@ export interface AccountsApi {
  * the user in tells every tab, as a login does.
  */
 export function createAccountsApi(api: AuthClient): AccountsApi {
-  const post = <T>(path: string, json: unknown) => api.request<T>(path, { method: 'POST', json, retry: false })
+  const post = <T>(path: string, json: unknown) =>
+    api.request<T>(path, { method: 'POST', json, retry: false })
   return {
     async register(input) {
-      const data = await post<{ user?: User; access_expires?: string; detail?: string }>(ACCOUNT_PATHS.register, input)
+      const data = await post<{ user?: User; access_expires?: string; detail?: string }>(
+        ACCOUNT_PATHS.register,
+        input,
+      )
       if (data.user) {
         api.signedIn(data.user, data.access_expires ?? null)
         return { signedIn: true, user: data.user }

@@ -38,8 +38,8 @@ export function ForgotPasswordPage() {
           Check your email
         </h1>
         <p className="lead">
-          If an account uses <strong>{sentTo}</strong>, we sent it a link to choose a new password. The link works
-          once.
+          If an account uses <strong>{sentTo}</strong>, we sent it a link to choose a new password.
+          The link works once.
         </p>
         <Link href="/">Back to sign in</Link>
       </section>
@@ -51,9 +51,20 @@ export function ForgotPasswordPage() {
       <h1 id="forgot-title" ref={heading} tabIndex={-1}>
         Forgot your password?
       </h1>
-      <p className="lead">Enter the email address of your account and we will send you a link to choose a new one.</p>
+      <p className="lead">
+        Enter the email address of your account and we will send you a link to choose a new one.
+      </p>
       <form onSubmit={onSubmit} noValidate>
-        <Field label="Email address" name="email" type="email" autoComplete="email" required value={email} error={fields.email} onChange={(e) => setEmail(e.target.value)} />
+        <Field
+          label="Email address"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          error={fields.email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
         <Alert kind="error" message={error && !fields.email ? describeError(error) : null} />
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Sending…' : 'Send the link'}

@@ -41,7 +41,9 @@ export function ResetPasswordPage({ uid, token }: { uid: string; token: string }
         <h1 id="reset-title" ref={heading} tabIndex={-1}>
           Password changed
         </h1>
-        <p className="lead">Your new password is set, and every session of your account was signed out.</p>
+        <p className="lead">
+          Your new password is set, and every session of your account was signed out.
+        </p>
         <Link href="/">Sign in with your new password</Link>
       </section>
     )
@@ -54,11 +56,36 @@ export function ResetPasswordPage({ uid, token }: { uid: string; token: string }
         Choose a new password
       </h1>
       <form onSubmit={onSubmit} noValidate>
-        <Field label="New password" name="new_password" type="password" autoComplete="new-password" required hint="At least 8 characters, not a common password, not all digits." value={password} error={fields.new_password} onChange={(e) => setPassword(e.target.value)} />
-        <Field label="New password (again)" name="new_password2" type="password" autoComplete="new-password" required value={again} error={mismatch ? 'The two passwords do not match.' : undefined} onChange={(e) => setAgain(e.target.value)} />
+        <Field
+          label="New password"
+          name="new_password"
+          type="password"
+          autoComplete="new-password"
+          required
+          hint="At least 8 characters, not a common password, not all digits."
+          value={password}
+          error={fields.new_password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <Field
+          label="New password (again)"
+          name="new_password2"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={again}
+          error={mismatch ? 'The two passwords do not match.' : undefined}
+          onChange={(e) => setAgain(e.target.value)}
+        />
         <Alert
           kind="error"
-          message={badLink ? 'This reset link is invalid, was already used, or has expired. Ask for a new one.' : error && !fields.new_password ? describeError(error) : null}
+          message={
+            badLink
+              ? 'This reset link is invalid, was already used, or has expired. Ask for a new one.'
+              : error && !fields.new_password
+                ? describeError(error)
+                : null
+          }
         />
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Saving…' : 'Set the new password'}

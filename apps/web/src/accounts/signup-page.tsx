@@ -45,7 +45,8 @@ export function SignupPage() {
           Check your email
         </h1>
         <p className="lead">
-          We sent a link to <strong>{sentTo}</strong>. Open it to confirm your address, then sign in.
+          We sent a link to <strong>{sentTo}</strong>. Open it to confirm your address, then sign
+          in.
         </p>
         <Link href="/">Go to sign in</Link>
       </section>
@@ -58,15 +59,61 @@ export function SignupPage() {
       <h1 id="signup-title" ref={heading} tabIndex={-1}>
         Create an account
       </h1>
-      <p className="lead">Choose a username and a password; we will send a link to confirm your email address.</p>
+      <p className="lead">
+        Choose a username and a password; we will send a link to confirm your email address.
+      </p>
       <form onSubmit={onSubmit} noValidate>
-        <Field label="Username" name="username" autoComplete="username" autoCapitalize="none" spellCheck={false} required value={username} error={fields.username} onChange={(e) => setUsername(e.target.value)} />
-        <Field label="Email address" name="email" type="email" autoComplete="email" required value={email} error={fields.email} onChange={(e) => setEmail(e.target.value)} />
-        <Field label="Password" name="password" type="password" autoComplete="new-password" required hint="At least 8 characters, not a common password, not all digits." value={password} error={fields.password} onChange={(e) => setPassword(e.target.value)} />
-        <Field label="Password (again)" name="password2" type="password" autoComplete="new-password" required value={again} error={mismatch ? 'The two passwords do not match.' : undefined} onChange={(e) => setAgain(e.target.value)} />
+        <Field
+          label="Username"
+          name="username"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          value={username}
+          error={fields.username}
+          onChange={(e) => setUsername(e.target.value)}
+        />
+        <Field
+          label="Email address"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          error={fields.email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          hint="At least 8 characters, not a common password, not all digits."
+          value={password}
+          error={fields.password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <Field
+          label="Password (again)"
+          name="password2"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={again}
+          error={mismatch ? 'The two passwords do not match.' : undefined}
+          onChange={(e) => setAgain(e.target.value)}
+        />
         <Alert
           kind="error"
-          message={closed ? 'Sign-up is closed on this server. Ask an administrator for an account.' : error && Object.keys(fields).length === 0 ? describeError(error) : fields.non_field_errors ?? null}
+          message={
+            closed
+              ? 'Sign-up is closed on this server. Ask an administrator for an account.'
+              : error && Object.keys(fields).length === 0
+                ? describeError(error)
+                : (fields.non_field_errors ?? null)
+          }
         />
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create account'}

@@ -46,8 +46,13 @@ export function VerifyEmailPage({ verificationKey }: { verificationKey: string }
         <p className="lead">Thank you: your email address is confirmed. You can sign in now.</p>
       ) : (
         <>
-          <p className="lead">The link is invalid, was already used, or has expired. Sign in to get a new one.</p>
-          <Alert kind="error" message={(state as { status?: number }).status === 400 ? null : describeError(state)} />
+          <p className="lead">
+            The link is invalid, was already used, or has expired. Sign in to get a new one.
+          </p>
+          <Alert
+            kind="error"
+            message={(state as { status?: number }).status === 400 ? null : describeError(state)}
+          />
         </>
       )}
       <Link href="/">Go to sign in</Link>

@@ -3,7 +3,9 @@ import { gunzipSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 
 /** Django's `common-passwords.txt.gz`, shipped in the package's `data/` folder (see data/README.md for its licence). */
-export const DEFAULT_PASSWORD_LIST_PATH = fileURLToPath(new URL('../../data/common-passwords.txt.gz', import.meta.url))
+export const DEFAULT_PASSWORD_LIST_PATH = fileURLToPath(
+  new URL('../../data/common-passwords.txt.gz', import.meta.url),
+)
 
 const lists = new Map<string, ReadonlySet<string>>()
 
@@ -17,7 +19,12 @@ export function loadPasswordList(path: string = DEFAULT_PASSWORD_LIST_PATH): Rea
     const raw = readFileSync(path)
     // gzip magic number (RFC 1952 §2.3.1); Django falls back to plain text the same way.
     const text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8')
-    list = new Set(text.split('\n').map((line) => line.trim()).filter((line) => line.length > 0))
+    list = new Set(
+      text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line.length > 0),
+    )
     lists.set(path, list)
   }
   return list

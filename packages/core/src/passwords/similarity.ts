@@ -22,6 +22,10 @@ export function quickRatio(a: readonly string[], b: readonly string[]): number {
  * Django's `exceeds_maximum_length_ratio`: a value at most a tenth of the password's length can never reach
  * `maxSimilarity`, so the comparison is skipped (it also bounds the work on long passwords).
  */
-export function exceedsMaximumLengthRatio(passwordLength: number, maxSimilarity: number, valueLength: number): boolean {
+export function exceedsMaximumLengthRatio(
+  passwordLength: number,
+  maxSimilarity: number,
+  valueLength: number,
+): boolean {
   return passwordLength >= 10 * valueLength && valueLength < (maxSimilarity / 2) * passwordLength
 }

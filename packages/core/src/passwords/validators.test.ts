@@ -20,11 +20,15 @@ const KEY = 'k'.repeat(32)
 function findDjangoPython(): { python: string } | { error: string } {
   const errors: string[] = []
   for (const python of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(python, ['-c', 'import django; print(django.__version__)'], { encoding: 'utf8' })
+    const r = spawnSync(python, ['-c', 'import django; print(django.__version__)'], {
+      encoding: 'utf8',
+    })
     if (r.status === 0) return { python }
     errors.push(`${python}: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`)
   }
-  return { error: `Django not available (${errors.join('; ')}). Install: apt-get install -y python3-django` }
+  return {
+    error: `Django not available (${errors.join('; ')}). Install: apt-get install -y python3-django`,
+  }
 }
 
 interface Case {
@@ -62,7 +66,12 @@ for case in json.load(sys.stdin):
 json.dump({'version': django.get_version(), 'results': out}, sys.stdout)
 `
 
-const ada = { username: 'ada_lovelace', email: 'ada.lovelace@example.com', firstName: 'Ada', lastName: 'Lovelace' }
+const ada = {
+  username: 'ada_lovelace',
+  email: 'ada.lovelace@example.com',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+}
 const TABLE: Case[] = [
   { password: '', user: null },
   { password: 'a', user: null },
@@ -126,10 +135,21 @@ function generated(count: number): Case[] {
   }
   const alphabet = 'adelovcxyz019_.@- ÄäßΣ'
   const word = (max: number) =>
-    Array.from({ length: Math.floor(next() * max) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('')
+    Array.from(
+      { length: Math.floor(next() * max) },
+      () => alphabet[Math.floor(next() * alphabet.length)],
+    ).join('')
   return Array.from({ length: count }, () => ({
     password: word(16),
-    user: next() < 0.1 ? null : { username: word(10), email: `${word(6)}@${word(6)}`, firstName: word(5), lastName: word(7) },
+    user:
+      next() < 0.1
+        ? null
+        : {
+            username: word(10),
+            email: `${word(6)}@${word(6)}`,
+            firstName: word(5),
+            lastName: word(7),
+          },
   }))
 }
 
@@ -164,7 +184,12 @@ describe('password rules against Django', () => {
       return validatePassword(c.password, rules, c.user)
     })
     const mismatches = cases
-      .map((c, i) => ({ password: c.password, user: c.user, ours: ours[i], django: django.results[i] }))
+      .map((c, i) => ({
+        password: c.password,
+        user: c.user,
+        ours: ours[i],
+        django: django.results[i],
+      }))
       .filter((m) => JSON.stringify(m.ours) !== JSON.stringify(m.django))
     expect(mismatches).toEqual([])
     // The table is not vacuous: each rule fires somewhere.
@@ -200,21 +225,31 @@ describe('password rules', () => {
   })
 
   it('turns each rule off on its own', () => {
-    const off = (rule: 'userAttributeSimilarity' | 'minimumLength' | 'commonPassword' | 'numeric') =>
-      defineSettings({ signingKey: KEY, passwordValidators: { [rule]: { enabled: false } } }).passwordValidators
-    expect(validatePassword('1234', off('userAttributeSimilarity'), { username: '1234' })).not.toContain(
-      'The password is too similar to the username.',
-    )
+    const off = (
+      rule: 'userAttributeSimilarity' | 'minimumLength' | 'commonPassword' | 'numeric',
+    ) =>
+      defineSettings({ signingKey: KEY, passwordValidators: { [rule]: { enabled: false } } })
+        .passwordValidators
+    expect(
+      validatePassword('1234', off('userAttributeSimilarity'), { username: '1234' }),
+    ).not.toContain('The password is too similar to the username.')
     expect(validatePassword('1234', off('minimumLength'), null)).toEqual([
       'This password is too common.',
       'This password is entirely numeric.',
     ])
-    expect(validatePassword('12345678', off('commonPassword'), null)).toEqual(['This password is entirely numeric.'])
-    expect(validatePassword('12345678', off('numeric'), null)).toEqual(['This password is too common.'])
+    expect(validatePassword('12345678', off('commonPassword'), null)).toEqual([
+      'This password is entirely numeric.',
+    ])
+    expect(validatePassword('12345678', off('numeric'), null)).toEqual([
+      'This password is too common.',
+    ])
   })
 
   it('says "character" for a minimum length of one', () => {
-    const rules = defineSettings({ signingKey: KEY, passwordValidators: { minimumLength: { minLength: 1 } } })
+    const rules = defineSettings({
+      signingKey: KEY,
+      passwordValidators: { minimumLength: { minLength: 1 } },
+    })
     expect(validatePassword('', rules.passwordValidators, null)).toContain(
       'This password is too short. It must contain at least 1 character.',
     )
@@ -224,14 +259,23 @@ describe('password rules', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cookiejwt-pw-'))
     const file = join(dir, 'list.txt')
     writeFileSync(file, 'zebra-crossing-77\n  another-one  \n')
-    const rules = defineSettings({ signingKey: KEY, passwordValidators: { commonPassword: { passwordListPath: file } } })
-    expect(validatePassword('Zebra-Crossing-77', rules.passwordValidators, null)).toEqual(['This password is too common.'])
-    expect(validatePassword('another-one', rules.passwordValidators, null)).toEqual(['This password is too common.'])
+    const rules = defineSettings({
+      signingKey: KEY,
+      passwordValidators: { commonPassword: { passwordListPath: file } },
+    })
+    expect(validatePassword('Zebra-Crossing-77', rules.passwordValidators, null)).toEqual([
+      'This password is too common.',
+    ])
+    expect(validatePassword('another-one', rules.passwordValidators, null)).toEqual([
+      'This password is too common.',
+    ])
     expect(validatePassword('password', rules.passwordValidators, null)).toEqual([])
   })
 
   it('refuses passwords longer than the hashing guard before any rule', () => {
-    expect(validatePassword('a'.repeat(MAX_PASSWORD_LENGTH + 1), defaults, { username: 'a' })).toEqual([
+    expect(
+      validatePassword('a'.repeat(MAX_PASSWORD_LENGTH + 1), defaults, { username: 'a' }),
+    ).toEqual([
       `This password is too long. It must contain at most ${MAX_PASSWORD_LENGTH} characters.`,
     ])
   })
@@ -244,19 +288,34 @@ describe('password rules', () => {
 
   it('names the bad setting at start-up', () => {
     expect(() =>
-      defineSettings({ signingKey: KEY, passwordValidators: { userAttributeSimilarity: { maxSimilarity: 0.05 } } }),
-    ).toThrow('"passwordValidators.userAttributeSimilarity.maxSimilarity" must be a number of at least 0.1')
-    expect(() => defineSettings({ signingKey: KEY, passwordValidators: { minimumLength: { minLength: 0 } } })).toThrow(
+      defineSettings({
+        signingKey: KEY,
+        passwordValidators: { userAttributeSimilarity: { maxSimilarity: 0.05 } },
+      }),
+    ).toThrow(
+      '"passwordValidators.userAttributeSimilarity.maxSimilarity" must be a number of at least 0.1',
+    )
+    expect(() =>
+      defineSettings({ signingKey: KEY, passwordValidators: { minimumLength: { minLength: 0 } } }),
+    ).toThrow(
       '"passwordValidators.minimumLength.minLength" must be a whole number greater than zero',
     )
     expect(() =>
-      defineSettings({ signingKey: KEY, passwordValidators: { commonPassword: { passwordListPath: '/nonexistent/list' } } }),
-    ).toThrow('"passwordValidators.commonPassword.passwordListPath" names a file that does not exist: /nonexistent/list')
+      defineSettings({
+        signingKey: KEY,
+        passwordValidators: { commonPassword: { passwordListPath: '/nonexistent/list' } },
+      }),
+    ).toThrow(
+      '"passwordValidators.commonPassword.passwordListPath" names a file that does not exist: /nonexistent/list',
+    )
     expect(() => defineSettings({ signingKey: KEY, passwordMinLength: 10 } as never)).toThrow(
       'unknown setting "passwordMinLength": use "passwordValidators.minimumLength.minLength"',
     )
-    expect(() => defineSettings({ signingKey: KEY, passwordValidators: { numeric: { strict: true } } } as never)).toThrow(
-      'unknown setting "passwordValidators.numeric.strict"',
-    )
+    expect(() =>
+      defineSettings({
+        signingKey: KEY,
+        passwordValidators: { numeric: { strict: true } },
+      } as never),
+    ).toThrow('unknown setting "passwordValidators.numeric.strict"')
   })
 })

@@ -81,13 +81,18 @@ export function validatePassword(
   }
   if (rules.minimumLength.enabled && chars.length < rules.minimumLength.minLength) {
     const n = rules.minimumLength.minLength
-    errors.push(`This password is too short. It must contain at least ${n} character${n === 1 ? '' : 's'}.`)
+    errors.push(
+      `This password is too short. It must contain at least ${n} character${n === 1 ? '' : 's'}.`,
+    )
   }
   if (rules.commonPassword.enabled) {
-    const list = loadPasswordList(rules.commonPassword.passwordListPath ?? DEFAULT_PASSWORD_LIST_PATH)
+    const list = loadPasswordList(
+      rules.commonPassword.passwordListPath ?? DEFAULT_PASSWORD_LIST_PATH,
+    )
     if (list.has(password.toLowerCase().trim())) errors.push('This password is too common.')
   }
-  if (rules.numeric.enabled && IS_DIGIT.test(password)) errors.push('This password is entirely numeric.')
+  if (rules.numeric.enabled && IS_DIGIT.test(password))
+    errors.push('This password is entirely numeric.')
   return errors
 }
 

@@ -52,9 +52,11 @@ export const VERIFICATION_EMAILS_PER_USER = 3
 
 // Django's UnicodeUsernameValidator and its message.
 const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u
-const USERNAME_MESSAGE = 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.'
+const USERNAME_MESSAGE =
+  'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.'
 // Django's EmailValidator, in the shape that matters here: one @, a dotted domain, no spaces or control characters.
-const EMAIL = /^[^\s@<>()[\]\\,;:"\u0000-\u001f]+@[^\s@<>()[\]\\,;:"\u0000-\u001f]+\.[^\s@<>()[\]\\,;:"\u0000-\u001f]+$/
+const EMAIL =
+  /^[^\s@<>()[\]\\,;:"\u0000-\u001f]+@[^\s@<>()[\]\\,;:"\u0000-\u001f]+\.[^\s@<>()[\]\\,;:"\u0000-\u001f]+$/
 const INVALID_TOKEN = 'Invalid value'
 
 /** Django's `urlsafe_base64_encode(force_bytes(pk))`: the uid of reset links. */
@@ -93,7 +95,10 @@ export class AccountService {
     const errors: Record<string, string[]> = {}
     if (!USERNAME.test(username)) errors.username = [USERNAME_MESSAGE]
     if (!EMAIL.test(email) || email.length > 254) errors.email = ['Enter a valid email address.']
-    const problems = validatePassword(input.password, settings.passwordValidators, { username, email })
+    const problems = validatePassword(input.password, settings.passwordValidators, {
+      username,
+      email,
+    })
     if (problems.length > 0) errors.password = problems
     if (Object.keys(errors).length > 0) throw new ValidationError(errors)
 
@@ -114,7 +119,8 @@ export class AccountService {
         user = await users.create({ username, email, password: encoded }, now)
       } catch (error) {
         if (!(error instanceof DuplicateUserError)) throw error
-        if (!verify) throw new ValidationError({ username: ['A user with that username already exists.'] })
+        if (!verify)
+          throw new ValidationError({ username: ['A user with that username already exists.'] })
       }
     }
     if (!verify) return { kind: 'created', user: user as User }
@@ -122,7 +128,13 @@ export class AccountService {
     else {
       // Someone holds the username or the address: its owner hears about it, the requester sees a normal sign-up.
       const base = this.#base()
-      if (base !== null) await mailer.send('already_registered', email, { email, link: `${base}/forgot-password` }, now)
+      if (base !== null)
+        await mailer.send(
+          'already_registered',
+          email,
+          { email, link: `${base}/forgot-password` },
+          now,
+        )
     }
     return { kind: 'verification_sent' }
   }
@@ -135,7 +147,12 @@ export class AccountService {
     const record = await store.findLiveToken(digest, 'verify_email', now)
     const user = record ? await users.findById(record.userId) : null
     // The address must still be the one the link was sent to: a changed email needs a new link.
-    if (!record || !user || user.email.toLowerCase() !== record.email.toLowerCase() || !(await store.spendToken(digest, 'verify_email', now))) {
+    if (
+      !record ||
+      !user ||
+      user.email.toLowerCase() !== record.email.toLowerCase() ||
+      !(await store.spendToken(digest, 'verify_email', now))
+    ) {
       throw new ValidationError({ key: ['This verification link is invalid or has expired.'] })
     }
     await store.markVerified(user.id, user.email, now)
@@ -154,7 +171,8 @@ export class AccountService {
     await this.#limit(`acct:verify:addr:${digest(address)}`, RESETS_PER_ADDRESS)
     for (const id of await this.#d.store.findUserIdsByEmail(address)) {
       const user = await this.#d.users.findById(id)
-      if (user && user.isActive && !(await this.#d.store.isVerified(user.id, user.email))) await this.#sendVerification(user, now)
+      if (user && user.isActive && !(await this.#d.store.isVerified(user.id, user.email)))
+        await this.#sendVerification(user, now)
     }
   }
 
@@ -178,7 +196,8 @@ export class AccountService {
     if (matches.length === 0) {
       // Mirror the known path's work: a token and its digest, then one queued email (or none, by setting).
       accountTokenDigest(newAccountToken(), 'password_reset', `0:${address}`)
-      if (settings.passwordResetUnknownAccounts) await mailer.send('password_reset_unknown', address, { email: address }, now)
+      if (settings.passwordResetUnknownAccounts)
+        await mailer.send('password_reset_unknown', address, { email: address }, now)
       return
     }
     const base = this.#base()
@@ -186,9 +205,18 @@ export class AccountService {
       if (base === null) break
       const token = newAccountToken()
       const expiresAt = new Date(now.getTime() + settings.passwordResetTimeout * 1000)
-      await store.saveToken(accountTokenDigest(token, 'password_reset', resetBinding(user)), { userId: user.id, email: user.email, purpose: 'password_reset', expiresAt }, now)
+      await store.saveToken(
+        accountTokenDigest(token, 'password_reset', resetBinding(user)),
+        { userId: user.id, email: user.email, purpose: 'password_reset', expiresAt },
+        now,
+      )
       const link = `${base}/reset-password/${encodeUid(user.id)}/${token}`
-      await mailer.send('password_reset', user.email, { username: user.username, email: user.email, link, expires }, now)
+      await mailer.send(
+        'password_reset',
+        user.email,
+        { username: user.username, email: user.email, link, expires },
+        now,
+      )
     }
   }
 
@@ -210,14 +238,16 @@ export class AccountService {
     const problems = validatePassword(newPassword, settings.passwordValidators, user)
     if (problems.length > 0) throw new ValidationError({ new_password: problems })
     const encoded = await hashPassword(hashers, newPassword, 'new_password')
-    if (!(await store.spendToken(tokenDigest, 'password_reset', now))) throw new ValidationError({ token: [INVALID_TOKEN] })
+    if (!(await store.spendToken(tokenDigest, 'password_reset', now)))
+      throw new ValidationError({ token: [INVALID_TOKEN] })
     await users.setPassword(user.id, encoded)
     await store.spendAllTokens(user.id, 'password_reset', now)
     // A reset means the password may be known to someone else: every session ends, every access token dies.
     await sessions.bumpVersion(user.id, now)
     await sessions.revokeAll(user.id, 'password_reset', now)
     // The link reached this address: it is verified (allauth does the same).
-    if (record.email.toLowerCase() === user.email.toLowerCase()) await store.markVerified(user.id, user.email, now)
+    if (record.email.toLowerCase() === user.email.toLowerCase())
+      await store.markVerified(user.id, user.email, now)
     return user
   }
 
@@ -229,8 +259,12 @@ export class AccountService {
     if (this.#d.settings.emailVerification !== 'mandatory') return
     if (await this.#d.store.isVerified(user.id, user.email)) return
     const now = this.#d.now()
-    const hit = await this.#d.throttleStore.hit(`acct:verify:user:${user.id}`, this.#d.settings.throttle.window * 1000)
-    if (hit.count <= VERIFICATION_EMAILS_PER_USER && user.email !== '') await this.#sendVerification(user, now)
+    const hit = await this.#d.throttleStore.hit(
+      `acct:verify:user:${user.id}`,
+      this.#d.settings.throttle.window * 1000,
+    )
+    if (hit.count <= VERIFICATION_EMAILS_PER_USER && user.email !== '')
+      await this.#sendVerification(user, now)
     throw new AuthError('email_not_verified', 'E-mail is not verified.')
   }
 
@@ -252,15 +286,32 @@ export class AccountService {
     if (base === null) return
     const token = newAccountToken()
     const expiresAt = new Date(now.getTime() + settings.emailVerificationLifetime * 1000)
-    await store.saveToken(accountTokenDigest(token, 'verify_email', ''), { userId: user.id, email: user.email, purpose: 'verify_email', expiresAt }, now)
+    await store.saveToken(
+      accountTokenDigest(token, 'verify_email', ''),
+      { userId: user.id, email: user.email, purpose: 'verify_email', expiresAt },
+      now,
+    )
     const link = `${base}/verify-email/${token}`
-    await mailer.send('verify_email', user.email, { username: user.username, email: user.email, link, expires: describeDuration(settings.emailVerificationLifetime) }, now)
+    await mailer.send(
+      'verify_email',
+      user.email,
+      {
+        username: user.username,
+        email: user.email,
+        link,
+        expires: describeDuration(settings.emailVerificationLifetime),
+      },
+      now,
+    )
   }
 
   /** The base of links, or null (and a warning) when `frontendUrl` is not set: never a URL from the request's Host. */
   #base(): string | null {
     const base = this.#d.mailer.frontendUrl
-    if (base === null) this.#d.warn?.('frontendUrl is not set (COOKIEJWT_FRONTEND_URL): an account email with a link was not sent')
+    if (base === null)
+      this.#d.warn?.(
+        'frontendUrl is not set (COOKIEJWT_FRONTEND_URL): an account email with a link was not sent',
+      )
     return base
   }
 
@@ -289,12 +340,17 @@ function digest(value: string): string {
   return createHash('sha256').update(value.toLowerCase()).digest('hex').slice(0, 32)
 }
 
-async function hashPassword(hashers: PasswordHashers, password: string, field: string): Promise<string> {
+async function hashPassword(
+  hashers: PasswordHashers,
+  password: string,
+  field: string,
+): Promise<string> {
   try {
     return await hashers.hash(password)
   } catch (error) {
     // The hashers refuse what no hash can hold (lone surrogates, over-long input): a 400, not a 500.
-    if (error instanceof RangeError) throw new ValidationError({ [field]: ['This password cannot be used.'] })
+    if (error instanceof RangeError)
+      throw new ValidationError({ [field]: ['This password cannot be used.'] })
     throw error
   }
 }

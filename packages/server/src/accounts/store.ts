@@ -25,8 +25,14 @@ export function newAccountToken(): string {
  * user's current password hash, as Django's PasswordResetTokenGenerator binds to it). When the password changes,
  * the digest of an old link no longer matches any row: the link stops working without any bookkeeping.
  */
-export function accountTokenDigest(token: string, purpose: AccountTokenPurpose, binding: string): string {
-  return createHash('sha256').update(`cookiejwt.account:${purpose}\u0000${binding}\u0000${token}`).digest('hex')
+export function accountTokenDigest(
+  token: string,
+  purpose: AccountTokenPurpose,
+  binding: string,
+): string {
+  return createHash('sha256')
+    .update(`cookiejwt.account:${purpose}\u0000${binding}\u0000${token}`)
+    .digest('hex')
 }
 
 /**
@@ -60,7 +66,11 @@ export class AccountStore {
   }
 
   /** The live (unused, unexpired) token with this digest and purpose, or null. */
-  findLiveToken(digest: string, purpose: AccountTokenPurpose, now: Date): Promise<AccountTokenRecord | null> {
+  findLiveToken(
+    digest: string,
+    purpose: AccountTokenPurpose,
+    now: Date,
+  ): Promise<AccountTokenRecord | null> {
     return guard(async () => {
       const row = await this.#h.db
         .selectFrom('cookiejwt_account_token')
@@ -71,7 +81,16 @@ export class AccountStore {
         .where('expires_at', '>', now.getTime())
         .executeTakeFirst()
       return row
-        ? { userId: typeof row.user_id === 'number' || /^\d+$/.test(String(row.user_id)) ? Number(row.user_id) : String(row.user_id), email: row.email, purpose: row.purpose, expiresAt: new Date(Number(row.expires_at)), usedAt: null }
+        ? {
+            userId:
+              typeof row.user_id === 'number' || /^\d+$/.test(String(row.user_id))
+                ? Number(row.user_id)
+                : String(row.user_id),
+            email: row.email,
+            purpose: row.purpose,
+            expiresAt: new Date(Number(row.expires_at)),
+            usedAt: null,
+          }
         : null
     })
   }

@@ -29,7 +29,11 @@ export class PermanentEmailError extends Error {
 }
 
 // RFC 5322 messages with CRLF line ends, composed by nodemailer without sending anything.
-const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' })
+const composer = nodemailer.createTransport({
+  streamTransport: true,
+  buffer: true,
+  newline: 'windows',
+})
 
 /** The message as RFC 5322 bytes: headers, a multipart/alternative text and HTML body. */
 export async function composeEmail(message: OutgoingEmail): Promise<Buffer> {
@@ -51,7 +55,10 @@ export class FileEmailBackend implements EmailBackend {
     // 0700/0600: the files hold verification and reset links.
     await mkdir(this.#dir, { recursive: true, mode: 0o700 })
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
-    const file = join(this.#dir, `${stamp}-${String(++this.#seq).padStart(4, '0')}-${randomBytes(4).toString('hex')}.eml`)
+    const file = join(
+      this.#dir,
+      `${stamp}-${String(++this.#seq).padStart(4, '0')}-${randomBytes(4).toString('hex')}.eml`,
+    )
     await writeFile(file, await composeEmail(message), { mode: 0o600, flag: 'wx' })
     await chmod(file, 0o600)
   }
@@ -94,12 +101,18 @@ export class SmtpEmailBackend implements EmailBackend {
       socketTimeout: 30_000,
     }
     if (parsed.username) {
-      options.auth = { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) }
+      options.auth = {
+        user: decodeURIComponent(parsed.username),
+        pass: decodeURIComponent(parsed.password),
+      }
     }
     for (const [key, value] of parsed.searchParams) {
       if (key === 'requireTLS' || key === 'ignoreTLS') options[key] = value === 'true'
       else if (key === 'rejectUnauthorized') options.tls = { rejectUnauthorized: value !== 'false' }
-      else throw new ImproperlyConfigured(`"email.url" has an unknown option "${key}" (known: requireTLS, ignoreTLS, rejectUnauthorized)`)
+      else
+        throw new ImproperlyConfigured(
+          `"email.url" has an unknown option "${key}" (known: requireTLS, ignoreTLS, rejectUnauthorized)`,
+        )
     }
     this.#transport = nodemailer.createTransport(options)
   }
@@ -123,14 +136,18 @@ export class SmtpEmailBackend implements EmailBackend {
 }
 
 /** The backend `settings.email` names. Throws `ImproperlyConfigured` for a bad SMTP URL option. */
-export function createEmailBackend(settings: EmailSettings, options: { stdout?: NodeJS.WritableStream } = {}): EmailBackend {
+export function createEmailBackend(
+  settings: EmailSettings,
+  options: { stdout?: NodeJS.WritableStream } = {},
+): EmailBackend {
   switch (settings.backend) {
     case 'file':
       return new FileEmailBackend(settings.filePath)
     case 'console':
       return new ConsoleEmailBackend(options.stdout)
     case 'smtp':
-      if (settings.url === null) throw new ImproperlyConfigured('"email.backend" is smtp but "email.url" is not set')
+      if (settings.url === null)
+        throw new ImproperlyConfigured('"email.backend" is smtp but "email.url" is not set')
       return new SmtpEmailBackend(settings.url)
   }
 }

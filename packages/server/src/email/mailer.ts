@@ -1,6 +1,12 @@
 import type { AuthSettings } from '@cookiejwt/core'
 import type { EmailQueue } from './queue.js'
-import { loadEmailTemplates, renderEmail, type EmailTemplate, type EmailTemplateName, type EmailVariables } from './templates.js'
+import {
+  loadEmailTemplates,
+  renderEmail,
+  type EmailTemplate,
+  type EmailTemplateName,
+  type EmailVariables,
+} from './templates.js'
 
 /** Something to wake when a message was queued (the in-process `EmailWorker`). */
 export interface Kickable {
@@ -33,9 +39,17 @@ export class Mailer {
   }
 
   /** Queues `template` for `to`; `site` is filled in from `frontendUrl`. Returns the queued message's id. */
-  async send(template: EmailTemplateName, to: string, values: EmailVariables, now: Date): Promise<number> {
+  async send(
+    template: EmailTemplateName,
+    to: string,
+    values: EmailVariables,
+    now: Date,
+  ): Promise<number> {
     const rendered = renderEmail(this.#templates[template], { site: this.#site, ...values })
-    const id = await this.#queue.enqueue({ ...rendered, template, to, from: this.#settings.email.from }, now)
+    const id = await this.#queue.enqueue(
+      { ...rendered, template, to, from: this.#settings.email.from },
+      now,
+    )
     this.#worker?.kick()
     return id
   }

@@ -89,7 +89,11 @@ export class EmailQueue {
       for (const { id } of candidates) {
         const result = await db
           .updateTable('cookiejwt_email')
-          .set((eb) => ({ status: 'sending', locked_until: ms + EMAIL_LOCK_MS, attempts: eb('attempts', '+', 1) }))
+          .set((eb) => ({
+            status: 'sending',
+            locked_until: ms + EMAIL_LOCK_MS,
+            attempts: eb('attempts', '+', 1),
+          }))
           .where('id', '=', id)
           .where((eb) =>
             eb.or([
@@ -99,7 +103,11 @@ export class EmailQueue {
           )
           .executeTakeFirst()
         if (Number(result.numUpdatedRows) !== 1) continue
-        const row = await db.selectFrom('cookiejwt_email').selectAll().where('id', '=', id).executeTakeFirst()
+        const row = await db
+          .selectFrom('cookiejwt_email')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirst()
         if (row) claimed.push(toQueued(row))
       }
       return claimed
@@ -111,7 +119,14 @@ export class EmailQueue {
     return guard(async () => {
       await this.#h.db
         .updateTable('cookiejwt_email')
-        .set({ status: 'sent', sent_at: now.getTime(), locked_until: null, text_body: '', html_body: '', last_error: null })
+        .set({
+          status: 'sent',
+          sent_at: now.getTime(),
+          locked_until: null,
+          text_body: '',
+          html_body: '',
+          last_error: null,
+        })
         .where('id', '=', id)
         .execute()
     })
@@ -138,13 +153,29 @@ export class EmailQueue {
     return guard(async () => {
       let query = this.#h.db
         .selectFrom('cookiejwt_email')
-        .select(['id', 'created_at', 'to_address', 'from_address', 'subject', 'template', 'status', 'attempts', 'next_attempt_at', 'sent_at', 'last_error'])
+        .select([
+          'id',
+          'created_at',
+          'to_address',
+          'from_address',
+          'subject',
+          'template',
+          'status',
+          'attempts',
+          'next_attempt_at',
+          'sent_at',
+          'last_error',
+        ])
         .orderBy('id', 'desc')
         .limit(options.limit ?? 50)
       if (options.status) query = query.where('status', '=', options.status)
       const rows = await query.execute()
       return rows.map((row) => {
-        const { text: _t, html: _h, ...summary } = toQueued({ ...row, text_body: '', html_body: '', locked_until: null })
+        const {
+          text: _t,
+          html: _h,
+          ...summary
+        } = toQueued({ ...row, text_body: '', html_body: '', locked_until: null })
         return summary
       })
     })

@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { ImproperlyConfigured } from '@cookiejwt/core'
 
 /** The emails cookiejwt sends; an operator's `email.templatesDir` may replace any file of any of them. */
-export type EmailTemplateName = 'verify_email' | 'already_registered' | 'password_reset' | 'password_reset_unknown'
+export type EmailTemplateName =
+  'verify_email' | 'already_registered' | 'password_reset' | 'password_reset_unknown'
 
 /** The three parts of a template: `<name>.subject.txt`, `<name>.txt` and `<name>.html`. */
 export interface EmailTemplate {
@@ -83,7 +84,9 @@ const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g
  * Loads the templates once: the built-in ones, each file replaced by the operator's `<dir>/<name>.<part>` when it
  * exists. Throws `ImproperlyConfigured` at start-up when a file names a placeholder the email does not provide.
  */
-export function loadEmailTemplates(dir: string | null): Readonly<Record<EmailTemplateName, EmailTemplate>> {
+export function loadEmailTemplates(
+  dir: string | null,
+): Readonly<Record<EmailTemplateName, EmailTemplate>> {
   const out = {} as Record<EmailTemplateName, EmailTemplate>
   for (const name of NAMES) {
     const base = DEFAULT_EMAIL_TEMPLATES[name]
@@ -93,7 +96,9 @@ export function loadEmailTemplates(dir: string | null): Readonly<Record<EmailTem
       const text = readFileSync(path, 'utf8')
       for (const [, key] of text.matchAll(PLACEHOLDER)) {
         if (!VARIABLES.includes(key as string)) {
-          throw new ImproperlyConfigured(`email template ${path} uses {{ ${key} }}; known: ${VARIABLES.join(', ')}`)
+          throw new ImproperlyConfigured(
+            `email template ${path} uses {{ ${key} }}; known: ${VARIABLES.join(', ')}`,
+          )
         }
       }
       return text
@@ -111,14 +116,18 @@ export function loadEmailTemplates(dir: string | null): Readonly<Record<EmailTem
 export const VARIABLES = ['site', 'username', 'email', 'link', 'expires']
 
 /** Values for a template's placeholders. */
-export type EmailVariables = Partial<Record<'site' | 'username' | 'email' | 'link' | 'expires', string>>
+export type EmailVariables = Partial<
+  Record<'site' | 'username' | 'email' | 'link' | 'expires', string>
+>
 
 /** Fills a template in; the subject is one line (line breaks would start new headers), the HTML part is escaped. */
 export function renderEmail(template: EmailTemplate, values: EmailVariables): RenderedEmail {
   const fill = (text: string, escape: (s: string) => string) =>
     text.replace(PLACEHOLDER, (_, key: string) => escape(values[key as keyof EmailVariables] ?? ''))
   return {
-    subject: fill(template.subject, (s) => s).replace(/[\r\n]+/g, ' ').trim(),
+    subject: fill(template.subject, (s) => s)
+      .replace(/[\r\n]+/g, ' ')
+      .trim(),
     text: fill(template.text, (s) => s),
     html: fill(template.html, escapeHtml),
   }
@@ -130,7 +139,12 @@ function escapeHtml(value: string): string {
 
 /** "3 days", "1 hour", "15 minutes": a lifetime in seconds as a person reads it. */
 export function describeDuration(seconds: number): string {
-  const units: [number, string][] = [[86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']]
+  const units: [number, string][] = [
+    [86400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+    [1, 'second'],
+  ]
   for (const [size, unit] of units) {
     if (seconds >= size && seconds % size === 0) {
       const n = seconds / size

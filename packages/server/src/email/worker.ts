@@ -8,7 +8,10 @@ export const MAX_EMAIL_RETRY_DELAY_MS = 3_600_000
 /** When the next attempt at a message is due, after `attempts` failed ones: `retryDelay` doubled each time. */
 export function nextRetryAt(settings: EmailSettings, attempts: number, now: Date): Date | null {
   if (attempts >= settings.maxAttempts) return null
-  const delay = Math.min(MAX_EMAIL_RETRY_DELAY_MS, settings.retryDelay * 1000 * 2 ** Math.max(0, attempts - 1))
+  const delay = Math.min(
+    MAX_EMAIL_RETRY_DELAY_MS,
+    settings.retryDelay * 1000 * 2 ** Math.max(0, attempts - 1),
+  )
   return new Date(now.getTime() + delay)
 }
 
@@ -87,10 +90,18 @@ export class EmailWorker {
           await this.#o.backend.send(message)
           await this.#o.queue.markSent(message.id, this.#now())
           sent++
-          this.#o.onEvent?.({ event: 'email_sent', id: message.id, template: message.template, attempts: message.attempts })
+          this.#o.onEvent?.({
+            event: 'email_sent',
+            id: message.id,
+            template: message.template,
+            attempts: message.attempts,
+          })
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error)
-          const retryAt = error instanceof PermanentEmailError ? null : nextRetryAt(this.#o.settings, message.attempts, this.#now())
+          const retryAt =
+            error instanceof PermanentEmailError
+              ? null
+              : nextRetryAt(this.#o.settings, message.attempts, this.#now())
           await this.#o.queue.markAttemptFailed(message.id, reason, retryAt)
           this.#o.onEvent?.({
             event: retryAt ? 'email_retry' : 'email_failed',
@@ -122,7 +133,10 @@ export class EmailWorker {
       .catch((error: unknown) => {
         // Database down: one report, then quieter and quieter polling (at most every 30 s) until it is back.
         if (this.#failures === 0) {
-          this.#o.onEvent?.({ event: 'email_worker_error', error: error instanceof Error ? error.message : String(error) })
+          this.#o.onEvent?.({
+            event: 'email_worker_error',
+            error: error instanceof Error ? error.message : String(error),
+          })
         }
         this.#failures++
       })

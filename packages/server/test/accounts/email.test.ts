@@ -41,19 +41,32 @@ describe('email settings', () => {
     } catch (error) {
       message = (error as Error).message
     }
-    expect(message).toBe('"email.url" is not a URL; expected smtp://user:password@host:port or smtps://…')
+    expect(message).toBe(
+      '"email.url" is not a URL; expected smtp://user:password@host:port or smtps://…',
+    )
     expect(message).not.toContain(secret)
-    expect(() => settingsWith({ email: { from: 'Evil\r\nBcc: victim@example.com <a@b.c>' } })).toThrow('"email.from" must be an address')
+    expect(() =>
+      settingsWith({ email: { from: 'Evil\r\nBcc: victim@example.com <a@b.c>' } }),
+    ).toThrow('"email.from" must be an address')
     expect(() => settingsWith({ email: { templatesDir: '/nonexistent/templates' } })).toThrow(
       '"email.templatesDir" names a folder that does not exist: /nonexistent/templates',
     )
-    expect(() => settingsWith({ frontendUrl: 'javascript:alert(1)' })).toThrow('"frontendUrl" must be an http(s) URL')
-    expect(() => new SmtpEmailBackend('smtp://h:25?pool=true')).toThrow('"email.url" has an unknown option "pool"')
+    expect(() => settingsWith({ frontendUrl: 'javascript:alert(1)' })).toThrow(
+      '"frontendUrl" must be an http(s) URL',
+    )
+    expect(() => new SmtpEmailBackend('smtp://h:25?pool=true')).toThrow(
+      '"email.url" has an unknown option "pool"',
+    )
   })
 
   it('defaults to the file backend in data/emails', () => {
     const s = defineSettings({ signingKey: KEY })
-    expect(s.email).toMatchObject({ backend: 'file', filePath: 'data/emails', url: null, from: 'webmaster@localhost' })
+    expect(s.email).toMatchObject({
+      backend: 'file',
+      filePath: 'data/emails',
+      url: null,
+      from: 'webmaster@localhost',
+    })
     expect(createEmailBackend(s.email).name).toBe('file')
   })
 
@@ -95,7 +108,10 @@ describe('email backends', () => {
     expect(raw).toMatch(/^Message-ID: </m)
     const parsed = await simpleParser(raw)
     expect(parsed.subject).toBe('Grüße: confirm')
-    expect(parsed.from?.value[0]).toMatchObject({ name: 'Accounts', address: 'accounts@example.com' })
+    expect(parsed.from?.value[0]).toMatchObject({
+      name: 'Accounts',
+      address: 'accounts@example.com',
+    })
     expect((parsed.to as { text: string }).text).toBe('ada@example.com')
     expect(parsed.text).toContain('https://app.example.com/verify-email/abc')
     expect(parsed.html).toContain('href="https://app.example.com/verify-email/abc"')
@@ -103,7 +119,12 @@ describe('email backends', () => {
 
   it('console: prints the whole message', async () => {
     let out = ''
-    const stream = new Writable({ write(chunk, _e, cb) { out += String(chunk); cb() } })
+    const stream = new Writable({
+      write(chunk, _e, cb) {
+        out += String(chunk)
+        cb()
+      },
+    })
     await new ConsoleEmailBackend(stream).send(message)
     expect(out).toContain('To: ada@example.com')
     expect(out).toContain('https://app.example.com/verify-email/abc')
@@ -131,12 +152,20 @@ describe('email templates', () => {
   it('uses an operator’s file instead of the built-in one and escapes values in HTML', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cookiejwt-tpl-'))
     writeFileSync(join(dir, 'verify_email.subject.txt'), 'Welcome to {{ site }}, {{ username }}')
-    writeFileSync(join(dir, 'verify_email.html'), '<b>{{ username }}</b> <a href="{{ link }}">go</a>')
+    writeFileSync(
+      join(dir, 'verify_email.html'),
+      '<b>{{ username }}</b> <a href="{{ link }}">go</a>',
+    )
     const handle = await openTestDatabase('sqlite')
     try {
       const queue = new EmailQueue(handle)
       const mailer = new Mailer({ queue, settings: settingsWith({ email: { templatesDir: dir } }) })
-      await mailer.send('verify_email', 'ada@example.com', { username: '<ada>', link: 'https://x/?a=1&b=2' }, new Date())
+      await mailer.send(
+        'verify_email',
+        'ada@example.com',
+        { username: '<ada>', link: 'https://x/?a=1&b=2' },
+        new Date(),
+      )
       const [claimed] = await queue.claimDue(new Date())
       expect(claimed?.subject).toBe('Welcome to app.example.com, <ada>')
       expect(claimed?.html).toBe('<b>&#60;ada&#62;</b> <a href="https://x/?a=1&#38;b=2">go</a>')
@@ -152,7 +181,13 @@ describe('email templates', () => {
     writeFileSync(join(dir, 'password_reset.txt'), 'Your password is {{ password }}')
     const handle = await openTestDatabase('sqlite')
     try {
-      expect(() => new Mailer({ queue: new EmailQueue(handle), settings: settingsWith({ email: { templatesDir: dir } }) })).toThrow(
+      expect(
+        () =>
+          new Mailer({
+            queue: new EmailQueue(handle),
+            settings: settingsWith({ email: { templatesDir: dir } }),
+          }),
+      ).toThrow(
         `email template ${join(dir, 'password_reset.txt')} uses {{ password }}; known: site, username, email, link, expires`,
       )
     } finally {
@@ -191,7 +226,12 @@ for (const dialect of TEST_DIALECTS) {
       const settings = settingsWith()
       const queue = new EmailQueue(database)
       const mailer = new Mailer({ queue, settings })
-      await mailer.send('password_reset', 'ada@example.com', { username: 'ada', link: 'https://app.example.com/r/1/tok', expires: '3 days' }, clock)
+      await mailer.send(
+        'password_reset',
+        'ada@example.com',
+        { username: 'ada', link: 'https://app.example.com/r/1/tok', expires: '3 days' },
+        clock,
+      )
       const w = worker(settings, smtp.url)
       expect(await w.runOnce()).toBe(1)
       await w.stop()
@@ -207,7 +247,12 @@ for (const dialect of TEST_DIALECTS) {
       smtp = await startSmtpServer({ respond: (n) => (n <= 2 ? 451 : null) })
       const settings = settingsWith({ email: { retryDelay: 30 } })
       const queue = new EmailQueue(database)
-      await new Mailer({ queue, settings }).send('verify_email', 'ada@example.com', { link: 'https://l' }, clock)
+      await new Mailer({ queue, settings }).send(
+        'verify_email',
+        'ada@example.com',
+        { link: 'https://l' },
+        clock,
+      )
       const events: EmailWorkerEvent[] = []
       const w = worker(settings, smtp.url, events)
       expect(await w.runOnce()).toBe(0)
@@ -246,13 +291,21 @@ for (const dialect of TEST_DIALECTS) {
       expect(await queue.retry('failed', clock)).toBe(2)
       expect(await w.runOnce()).toBe(2)
       await w.stop()
-      expect((await smtp.waitFor(2)).map((m) => (m.to as { text: string }).text).sort()).toEqual(['gone@example.com', 'slow@example.com'])
+      expect((await smtp.waitFor(2)).map((m) => (m.to as { text: string }).text).sort()).toEqual([
+        'gone@example.com',
+        'slow@example.com',
+      ])
     })
 
     it('keeps queued messages across a restart: a new worker on the same database sends them', async () => {
       smtp = await startSmtpServer()
       const settings = settingsWith()
-      await new Mailer({ queue: new EmailQueue(database), settings }).send('verify_email', 'ada@example.com', {}, clock)
+      await new Mailer({ queue: new EmailQueue(database), settings }).send(
+        'verify_email',
+        'ada@example.com',
+        {},
+        clock,
+      )
       // A worker that claimed the message and died: its lock expires and another worker takes over.
       const [claimed] = await new EmailQueue(database).claimDue(clock)
       expect(claimed?.to).toBe('ada@example.com')
@@ -304,11 +357,25 @@ describe('the server’s email worker', () => {
     const { buildApp } = await import('../../src/app.js')
     const handle = await openTestDatabase('sqlite')
     const sent: string[] = []
-    const backend = { name: 'memory', send: async (m: { to: string }) => void sent.push(m.to), close: async () => {} }
+    const backend = {
+      name: 'memory',
+      send: async (m: { to: string }) => void sent.push(m.to),
+      close: async () => {},
+    }
     const app = await buildApp(settingsWith(), { database: handle, emailBackend: backend })
     await app.ready()
     const queue = new EmailQueue(handle)
-    await queue.enqueue({ from: 'a@b.c', to: 'ada@example.com', subject: 's', text: 't', html: 'h', template: 'verify_email' }, new Date())
+    await queue.enqueue(
+      {
+        from: 'a@b.c',
+        to: 'ada@example.com',
+        subject: 's',
+        text: 't',
+        html: 'h',
+        template: 'verify_email',
+      },
+      new Date(),
+    )
     const deadline = Date.now() + 5_000
     while (sent.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     expect(sent).toEqual(['ada@example.com'])
@@ -321,7 +388,21 @@ describe('the worker when the database fails', () => {
     let broken = true
     const sent: string[] = []
     const events: EmailWorkerEvent[] = []
-    const queued = { id: 1, to: 'ada@example.com', from: 'a@b.c', subject: 's', text: 't', html: 'h', template: 'verify_email', status: 'sending' as const, attempts: 1, createdAt: new Date(), nextAttemptAt: new Date(), sentAt: null, lastError: null }
+    const queued = {
+      id: 1,
+      to: 'ada@example.com',
+      from: 'a@b.c',
+      subject: 's',
+      text: 't',
+      html: 'h',
+      template: 'verify_email',
+      status: 'sending' as const,
+      attempts: 1,
+      createdAt: new Date(),
+      nextAttemptAt: new Date(),
+      sentAt: null,
+      lastError: null,
+    }
     let pending = [queued]
     const queue = {
       claimDue: async () => {

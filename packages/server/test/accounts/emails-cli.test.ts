@@ -19,7 +19,10 @@ const env = {
 }
 
 // Asynchronous: the SMTP server runs in this process and must keep answering while the CLI runs.
-function cli(args: string[], extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  extra: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...extra }, cwd: dir })
     let stdout = ''
@@ -41,10 +44,21 @@ describe('cookiejwt emails', { timeout: 60_000 }, () => {
     if (error) throw error
     smtp = await startSmtpServer()
     const queue = new EmailQueue(handle)
-    const message = { from: 'webmaster@localhost', subject: 'Hi', text: 'link https://x/verify-email/SECRETKEY', html: '<p>x</p>' }
+    const message = {
+      from: 'webmaster@localhost',
+      subject: 'Hi',
+      text: 'link https://x/verify-email/SECRETKEY',
+      html: '<p>x</p>',
+    }
     ids = [
-      await queue.enqueue({ ...message, to: 'ada@example.com', template: 'verify_email' }, new Date()),
-      await queue.enqueue({ ...message, to: 'grace@example.com', template: 'password_reset' }, new Date()),
+      await queue.enqueue(
+        { ...message, to: 'ada@example.com', template: 'verify_email' },
+        new Date(),
+      ),
+      await queue.enqueue(
+        { ...message, to: 'grace@example.com', template: 'password_reset' },
+        new Date(),
+      ),
     ]
     // Mark the second one failed, as a worker does after its last attempt.
     await queue.claimDue(new Date(), 10)
@@ -65,7 +79,11 @@ describe('cookiejwt emails', { timeout: 60_000 }, () => {
     expect(all.stdout).not.toContain('SECRETKEY')
     const failed = await cli(['emails', 'list', '--status', 'failed'])
     expect(failed.stdout.trim().split('\n')).toHaveLength(1)
-    expect(failed.stdout).toMatch(new RegExp(`^${ids[1]}\\tfailed\\tpassword_reset\\tgrace@example.com\\tattempts 1\\tfailed  last error: SMTP server refused the message \\(550\\)`))
+    expect(failed.stdout).toMatch(
+      new RegExp(
+        `^${ids[1]}\\tfailed\\tpassword_reset\\tgrace@example.com\\tattempts 1\\tfailed  last error: SMTP server refused the message \\(550\\)`,
+      ),
+    )
     const bad = await cli(['emails', 'list', '--status', 'lost'])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain('--status must be one of pending, sending, sent, failed')
@@ -78,18 +96,30 @@ describe('cookiejwt emails', { timeout: 60_000 }, () => {
     const retried = await cli(['emails', 'retry', String(ids[1])])
     expect(retried.code, retried.stderr).toBe(0)
     expect(retried.stdout).toContain('Queued 1 message again')
-    const sent = await cli(['emails', 'send'], { COOKIEJWT_EMAIL_URL: `${smtp.url}?ignoreTLS=true` })
+    const sent = await cli(['emails', 'send'], {
+      COOKIEJWT_EMAIL_URL: `${smtp.url}?ignoreTLS=true`,
+    })
     expect(sent.code, sent.stderr).toBe(0)
     expect(sent.stdout).toContain('Sent 2 messages.')
     const got = await smtp.waitFor(2)
-    expect(got.map((m) => (m.to as { text: string }).text).sort()).toEqual(['ada@example.com', 'grace@example.com'])
+    expect(got.map((m) => (m.to as { text: string }).text).sort()).toEqual([
+      'ada@example.com',
+      'grace@example.com',
+    ])
     const list = await cli(['emails', 'list', '--status', 'sent'])
     expect(list.stdout.trim().split('\n')).toHaveLength(2)
   })
 
   it('writes .eml files with the file backend into COOKIEJWT_EMAIL_FILE_PATH', async () => {
     await new EmailQueue(handle).enqueue(
-      { from: 'webmaster@localhost', to: 'file@example.com', subject: 'File', text: 'hello', html: '<p>hello</p>', template: 'verify_email' },
+      {
+        from: 'webmaster@localhost',
+        to: 'file@example.com',
+        subject: 'File',
+        text: 'hello',
+        html: '<p>hello</p>',
+        template: 'verify_email',
+      },
       new Date(),
     )
     const out = join(dir, 'outbox')
@@ -103,15 +133,25 @@ describe('cookiejwt emails', { timeout: 60_000 }, () => {
   it('refuses bad email configuration with a one-line error naming the variable', async () => {
     const backend = await cli(['emails', 'list'], { COOKIEJWT_EMAIL_BACKEND: 'pigeon' })
     expect(backend.code).not.toBe(0)
-    expect(backend.stderr).toContain('COOKIEJWT_EMAIL_BACKEND must be smtp, console or file (got "pigeon")')
+    expect(backend.stderr).toContain(
+      'COOKIEJWT_EMAIL_BACKEND must be smtp, console or file (got "pigeon")',
+    )
     const url = await cli(['emails', 'list'], { COOKIEJWT_EMAIL_URL: 'mailto:user:hunter2@host' })
-    expect(url.stderr).toContain('COOKIEJWT_EMAIL_URL must look like smtp://user:password@host:port')
+    expect(url.stderr).toContain(
+      'COOKIEJWT_EMAIL_URL must look like smtp://user:password@host:port',
+    )
     expect(url.stderr).not.toContain('hunter2')
     const smtpOnly = await cli(['emails', 'list'], { COOKIEJWT_EMAIL_BACKEND: 'smtp' })
     expect(smtpOnly.stderr).toContain('"email.backend" is smtp but "email.url" is not set')
-    const verification = await cli(['emails', 'list'], { COOKIEJWT_EMAIL_VERIFICATION: 'sometimes' })
-    expect(verification.stderr).toContain('COOKIEJWT_EMAIL_VERIFICATION must be mandatory, optional or none (got "sometimes")')
+    const verification = await cli(['emails', 'list'], {
+      COOKIEJWT_EMAIL_VERIFICATION: 'sometimes',
+    })
+    expect(verification.stderr).toContain(
+      'COOKIEJWT_EMAIL_VERIFICATION must be mandatory, optional or none (got "sometimes")',
+    )
     const registration = await cli(['emails', 'list'], { COOKIEJWT_REGISTRATION: 'yes' })
-    expect(registration.stderr).toContain('COOKIEJWT_REGISTRATION must be true or false (got "yes")')
+    expect(registration.stderr).toContain(
+      'COOKIEJWT_REGISTRATION must be true or false (got "yes")',
+    )
   })
 })

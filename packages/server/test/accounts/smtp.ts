@@ -21,7 +21,9 @@ export interface TestSmtpServer {
 }
 
 /** `respond(n)` answers the n-th delivery (1-based): null accepts, a number refuses with that SMTP code. */
-export async function startSmtpServer(options: { respond?: (attempt: number) => number | null } = {}): Promise<TestSmtpServer> {
+export async function startSmtpServer(
+  options: { respond?: (attempt: number) => number | null } = {},
+): Promise<TestSmtpServer> {
   const messages: ParsedMail[] = []
   const raw: string[] = []
   let attempts = 0
@@ -43,7 +45,9 @@ export async function startSmtpServer(options: { respond?: (attempt: number) => 
         attempts++
         const code = options.respond?.(attempts) ?? null
         if (code !== null) {
-          const error = new Error(code >= 500 ? 'Mailbox unavailable' : 'Try again later') as Error & { responseCode: number }
+          const error = new Error(
+            code >= 500 ? 'Mailbox unavailable' : 'Try again later',
+          ) as Error & { responseCode: number }
           error.responseCode = code
           callback(error)
           return
@@ -73,7 +77,10 @@ export async function startSmtpServer(options: { respond?: (attempt: number) => 
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs
       while (messages.length < count) {
-        if (Date.now() > deadline) throw new Error(`SMTP server got ${messages.length} of ${count} messages in ${timeoutMs} ms`)
+        if (Date.now() > deadline)
+          throw new Error(
+            `SMTP server got ${messages.length} of ${count} messages in ${timeoutMs} ms`,
+          )
         await new Promise<void>((resolve) => {
           waiters.push(resolve)
           setTimeout(resolve, 100)

@@ -8,7 +8,14 @@ import {
 } from '@cookiejwt/core'
 import { completeLogin } from '../../flows.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
-import { detailResponse, objectResponse, PASSWORD_MAX, requiredString, TOKEN_MAX, USERNAME_MAX } from './schemas.js'
+import {
+  detailResponse,
+  objectResponse,
+  PASSWORD_MAX,
+  requiredString,
+  TOKEN_MAX,
+  USERNAME_MAX,
+} from './schemas.js'
 
 const emailBody = {
   type: 'object',
@@ -55,7 +62,8 @@ function passwordOf(body: Record<string, string | undefined>, name: string): str
   const second = body[`${name}2`]
   if (single !== undefined) return single
   if (first === undefined) throw new ValidationError({ [name]: ['This field is required.'] })
-  if (second !== first) throw new ValidationError({ non_field_errors: ["The two password fields didn't match."] })
+  if (second !== first)
+    throw new ValidationError({ non_field_errors: ["The two password fields didn't match."] })
   return first
 }
 
@@ -67,7 +75,13 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/verify-email/',
       guardOrigin: true,
-      schema: { response: { 200: detailResponse }, body: verifyEmailBody, summary: 'Verify an email address with the key from the link', tags: ['accounts'], errors: ['invalid'] },
+      schema: {
+        response: { 200: detailResponse },
+        body: verifyEmailBody,
+        summary: 'Verify an email address with the key from the link',
+        tags: ['accounts'],
+        errors: ['invalid'],
+      },
       async handler({ body }) {
         await accounts.verifyEmail((body as { key: string }).key)
         return { body: { detail: 'ok' } }
@@ -77,7 +91,13 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/verify-email/resend/',
       guardOrigin: true,
-      schema: { response: { 200: detailResponse }, body: emailBody, summary: 'Send a new verification link (same answer for any address)', tags: ['accounts'], errors: ['throttled'] },
+      schema: {
+        response: { 200: detailResponse },
+        body: emailBody,
+        summary: 'Send a new verification link (same answer for any address)',
+        tags: ['accounts'],
+        errors: ['throttled'],
+      },
       async handler({ body, client }) {
         await accounts.resendVerification((body as { email: string }).email, client)
         return { body: { detail: 'ok' } }
@@ -87,7 +107,13 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/password/reset/',
       guardOrigin: true,
-      schema: { response: { 200: detailResponse }, body: emailBody, summary: 'Email a password reset link (same answer for any address)', tags: ['accounts'], errors: ['throttled'] },
+      schema: {
+        response: { 200: detailResponse },
+        body: emailBody,
+        summary: 'Email a password reset link (same answer for any address)',
+        tags: ['accounts'],
+        errors: ['throttled'],
+      },
       async handler({ body, client }) {
         await accounts.requestPasswordReset((body as { email: string }).email, client)
         return { body: { detail: 'Password reset e-mail has been sent.' } }
@@ -97,10 +123,20 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/password/reset/confirm/',
       guardOrigin: true,
-      schema: { response: { 200: detailResponse }, body: resetConfirmBody, summary: 'Set a new password from a reset link; ends every session', tags: ['accounts'], errors: ['invalid'] },
+      schema: {
+        response: { 200: detailResponse },
+        body: resetConfirmBody,
+        summary: 'Set a new password from a reset link; ends every session',
+        tags: ['accounts'],
+        errors: ['invalid'],
+      },
       async handler({ body }) {
         const b = body as Record<string, string>
-        await accounts.confirmPasswordReset(b.uid as string, b.token as string, passwordOf(b, 'new_password'))
+        await accounts.confirmPasswordReset(
+          b.uid as string,
+          b.token as string,
+          passwordOf(b, 'new_password'),
+        )
         return { body: { detail: 'Password has been reset with the new password.' } }
       },
     },
@@ -110,14 +146,31 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/register/',
       guardOrigin: true,
-      schema: { response: { 201: objectResponse }, body: registerBody, summary: 'Create an account', tags: ['accounts'], errors: ['invalid', 'throttled'] },
+      schema: {
+        response: { 201: objectResponse },
+        body: registerBody,
+        summary: 'Create an account',
+        tags: ['accounts'],
+        errors: ['invalid', 'throttled'],
+      },
       async handler({ body, client }) {
         const b = body as Record<string, string>
-        const result = await accounts.register({ username: b.username as string, email: b.email as string, password: passwordOf(b, 'password') }, client)
-        if (result.kind === 'verification_sent') return { status: 201, body: { detail: 'Verification e-mail sent.' } }
+        const result = await accounts.register(
+          {
+            username: b.username as string,
+            email: b.email as string,
+            password: passwordOf(b, 'password'),
+          },
+          client,
+        )
+        if (result.kind === 'verification_sent')
+          return { status: 201, body: { detail: 'Verification e-mail sent.' } }
         // Verification `none`: signed in at once, as a login would.
         const pair = await completeLogin(deps, result.user, client)
-        const cookies = [serializeAccessCookie(settings, pair.access.token), serializeCsrfCookie(settings, generateCsrfSecret())]
+        const cookies = [
+          serializeAccessCookie(settings, pair.access.token),
+          serializeCsrfCookie(settings, generateCsrfSecret()),
+        ]
         if (pair.refresh) cookies.push(serializeRefreshCookie(settings, pair.refresh.token))
         return {
           status: 201,
