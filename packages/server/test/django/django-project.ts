@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export const DJANGO_PACKAGES =
-  'python3-django python3-djangorestframework python3-djangorestframework-simplejwt python3-django-cors-headers python3-argon2 python3-bcrypt'
+  'python3-django python3-djangorestframework python3-djangorestframework-simplejwt python3-django-cors-headers python3-argon2 python3-bcrypt python3-psycopg2'
 
 let cachedPython: string | undefined
 
@@ -31,7 +31,7 @@ export function requireDjango(): string {
   for (const python of ['/usr/bin/python3', 'python3']) {
     const r = spawnSync(
       python,
-      ['-c', 'import django, rest_framework, rest_framework_simplejwt, argon2, bcrypt'],
+      ['-c', 'import django, rest_framework, rest_framework_simplejwt, argon2, bcrypt, psycopg2'],
       { encoding: 'utf8' },
     )
     if (r.status === 0) return (cachedPython = python)
@@ -53,6 +53,17 @@ export interface DjangoProjectOptions {
   secretKey?: string
   /** `PASSWORD_HASHERS` (dotted paths); default Django's default list with argon2 first. */
   passwordHashers?: string[]
+  /**
+   * A `postgres://user@host:port/name` URL: Django uses PostgreSQL (psycopg2, Debian's python3-psycopg2) instead of
+   * SQLite. `databasePath` is then unused.
+   */
+  postgresUrl?: string
+  /**
+   * A custom `AUTH_USER_MODEL`: an `accounts` app whose `User(AbstractUser)` lives in table `accounts_user`, with
+   * `DEFAULT_AUTO_FIELD = BigAutoField` (so its id is a bigint), as `startproject` sets it. Run
+   * `manage(['makemigrations', 'accounts'])` before `migrate`.
+   */
+  customUserModel?: boolean
 }
 
 /** A running `manage.py runserver`. */
@@ -93,13 +104,18 @@ INSTALLED_APPS = [
     'django.contrib.contenttypes',
     'rest_framework',
     'rest_framework_simplejwt.token_blacklist',
-]
+] + (['accounts'] if CFG.get('custom_user') else [])
+if CFG.get('custom_user'):
+    AUTH_USER_MODEL = 'accounts.User'
 MIDDLEWARE = ['django.middleware.common.CommonMiddleware']
 ROOT_URLCONF = 'interop.urls'
-DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': CFG['database'],
-                         'OPTIONS': {'timeout': 20}}}
+if CFG.get('postgres'):
+    DATABASES = {'default': dict(ENGINE='django.db.backends.postgresql', **CFG['postgres'])}
+else:
+    DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': CFG['database'],
+                             'OPTIONS': {'timeout': 20}}}
 USE_TZ = True
-DEFAULT_AUTO_FIELD = 'django.db.models.AutoField'
+DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField' if CFG.get('custom_user') else 'django.db.models.AutoField'
 if CFG.get('password_hashers'):
     PASSWORD_HASHERS = CFG['password_hashers']
 else:
@@ -277,6 +293,15 @@ export async function createDjangoProject(options: DjangoProjectOptions = {}): P
   writeFileSync(join(dir, 'interop', 'settings.py'), SETTINGS_PY)
   writeFileSync(join(dir, 'interop', 'urls.py'), URLS_PY)
   writeFileSync(join(dir, 'tool.py'), TOOL_PY)
+  if (options.customUserModel) {
+    mkdirSync(join(dir, 'accounts'))
+    writeFileSync(join(dir, 'accounts', '__init__.py'), '')
+    writeFileSync(
+      join(dir, 'accounts', 'models.py'),
+      'from django.contrib.auth.models import AbstractUser\n\n\nclass User(AbstractUser):\n    pass\n',
+    )
+  }
+  const pgUrl = options.postgresUrl ? new URL(options.postgresUrl) : null
   writeFileSync(
     join(dir, 'manage.py'),
     "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'interop.settings')\n" +
@@ -289,6 +314,16 @@ export async function createDjangoProject(options: DjangoProjectOptions = {}): P
       database: databasePath,
       simple_jwt: options.simpleJwt ?? {},
       password_hashers: options.passwordHashers ?? null,
+      custom_user: options.customUserModel ?? false,
+      postgres: pgUrl
+        ? {
+            NAME: pgUrl.pathname.slice(1),
+            USER: decodeURIComponent(pgUrl.username),
+            PASSWORD: decodeURIComponent(pgUrl.password),
+            HOST: pgUrl.hostname,
+            PORT: pgUrl.port,
+          }
+        : null,
     }),
   )
   const servers = new Set<ChildProcess>()
