@@ -137,5 +137,9 @@ describe("the cookiejwt CLI", { timeout: 90_000 }, () => {
     expect(code).toBe(0)
     expect(output).toMatch(/SIGTERM received/)
     expect(output).not.toContain(PASSWORD)
+    // The serve process's own log carries the security event of that login, and no token.
+    const records = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(records.find((r) => r.event === 'login_succeeded')).toMatchObject({ security: true, level: 30, ip: '127.0.0.1' })
+    expect(output).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./)
   }, 90_000)
 })
