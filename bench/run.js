@@ -13,6 +13,7 @@ import { machineInfo, markdownTable, tableRows, textTable } from './lib/report.j
 import { baselineScenarios } from './lib/baselines.js'
 import { cookiejwtScenarios } from './lib/cookiejwt.js'
 import { djangoScenarios } from './lib/django.js'
+import { hashTimeMs, targetRows } from './lib/targets.js'
 import { nextScenarios } from './lib/next.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -60,7 +61,7 @@ function median(values) {
 
 /** Run one load scenario on a fresh server; returns a result row. */
 async function runScenario(s) {
-  const server = await startServer(s.server())
+  const server = await startServer(await s.server())
   try {
     const ctx = s.setup ? await s.setup(server, opts) : {}
     if (s.custom) {
@@ -141,15 +142,18 @@ async function main() {
       row = { error: err.message }
       process.stderr.write(`FAILED\n  ${err.message.split('\n').join('\n  ')}\n`)
     }
-    results.push({ id: s.id, label: s.label, ...row })
+    results.push({ id: s.id, label: s.label, ...(s.workers ? { workers: s.workers } : {}), ...row })
   }
   const micro = flags['no-micro'] ? null : runMicro()
+  const hash = hashTimeMs()
+  const targets = targetRows(results, { hash })
   const rows = tableRows(results)
   const machine = machineInfo()
   const stamp = started.toISOString().replace(/[:.]/g, '-')
   const header = `cookiejwt bench — ${started.toISOString()} — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node} — ${toolName}, ${opts.connections} connections, ${opts.runs} × ${opts.durationSec} s (median)${quick ? ', QUICK' : ''}`
   process.stdout.write(`\n${header}\n\n${textTable(rows)}\n`)
   if (notes.length) process.stdout.write(`\n${notes.join('\n')}\n`)
+  process.stdout.write(`\ntargets (issues 12 and 14), measured in this run\n\n${textTable(targets.map((r) => [...r, '']))}\n`)
   let microMd = ''
   if (micro && !micro.error) {
     const mrows = [['operation', 'ops/s', 'mean µs', '× HMAC-SHA256'], ...micro.results.map((m) => [m.name, Math.round(m.hz).toLocaleString('en-US'), m.meanUs.toFixed(2), m.ratio.toFixed(1) + '×'])]
@@ -161,8 +165,8 @@ async function main() {
   const outDir = join(here, 'results')
   mkdirSync(outDir, { recursive: true })
   const base = join(outDir, stamp)
-  writeFileSync(`${base}.json`, JSON.stringify({ date: started.toISOString(), machine, tool: toolName, options: opts, results, notes, micro }, null, 2) + '\n')
-  writeFileSync(`${base}.md`, `# ${header}\n\n${markdownTable(rows)}\n${notes.length ? '\n' + notes.map((n) => `- ${n}`).join('\n') + '\n' : ''}${microMd}`)
+  writeFileSync(`${base}.json`, JSON.stringify({ date: started.toISOString(), machine, tool: toolName, options: opts, results, notes, micro, hash, targets }, null, 2) + '\n')
+  writeFileSync(`${base}.md`, `# ${header}\n\n${markdownTable(rows)}\n${notes.length ? '\n' + notes.map((n) => `- ${n}`).join('\n') + '\n' : ''}\n## Targets\n\n${markdownTable(targets.map((r) => [...r, '']))}\n${microMd}`)
   process.stdout.write(`\nwritten: ${base}.json, ${base}.md\n`)
   await stopAll()
   if (results.some((r) => r.error)) process.exitCode = 1

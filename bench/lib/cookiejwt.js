@@ -1,13 +1,16 @@
 // cookiejwt's scenarios 1–6. A tiny Fastify app with the plugin (servers/cookiejwt-app.js) measures the library
 // on its own (stateless and DB user); the real `cookiejwt serve` measures the product (all hooks, CORS, headers).
 import { execFileSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PEER_TOKEN } from './baselines.js'
+import { adapterScenarios } from './adapters.js'
 import { loginFloodScenario } from './flood.js'
 import { runLoad } from './load.js'
+import { postgresMissing, startPostgres } from './postgres.js'
 import { httpRequest } from './processes.js'
 import { BENCH_KEY } from './token.js'
 
@@ -46,18 +49,24 @@ function missing() {
 /** Creates the temp SQLite database with the CLI (`migrate`, `createsuperuser --noinput`) once per run. */
 function makeDatabase() {
   const dir = mkdtempSync(join(tmpdir(), 'cookiejwt-bench-'))
-  const env = { ...process.env, ...serverEnv(join(dir, 'db.sqlite3')), COOKIEJWT_SUPERUSER_PASSWORD: SUPERUSER.password }
+  prepareDatabase(serverEnv(join(dir, 'db.sqlite3')))
+  return join(dir, 'db.sqlite3')
+}
+
+/** `cookiejwt migrate` and `createsuperuser --noinput` against the database of `serverEnv`. */
+export function prepareDatabase(serverEnvironment) {
+  const env = { ...process.env, ...serverEnvironment, COOKIEJWT_SUPERUSER_PASSWORD: SUPERUSER.password }
   execFileSync(process.execPath, [CLI, 'migrate'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   execFileSync(process.execPath, [CLI, 'createsuperuser', '--username', SUPERUSER.username, '--email', 'bench@example.com', '--noinput'], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   })
-  return join(dir, 'db.sqlite3')
 }
 
-function serverEnv(db) {
+/** The environment of every cookiejwt server of the bench; `db` is a SQLite path or a postgres:// URL. */
+export function serverEnv(db) {
   return {
-    DATABASE_URL: `sqlite:${db}`,
+    DATABASE_URL: db.startsWith('postgres://') ? db : `sqlite:${db}`,
     COOKIEJWT_SIGNING_KEY: BENCH_KEY,
     // Long enough for a whole run; the lifetime does not change the cost of a verification.
     COOKIEJWT_ACCESS_TOKEN_LIFETIME: '7200',
@@ -74,6 +83,18 @@ export async function cookiejwtScenarios() {
   let db
   const database = () => (db ??= makeDatabase())
   const serve = () => ({ name: 'cookiejwt serve', args: [CLI, 'serve'], env: serverEnv(database()), readyPath: '/api/health/' })
+  const serveStateless = () => ({ ...serve(), env: { ...serverEnv(database()), COOKIEJWT_SETTINGS: JSON.stringify({ statelessUser: true }) } })
+  const workers = Math.max(2, availableParallelism())
+  const serveWorkers = () => ({ ...serve(), name: `cookiejwt serve --workers ${workers}`, env: { ...serverEnv(database()), COOKIEJWT_WORKERS: String(workers) }, multiProcess: true })
+  const pgWhy = postgresMissing()
+  let pgUrl
+  const servePg = async () => {
+    if (!pgUrl) {
+      pgUrl = await startPostgres()
+      prepareDatabase(serverEnv(pgUrl))
+    }
+    return { ...serve(), name: 'cookiejwt serve (PostgreSQL)', env: serverEnv(pgUrl) }
+  }
   const app = (stateless) => () => ({
     name: 'cookiejwt app',
     args: [APP],
@@ -98,6 +119,11 @@ export async function cookiejwtScenarios() {
     withNote({ id: 'cj-app-db-cookie', label: 'cookiejwt plugin: cookie GET, DB user (1)', server: app(false), setup: peerToken, request: cookieGet('/api/me') }),
     withNote({ id: 'cj-app-stateless-bearer', label: 'cookiejwt plugin: Bearer GET, stateless user (2)', server: app(true), setup: peerToken, request: bearerGet('/api/me') }),
     withNote({ id: 'cj-serve-db-cookie', label: 'cookiejwt serve: GET /api/auth/me/ cookie, DB user (1)', server: serve, setup: (s) => tokens(s, '/api/auth/me/'), request: cookieGet('/api/auth/me/') }),
+    withNote({ id: 'cj-serve-stateless-cookie', label: 'cookiejwt serve: GET /api/auth/me/ cookie, stateless user (1)', server: serveStateless, setup: (s) => tokens(s, '/api/auth/me/'), request: cookieGet('/api/auth/me/') }),
+    pgWhy
+      ? { id: 'cj-serve-pg-cookie', label: 'cookiejwt serve: GET /api/auth/me/ cookie, PostgreSQL user (1)', skip: pgWhy }
+      : withNote({ id: 'cj-serve-pg-cookie', label: 'cookiejwt serve: GET /api/auth/me/ cookie, PostgreSQL user (1)', server: servePg, setup: (s) => tokens(s, '/api/auth/me/'), request: cookieGet('/api/auth/me/') }),
+    withNote({ id: 'cj-serve-workers-cookie', label: `cookiejwt serve --workers ${workers}: GET /api/auth/me/ cookie, DB user (7)`, workers, server: serveWorkers, setup: (s) => tokens(s, '/api/auth/me/'), request: cookieGet('/api/auth/me/') }),
     withNote({ id: 'cj-serve-db-bearer', label: 'cookiejwt serve: GET /api/auth/me/ Bearer, DB user (2)', server: serve, setup: (s) => tokens(s, '/api/auth/me/'), request: bearerGet('/api/auth/me/') }),
     withNote({
       id: 'cj-serve-patch-csrf',
@@ -123,6 +149,7 @@ export async function cookiejwtScenarios() {
       hotRequest: cookieGet('/api/auth/me/'),
     }),
     coldStartScenario(serve),
+    ...adapterScenarios({ serverEnv, database, tokens }),
   ]
 }
 
@@ -171,15 +198,26 @@ function coldStartScenario(serve) {
     server: serve,
     async custom(srv, _ctx, opts) {
       const { startServer } = await import('./processes.js')
+      const bare = { name: 'bare', args: [join(here, '..', 'servers', 'bare-http.js')], readyPath: '/' }
       const times = [srv.coldStartMs]
-      for (let i = 0; i < (opts.quick ? 2 : 4); i++) {
+      const bareTimes = []
+      // Interleaved with a bare node:http server spawned the same way, so both see the same machine.
+      for (let i = 0; i < (opts.quick ? 4 : 6); i++) {
+        const b = await startServer(bare)
+        bareTimes.push(b.coldStartMs)
+        await b.stop()
+        if (i === 0) continue
         const s = await startServer(serve())
         times.push(s.coldStartMs)
         await s.stop()
       }
-      times.sort((a, b) => a - b)
-      const median = times[Math.floor((times.length - 1) / 2)]
-      return { coldStartMs: median, note: `spawn → first 200, median of ${times.length}: ${times.map((t) => Math.round(t)).join(', ')} ms` }
+      const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
+      const list = (xs) => xs.map((t) => Math.round(t)).join(', ')
+      return {
+        coldStartMs: med(times),
+        bareColdStartMs: med(bareTimes),
+        note: `spawn → first 200, median of ${times.length}: ${list(times)} ms; bare node:http the same way: ${list(bareTimes)} ms`,
+      }
     },
   }
 }
