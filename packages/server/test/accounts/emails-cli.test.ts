@@ -3,7 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AccountStore } from '../../src/accounts/store.js'
 import { EmailQueue } from '../../src/email/queue.js'
+import { KyselyUserStore } from '../../src/storage/users.js'
 import { openDatabase, type DatabaseHandle } from '../../src/storage/db.js'
 import { migrateToLatest } from '../../src/storage/migrate.js'
 import { TEST_KEY } from '../helpers.js'
@@ -128,6 +130,27 @@ describe('cookiejwt emails', { timeout: 60_000 }, () => {
     const files = readdirSync(out)
     expect(files).toHaveLength(1)
     expect(readFileSync(join(out, files[0]!), 'utf8')).toMatch(/^To: file@example.com\r$/m)
+  })
+
+  it('verifyemail marks one user’s or every user’s address verified', async () => {
+    const users = new KyselyUserStore(handle)
+    const ada = await users.create({ username: 'ada', email: 'ada@example.com', password: 'x' }, new Date())
+    const bob = await users.create({ username: 'bob', email: 'bob@example.com', password: 'x' }, new Date())
+    await users.create({ username: 'nomail', email: '', password: 'x' }, new Date())
+    const store = new AccountStore(handle)
+    const one = await cli(['verifyemail', 'ada'])
+    expect(one.code, one.stderr).toBe(0)
+    expect(one.stdout).toBe('Marked ada@example.com of ada verified.\n')
+    expect(await store.isVerified(ada.id, ada.email)).toBe(true)
+    expect(await store.isVerified(bob.id, bob.email)).toBe(false)
+    const rest = await cli(['verifyemail', '--all'])
+    expect(rest.stdout).toBe('Marked 1 address verified.\n')
+    expect(await store.isVerified(bob.id, bob.email)).toBe(true)
+    const missing = await cli(['verifyemail', 'ghost'])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('no user "ghost"')
+    expect((await cli(['verifyemail', 'nomail'])).stderr).toContain('has no email address')
+    expect((await cli(['verifyemail'])).stderr).toContain('give a username or --all')
   })
 
   it('refuses bad email configuration with a one-line error naming the variable', async () => {

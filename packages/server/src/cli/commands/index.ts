@@ -14,6 +14,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'changepassword', load: async () => (await import('./changepassword.js')).changepassword },
   { name: 'flushexpiredtokens', load: async () => (await import('./flushexpiredtokens.js')).flushexpiredtokens },
   { name: 'emails', load: async () => (await import('./emails.js')).emails },
+  { name: 'verifyemail', load: async () => (await import('./verifyemail.js')).verifyemail },
   { name: 'clearlockout', load: async () => (await import('./clearlockout.js')).clearlockout },
   { name: 'sessions', load: async () => (await import('./sessions.js')).sessions },
   { name: 'mfa', load: async () => (await import('./mfa.js')).mfa },
