@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/index.js'
+import { RedisConnection } from '../../src/redis/connection.js'
+import { RedisThrottleStore } from '../../src/redis/throttle.js'
+import { throttleKeys } from '../../src/throttle/lockout.js'
 import { DatabaseThrottleStore } from '../../src/throttle/store.js'
+import { startRedis } from '../services/index.js'
 import { TEST_KEY } from '../helpers.js'
 import { PASSWORD, sendFrom, startSessionServer, type SessionServer } from '../sessions/server.js'
 
@@ -138,6 +142,29 @@ describe('clearlockout', () => {
     for (let i = 0; i < 6; i++) await login(ip, 'gil', 'wrong-password')
     expect((await run('--all')).code).toBe(0)
     expect((await login(ip, 'gil', PASSWORD)).status).toBe(200)
+  })
+
+  it('clears the counters in Redis too when REDIS_URL is set (where serve counts then)', async () => {
+    const redis = await startRedis()
+    const connection = new RedisConnection({ url: redis.url })
+    try {
+      const store = new RedisThrottleStore(connection)
+      for (const key of [throttleKeys.username('hal'), throttleKeys.usernameIp('hal', '127.0.0.5'), throttleKeys.ip('127.0.0.6')]) {
+        await store.hit(key, 60_000)
+      }
+      let out = ''
+      const sink = { write: (t: string) => ((out += t), true) } as unknown as NodeJS.WritableStream
+      const env = { DATABASE_URL: server.databaseUrl, COOKIEJWT_SIGNING_KEY: TEST_KEY, REDIS_URL: redis.url }
+      expect(await main(['clearlockout', 'hal'], { env, stdout: sink, stderr: sink })).toBe(0)
+      expect(out).toMatch(/Cleared lockouts of username "hal" \(2 counters\)/)
+      expect(await store.peek(throttleKeys.username('hal'))).toBeNull()
+      expect(await store.peek(throttleKeys.ip('127.0.0.6'))).not.toBeNull()
+      expect(await main(['clearlockout', '--ip', '127.0.0.6'], { env, stdout: sink, stderr: sink })).toBe(0)
+      expect(await store.peek(throttleKeys.ip('127.0.0.6'))).toBeNull()
+    } finally {
+      await connection.close()
+      await redis.stop()
+    }
   })
 
   it('refuses ambiguous or bad arguments with a non-zero exit code', async () => {
