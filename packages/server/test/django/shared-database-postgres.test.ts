@@ -74,6 +74,12 @@ for (const custom of [false, true]) {
       for (const row of rows) expect(row, row.table).toMatchObject({ type: idType, target: table })
       expect(await checkDjangoSchema(database, settings().userTable)).toEqual([])
       await django.manage(['check'])
+      if (custom) {
+        // Without COOKIEJWT_USER_TABLE the shared mode refuses, saying what to set.
+        await expect(prepareSharedDjangoDatabase(SHARED, database)).rejects.toThrow(
+          `no auth_user table: with a custom AUTH_USER_MODEL set userTable to its table, e.g. COOKIEJWT_USER_TABLE='{"table":"accounts_user"}' for accounts.User`,
+        )
+      }
     })
 
     it('logs in a user Django created, and each side accepts the other\'s tokens', async () => {

@@ -89,5 +89,9 @@ describe('COOKIEJWT_USER_TABLE', { timeout: 60_000 }, () => {
     expect(malformed.out).toContain('COOKIEJWT_USER_TABLE must be a JSON object')
     const unknown = await run(['migrate'], { ...env, COOKIEJWT_USER_TABLE: '{"tabel":"people"}' })
     expect(unknown.out).toContain('unknown setting "userTable.tabel"')
+    // import-django copies into auth_user's layout only.
+    const imported = await run(['import-django', '--from', url], env)
+    expect(imported.code).toBe(1)
+    expect(imported.out).toContain("import-django copies users into Django's auth_user layout")
   })
 })
