@@ -11,18 +11,21 @@ import { SessionManager } from '../sessions/manager.js'
 import { parseAuditQuery } from './audit.js'
 import { AdminService, type AdminActor } from './service.js'
 
+/** auth_user ids are integers (the admin runs on Django's table only). */
+type AdminTestUser = User & { readonly id: number }
+
 const settings = defineSettings({ signingKey: TEST_KEY, revocationCacheTtl: 2 })
 const hashers = fastHashers()
 const client = { ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' }
 const cli: AdminActor = { kind: 'cli', osUser: 'operator' }
-const as = (user: User): AdminActor => ({ kind: 'user', id: user.id })
+const as = (user: AdminTestUser): AdminActor => ({ kind: "user", id: user.id })
 
 interface World {
   database: TestDatabase
   users: KyselyUserStore
   sessions: SessionManager
   admin: AdminService
-  make(username: string, flags?: { staff?: boolean; superuser?: boolean; active?: boolean }): Promise<User>
+  make(username: string, flags?: { staff?: boolean; superuser?: boolean; active?: boolean }): Promise<AdminTestUser>
   audit(): Promise<Record<string, unknown>[]>
 }
 
@@ -40,7 +43,7 @@ function world(database: TestDatabase, handle: DatabaseHandle): World {
     sessions,
     admin: new AdminService({ settings, database: handle, hashers, sessions }),
     make: async (username, flags = {}) =>
-      users.create(
+      (await users.create(
         {
           username,
           email: `${username}@example.com`,
@@ -50,7 +53,7 @@ function world(database: TestDatabase, handle: DatabaseHandle): World {
           password: await hashers.hash(PASSWORD),
         },
         new Date(),
-      ),
+      )) as AdminTestUser,
     audit: async () => (await database.db.selectFrom('cookiejwt_admin_audit').selectAll().orderBy('id').execute()) as Record<string, unknown>[],
   }
 }
@@ -74,9 +77,9 @@ async function expectRefused(promise: Promise<unknown>, expected: { code?: strin
 for (const dialect of TEST_DIALECTS) {
   describe(`admin service rules (${dialect})`, () => {
     let w: World
-    let root: User
-    let staff: User
-    let plain: User
+    let root: AdminTestUser
+    let staff: AdminTestUser
+    let plain: AdminTestUser
     beforeEach(async () => {
       w = await openWorld(dialect)
       root = await w.make('root', { superuser: true })
@@ -258,7 +261,7 @@ for (const dialect of TEST_DIALECTS) {
 
   describe(`admin service audit trail (${dialect})`, () => {
     let w: World
-    let root: User
+    let root: AdminTestUser
     beforeEach(async () => {
       w = await openWorld(dialect)
       root = await w.make('root', { superuser: true })
@@ -266,7 +269,7 @@ for (const dialect of TEST_DIALECTS) {
     afterEach(() => w.database.destroy())
 
     it('writes one row per change with actor, action, target, old and new values, time, IP and user agent', async () => {
-      const bob = await w.admin.createUser(as(root), client, { username: 'bob', password: 'Ample-Pass-1234', email: 'bob@example.com' })
+      const bob = (await w.admin.createUser(as(root), client, { username: 'bob', password: 'Ample-Pass-1234', email: 'bob@example.com' })) as AdminTestUser
       await w.admin.updateUser(as(root), client, bob.id, { firstName: 'Bob', isActive: false, email: 'bob@example.com' })
       await w.admin.setPassword(as(root), client, bob.id, 'Other-Pass-5678')
       await w.admin.revokeAllSessions(cli, {}, bob.id)
@@ -295,8 +298,8 @@ for (const dialect of TEST_DIALECTS) {
     })
 
     it('lists the log newest first with actor, target and action filters and keyset pages', async () => {
-      const a = await w.admin.createUser(as(root), client, { username: 'a1', password: 'Ample-Pass-1234' })
-      const b = await w.admin.createUser(cli, client, { username: 'b1', password: 'Ample-Pass-1234' })
+      const a = (await w.admin.createUser(as(root), client, { username: 'a1', password: 'Ample-Pass-1234' })) as AdminTestUser
+      const b = (await w.admin.createUser(cli, client, { username: 'b1', password: 'Ample-Pass-1234' })) as AdminTestUser
       for (let i = 0; i < 5; i++) await w.admin.updateUser(as(root), client, a.id, { firstName: `n${i}` })
       const all = await w.admin.listAudit(parseAuditQuery({}, dialect))
       expect(all.count).toBe(7)
@@ -328,25 +331,25 @@ for (const dialect of TEST_DIALECTS) {
 
   describe(`admin service ends access at once (${dialect})`, () => {
     let w: World
-    let root: User
+    let root: AdminTestUser
     beforeEach(async () => {
       w = await openWorld(dialect)
       root = await w.make('root', { superuser: true })
     })
     afterEach(() => w.database.destroy())
 
-    const signIn = async (user: User, sessions = w.sessions) => {
+    const signIn = async (user: AdminTestUser, sessions = w.sessions) => {
       const pair = await sessions.start(user.id, user.id, { ip: '198.51.100.7', userAgent: 'curl/8.0' }, new Date())
       return verifyAccessToken(settings, pair.access.token)
     }
 
     it('revokes sessions and older access tokens on deactivation, demotion, password set and deletion — not on a name change', async () => {
       for (const [name, change] of [
-        ['deactivate', (u: User) => w.admin.updateUser(as(root), client, u.id, { isActive: false })],
-        ['demote', (u: User) => w.admin.updateUser(as(root), client, u.id, { isStaff: false })],
-        ['password', (u: User) => w.admin.setPassword(as(root), client, u.id, 'Other-Pass-5678')],
-        ['delete', (u: User) => w.admin.deleteUser(as(root), client, u.id)],
-        ['revoke-all', (u: User) => w.admin.revokeAllSessions(as(root), client, u.id)],
+        ['deactivate', (u: AdminTestUser) => w.admin.updateUser(as(root), client, u.id, { isActive: false })],
+        ['demote', (u: AdminTestUser) => w.admin.updateUser(as(root), client, u.id, { isStaff: false })],
+        ['password', (u: AdminTestUser) => w.admin.setPassword(as(root), client, u.id, 'Other-Pass-5678')],
+        ['delete', (u: AdminTestUser) => w.admin.deleteUser(as(root), client, u.id)],
+        ['revoke-all', (u: AdminTestUser) => w.admin.revokeAllSessions(as(root), client, u.id)],
       ] as const) {
         const user = await w.make(`u-${name}`, { staff: true })
         const token = await signIn(user)

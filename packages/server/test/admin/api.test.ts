@@ -6,6 +6,9 @@ import { KyselyUserStore } from '../../src/storage/users.js'
 import { Client, fastHashers, PASSWORD, send, TEST_KEY, type Res } from '../helpers.js'
 import { openTestDatabase, TEST_DIALECTS, type TestDatabase } from '../services/dialects.js'
 
+/** auth_user ids are integers (the admin runs on Django's table only). */
+type AdminTestUser = User & { readonly id: number }
+
 const hashers = fastHashers()
 const ADMIN_USER_KEYS = ['date_joined', 'email', 'first_name', 'id', 'is_active', 'is_staff', 'is_superuser', 'last_login', 'last_name', 'username']
 
@@ -13,7 +16,7 @@ interface AdminServer {
   url: string
   database: TestDatabase
   users: KyselyUserStore
-  make(username: string, flags?: { staff?: boolean; superuser?: boolean; active?: boolean }): Promise<User>
+  make(username: string, flags?: { staff?: boolean; superuser?: boolean; active?: boolean }): Promise<AdminTestUser>
   /** A signed-in browser (cookies + CSRF header) for `username`. */
   browser(username: string, password?: string): Promise<Client>
   /** A second server process on the same database. */
@@ -40,7 +43,7 @@ async function startAdminServer(dialect: (typeof TEST_DIALECTS)[number], input: 
     database,
     users,
     make: async (username, flags = {}) =>
-      users.create(
+      (await users.create(
         {
           username,
           email: `${username}@example.com`,
@@ -50,7 +53,7 @@ async function startAdminServer(dialect: (typeof TEST_DIALECTS)[number], input: 
           password: await hashers.hash(PASSWORD),
         },
         new Date(),
-      ),
+      )) as AdminTestUser,
     browser: async (username, password = PASSWORD) => {
       const client = new Client(url)
       const res = await client.post('/api/auth/login/', { username, password })

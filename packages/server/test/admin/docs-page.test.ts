@@ -27,11 +27,10 @@ describe('the API reference page in a real browser', { timeout: 60_000 }, () => 
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text())
     })
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => {
-        console.error(`Refused to load (CSP ${event.violatedDirective}): ${event.blockedURI}`)
-      })
-    })
+    // Runs in the page: report every CSP violation on the console.
+    await page.addInitScript(`document.addEventListener('securitypolicyviolation', (event) => {
+      console.error('Refused to load (CSP ' + event.violatedDirective + '): ' + event.blockedURI)
+    })`)
     const response = await page.goto(`${server.url}/api/docs/`)
     expect(response?.status()).toBe(200)
     await page.waitForSelector('.swagger-ui .info .title', { timeout: 30_000 })

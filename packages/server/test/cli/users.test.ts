@@ -86,7 +86,7 @@ for (const dialect of TEST_DIALECTS) {
       expect(cli(['deactivate', 'bob']).stdout.trim()).toBe('bob is already inactive.')
       expect(cli(['activate', 'bob']).code).toBe(0)
       expect((await users.findById(bob.id))!.isActive).toBe(true)
-      const rows = await database.db.selectFrom('cookiejwt_admin_audit').selectAll().where('target_id', '=', bob.id).orderBy('id').execute()
+      const rows = await database.db.selectFrom('cookiejwt_admin_audit').selectAll().where('target_id', '=', bob.id as number).orderBy('id').execute()
       expect(rows.map((r) => [r.action, r.actor, r.actor_id, JSON.parse(r.changes)])).toEqual([
         ['user.update', `cli:${userInfo().username}`, null, { is_active: { old: true, new: false } }],
         ['user.update', `cli:${userInfo().username}`, null, { is_active: { old: false, new: true } }],

@@ -1,4 +1,4 @@
-import { AuthError, type User } from '@cookiejwt/core'
+import { AuthError, DEFAULT_SETTINGS, isDefaultUserTable, type User } from '@cookiejwt/core'
 import { parseAuditQuery, toWireAuditEntry } from '../../admin/audit.js'
 import { AdminService, type AdminActor } from '../../admin/service.js'
 import { parseUserListQuery } from '../../admin/user-list.js'
@@ -121,6 +121,9 @@ const ACCESS_ERRORS = ['not_authenticated', 'token_not_valid', 'permission_denie
  * active staff only. The acting user is loaded from the database on every request, so a demotion counts at once.
  */
 export function adminRoutes(deps: ServiceDeps): RouteDef[] {
+  // The admin works on Django's auth_user only; with an application's own user table its paths are simply absent
+  // (404), and the rest of the service starts as usual.
+  if (!isDefaultUserTable(deps.settings.userTable, DEFAULT_SETTINGS.userTable)) return []
   const admin = new AdminService({
     settings: deps.settings,
     database: deps.database,
