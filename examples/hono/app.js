@@ -2,8 +2,7 @@
 // single-page app when one is built. `createApp` is also what the contract tests run against.
 import { readFile } from 'node:fs/promises'
 import { join, normalize, sep } from 'node:path'
-import { authenticate, cookiejwt, notFound } from '@cookiejwt/hono'
-import { APP_HEADERS } from '@cookiejwt/server/service'
+import { authenticate, cookiejwt, notFound, toServiceRequest } from '@cookiejwt/hono'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 
@@ -15,8 +14,9 @@ export function createApp(service, { staticRoot = null } = {}) {
   app.all('/api/*', notFound(service))
   if (staticRoot) {
     app.use('*', async (c, next) => {
+      const headers = service.appHeaders(toServiceRequest(c))
       await next()
-      for (const [name, value] of Object.entries(APP_HEADERS)) c.header(name, value)
+      for (const [name, value] of Object.entries(headers)) c.header(name, value)
     })
     app.use('*', serveStatic({ root: staticRoot }))
     app.get('*', async (c) => {

@@ -4,7 +4,7 @@ import type { AuthSettings } from '@cookiejwt/core'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { fromFastifyError } from './errors.js'
 import { cookiejwt, sendServiceResponse, toServiceRequest } from './plugin.js'
-import { APP_CSP, APP_HEADERS, createService, type CookiejwtService, type ServiceOptions } from './service/service.js'
+import { APP_CSP, createService, type CookiejwtService, type ServiceOptions } from './service/service.js'
 import { JWKS_PATH } from './service/routes/jwks.js'
 
 /** What `buildApp` needs besides settings: the service's options, or a service, plus the Fastify-specific ones. */
@@ -46,21 +46,9 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
 
-  const hsts = settings.hstsMaxAge === null ? null : `max-age=${settings.hstsMaxAge}; includeSubDomains`
-  const trustProxy = deps.trustProxy ?? settings.trustProxy
-  // The service's rule (service/request.ts peerOf): the socket, or a trusted proxy's X-Forwarded-Proto.
-  const isHttps = (request: FastifyRequest): boolean => {
-    if ((request.raw.socket as { encrypted?: boolean }).encrypted === true) return true
-    const proto = trustProxy ? request.headers['x-forwarded-proto'] : undefined
-    return typeof proto === 'string' && proto.split(',')[0]?.trim().toLowerCase() === 'https'
-  }
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-content-type-options', 'nosniff')
-    if (!request.url.startsWith('/api/')) {
-      reply.headers(APP_HEADERS)
-      // The app's pages too (API responses get it from the service); never over plain HTTP (RFC 6797 §8.1).
-      if (hsts !== null && isHttps(request)) reply.header('strict-transport-security', hsts)
-    }
+    if (!request.url.startsWith('/api/')) reply.headers(service.appHeaders(toServiceRequest(request)))
     done()
   })
 

@@ -91,6 +91,8 @@ export interface CookiejwtService {
   handle(request: ServiceRequest): Promise<ServiceResponse | null>
   /** DRF's 404 with the API headers, for an `/api/` path no route has. */
   notFound(request: ServiceRequest): ServiceResponse
+  /** Headers for a page of a single-page app served beside the API: `APP_HEADERS`, and HSTS over HTTPS. */
+  appHeaders(request: ServiceRequest): Record<string, string>
   /**
    * Authenticates a request for an application's own route: Bearer header first, else the access cookie, with CSRF
    * and `Origin` checks for cookie-authenticated unsafe methods. `required`: anonymous is a 401.
@@ -383,6 +385,11 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     owns: (path) => router.match(path) !== null,
     handle,
     notFound: (request) => errorResponse(new AuthError('not_found', 'Not found.'), request),
+    appHeaders: (request) =>
+      // Never over plain HTTP (RFC 6797 §8.1).
+      hsts !== null && peerOf(request, deps.trustProxy).protocol === 'https'
+        ? { ...APP_HEADERS, 'strict-transport-security': hsts }
+        : { ...APP_HEADERS },
     async authenticate(request, opts = {}) {
       try {
         return { ok: true, auth: await authenticateWith(request, cookieReader(request), opts.required ?? true) }

@@ -1,5 +1,6 @@
 /**
- * The HTTP adapter the tests run against: COOKIEJWT_TEST_ADAPTER=fastify (default) | express | hono. Each one
+ * The HTTP adapter the tests run against: COOKIEJWT_TEST_ADAPTER=fastify (default) | node (what `cookiejwt serve`
+ * runs) | express | hono. Each one
  * serves the same service (the same settings, stores and clock) over a real port on 127.0.0.1, through the example
  * app's own composition (`examples/<name>/app.js`), so what is tested is what a user copies.
  */
@@ -8,7 +9,7 @@ import type { Server } from 'node:http'
 import type { CookiejwtService } from '../../src/service/service.js'
 
 /** The adapters the contract suite runs on in-process. */
-export const IN_PROCESS_ADAPTERS = ['fastify', 'express', 'hono'] as const
+export const IN_PROCESS_ADAPTERS = ['fastify', 'node', 'express', 'hono'] as const
 export type AdapterName = (typeof IN_PROCESS_ADAPTERS)[number]
 
 /** The adapter chosen by COOKIEJWT_TEST_ADAPTER; an unknown name fails loudly instead of testing the default. */
@@ -55,6 +56,23 @@ export async function listenExample(adapter: 'express' | 'hono', service: Cookie
   }
 }
 
+/** Starts the node:http adapter (`createNodeHandler`, as `cookiejwt serve` does) over `service` on a free port. */
+async function listenNode(service: CookiejwtService, staticRoot: string | null): Promise<Listening> {
+  const { createServer } = await import('node:http')
+  const { createNodeHandler } = await import('../../src/node.js')
+  const server = createServer({ keepAliveTimeout: 72_000 }, createNodeHandler(service, { staticRoot }))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
 /** A server on the adapter under test, with the Fastify app when that is the adapter. */
 export interface AdapterServer extends Listening {
   port: number
@@ -79,8 +97,8 @@ export async function serveOnAdapter(
   }
   const { createService } = await import('../../src/service/service.js')
   const { staticRoot = null, logger: _logger, loggerInstance: _instance, service: given, ...serviceOptions } = deps
-  const service = given ?? (await createService(settings, serviceOptions))
-  const listening = await listenExample(adapter, service, staticRoot)
+  const service = given ?? (await createService(settings, serviceOptions as Parameters<typeof createService>[1]))
+  const listening = adapter === 'node' ? await listenNode(service, staticRoot) : await listenExample(adapter, service, staticRoot)
   return {
     url: listening.url,
     port: Number(new URL(listening.url).port),

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster'
+import { createServer } from 'node:http'
 import { ImproperlyConfigured } from '@cookiejwt/core'
-import { buildApp } from '../../app.js'
+import { createNodeHandler } from '../../node.js'
 import { CommandError, type Command } from '../command.js'
 import { untilConnectionsMayClose } from '../cluster-drain.js'
 import { drainOnSignal, makeGraceful } from '../graceful.js'
@@ -27,22 +28,33 @@ export const serve: Command = {
       await opened.close()
       throw new CommandError(`--port must be a port number`)
     }
-    const app = await buildApp(config.settings, { database: service.deps.database, service, staticRoot: config.staticRoot, loggerInstance: logger })
-    app.addHook('onClose', () => opened.close())
+    // The node:http adapter: nothing between the socket and the service (the hot path at the floor).
+    const server = createServer({ keepAliveTimeout: 72_000 }, createNodeHandler(service, { staticRoot: config.staticRoot }))
     // Tracks every connection from the first one on, so a drain knows the idle ones too.
     const timeoutMs = config.settings.shutdownTimeout * 1000
-    const graceful = makeGraceful(app.server, {
+    const graceful = makeGraceful(server, {
       timeoutMs,
-      log: app.log,
+      log: logger,
       // Under --workers: wait until the other workers stopped accepting too (see cluster-drain.ts).
       beforeClosingConnections: () => untilConnectionsMayClose(Math.min(2000, timeoutMs / 4)),
     })
-    await app.listen({ host, port })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => {
+        server.off('error', reject)
+        const address = server.address()
+        logger.info(`Server listening at http://${host}:${typeof address === 'object' && address ? address.port : port}`)
+        resolve()
+      })
+    }).catch(async (error: unknown) => {
+      await opened.close()
+      throw error
+    })
     // SIGTERM/SIGINT: answer what arrives on open connections (with Connection: close), close them, then run
     // onClose (the service: database pool, Redis); exit 1 if that took longer than shutdownTimeout.
     // A single process has no one to restart it in place: SIGHUP (Node would die at once) drains it like SIGTERM.
     // Under --workers the primary handles SIGHUP and a worker ignores it (see workers.ts).
     const signals: NodeJS.Signals[] = cluster.isWorker ? ['SIGTERM', 'SIGINT'] : ['SIGTERM', 'SIGINT', 'SIGHUP']
-    return drainOnSignal(graceful, { log: app.log, onClosed: () => app.close(), signals })
+    return drainOnSignal(graceful, { log: logger, onClosed: () => opened.close(), signals })
   },
 }
