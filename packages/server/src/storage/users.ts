@@ -157,6 +157,17 @@ export class KyselyUserStore implements UserStore {
     })
   }
 
+  /** Every user's id (operator commands acting on everyone, e.g. `cookiejwt sessions --all`). */
+  allIds(): Promise<UserId[]> {
+    return guard(async () => {
+      const rows = await this.#db.selectFrom(this.#t.table).select(this.#t.columns.id).execute()
+      return rows.flatMap((row) => {
+        const id = parseUserId(this.#t.idType, typeof row[this.#t.columns.id] === 'bigint' ? String(row[this.#t.columns.id]) : row[this.#t.columns.id])
+        return id === null ? [] : [id]
+      })
+    })
+  }
+
   #columns(): string[] {
     return this.#mapped.map(([, c]) => c)
   }

@@ -67,6 +67,10 @@ describe('COOKIEJWT_USER_TABLE', { timeout: 60_000 }, () => {
     expect(String(row.rows[0]!.id)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     expect(String(row.rows[0]!.secret)).toMatch(/^\$argon2id\$v=19\$/)
     expect((await run(['doctor', '--json'], env)).out).not.toContain('user-table')
+    // Operator commands acting on every user read the configured table (UUID ids here).
+    const ended = await run(['sessions', 'end', '--all'], env)
+    expect(ended.out).toContain('Ended every session of 1 user')
+    expect(ended.code).toBe(0)
   })
 
   it('doctor and serve name a missing column; a malformed variable is refused by name', async () => {

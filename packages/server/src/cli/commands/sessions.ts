@@ -41,9 +41,9 @@ export const sessions: Command = {
       const now = new Date()
       const out = (line: string) => context.stdout.write(`${line}\n`)
       if (all) {
-        const ids = await opened.handle.db.selectFrom('auth_user').select('id').execute()
+        const ids = await opened.users.allIds()
         let count = 0
-        for (const { id } of ids) count += await manager.endAll(Number(id), 'ended_by_operator', now)
+        for (const id of ids) count += await manager.endAll(id, 'ended_by_operator', now)
         out(`Ended every session of ${ids.length} user${ids.length === 1 ? '' : 's'} (${count} active).`)
         return 0
       }
