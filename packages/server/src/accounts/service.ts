@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the account lifecycle (sign-up, verification, reset) shares its token and email steps.
 import { createHash } from 'node:crypto'
 import {
   AuthError,

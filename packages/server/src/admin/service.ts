@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: every admin change with its rules and audit row in one transaction, side by side.
 import {
   AuthError,
   DEFAULT_SETTINGS,

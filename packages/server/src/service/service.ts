@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the whole request pipeline (match, CORS, parse, validate, authenticate, handle, errors)
+// reads top to bottom in one place; each step's logic lives in its own module beside it.
 import {
   AuthError,
   ImproperlyConfigured,

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: every admin route with its full JSON schema (the OpenAPI document is built from them).
 import { AuthError, DEFAULT_SETTINGS, isDefaultUserTable, type User } from '@cookiejwt/core'
 import { parseAuditQuery, toWireAuditEntry } from '../../admin/audit.js'
 import { AdminService, type AdminActor } from '../../admin/service.js'
