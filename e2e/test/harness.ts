@@ -24,8 +24,8 @@ export const ADMIN = {
 }
 
 /**
- * Whether the browser tests can run here. Under CI=true a missing Chromium, server build or app build is an
- * error with a clear message; elsewhere the suite is skipped with the same message printed.
+ * Whether the browser tests can run here: true, or an error naming the missing Chromium, server build or app build
+ * (here and under CI=true alike: a browser test is never skipped).
  */
 export function checkPrerequisites({ server = true } = {}): boolean {
   const missing: string[] = []
@@ -35,10 +35,8 @@ export function checkPrerequisites({ server = true } = {}): boolean {
     missing.push('the built server (npm run build)')
   if (!existsSync(join(WEB_DIST, 'index.html'))) missing.push('the built web app (npm run build)')
   if (missing.length === 0) return true
-  const message = `e2e: cannot run the browser tests, missing: ${missing.join('; ')}`
-  if (process.env.CI === 'true') throw new Error(message)
-  console.warn(`${message} — skipped (this is an error under CI=true)`)
-  return false
+  // Never a skip: a browser test that cannot run fails, here and in CI, and says what to install.
+  throw new Error(`e2e: cannot run the browser tests, missing: ${missing.join('; ')}`)
 }
 
 /** Launches headless Debian Chromium with the flags that keep it offline and quiet. */
