@@ -1,7 +1,8 @@
-import type { TokenUser, User } from '@cookiejwt/core'
+import { ServiceUnavailableError, type TokenUser, type User } from '@cookiejwt/core'
 import {
   createServiceFromEnv,
   readWebBody,
+  renderServiceError,
   type AuthenticateResult,
   type CookiejwtService,
   type EnvService,
@@ -12,21 +13,30 @@ import {
 import { headers as nextHeaders } from 'next/headers.js'
 
 // One service per process, on globalThis: Next.js may load this module once per route bundle.
-const SERVICE = Symbol.for('@cookiejwt/next.service')
-type Holder = { [SERVICE]?: Promise<EnvService> }
+const STATE = Symbol.for('@cookiejwt/next.service')
+type State = { service?: Promise<EnvService>; failed?: { at: number; error: unknown } }
+/** A service that could not start (database unreachable, bad configuration) is tried again after this long. */
+const RETRY_MS = 5000
 
 /**
  * The process's cookiejwt service and configuration, built on first use from the environment exactly as
- * `cookiejwt serve` builds them (`DATABASE_URL`, `REDIS_URL`, `COOKIEJWT_*`). Call it from `instrumentation.ts` to
- * fail at start-up, not at the first request, when the configuration is bad. A failed start is not cached.
+ * `cookiejwt serve` builds them (`DATABASE_URL`, `REDIS_URL`, `COOKIEJWT_*`). When it cannot start, the error is
+ * logged, requests are answered 503, and it is tried again at most every 5 s. Call it from `instrumentation.ts` to
+ * start it (and see configuration errors) before the first request.
  */
 export function getEnvService(options?: EnvServiceOptions): Promise<EnvService> {
-  const holder = globalThis as Holder
-  holder[SERVICE] ??= createServiceFromEnv(process.env, options).catch((error: unknown) => {
-    delete holder[SERVICE]
+  const state = ((globalThis as { [STATE]?: State })[STATE] ??= {})
+  if (state.failed && Date.now() - state.failed.at < RETRY_MS)
+    return Promise.reject(state.failed.error)
+  state.service ??= createServiceFromEnv(process.env, options).catch((error: unknown) => {
+    delete state.service
+    state.failed = { at: Date.now(), error }
+    console.error(
+      `cookiejwt: the service could not start: ${(error as Error)?.message ?? String(error)}`,
+    )
     throw error
   })
-  return holder[SERVICE]
+  return state.service
 }
 
 /** The process's cookiejwt service (see `getEnvService`). */
@@ -62,8 +72,24 @@ export function toResponse(response: ServiceResponse): Response {
 
 /** Answers a request for any contract path; other `/api/` paths get DRF's 404. */
 export async function handle(request: Request): Promise<Response> {
-  const service = await getService()
   const described = toServiceRequest(request)
+  let service: CookiejwtService
+  try {
+    service = await getService()
+  } catch {
+    const { status, headers, body } = renderServiceError(new ServiceUnavailableError())
+    const json = {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    }
+    return toResponse({
+      status,
+      headers: { ...headers, ...json },
+      cookies: [],
+      body: JSON.stringify(body),
+    })
+  }
   try {
     return toResponse((await service.handle(described)) ?? service.notFound(described))
   } catch (error) {
@@ -84,7 +110,10 @@ export const OPTIONS = handle
  * Authenticates a route handler of the application's own as every endpoint does (CSRF and `Origin` for
  * cookie-authenticated unsafe methods); `ok: false` carries the DRF-shaped 401/403 to return (`toResponse`).
  */
-export async function authenticate(request: Request, options?: { required?: boolean }): Promise<AuthenticateResult> {
+export async function authenticate(
+  request: Request,
+  options?: { required?: boolean },
+): Promise<AuthenticateResult> {
   return (await getService()).authenticate(toServiceRequest(request), options)
 }
 
@@ -95,10 +124,15 @@ export async function authenticate(request: Request, options?: { required?: bool
  * check is null). With `statelessUser` the user is the token's claims.
  */
 export async function getUser(request?: Request): Promise<User | TokenUser | null> {
-  const service = await getService()
+  // headers() first: while `next build` prerenders, it marks the page dynamic before any service (database) opens.
   const described: ServiceRequest = request
     ? toServiceRequest(request)
-    : { method: 'GET', url: '/', headers: Object.fromEntries(await nextHeaders()), encrypted: false }
-  const result = await service.authenticate(described, { required: false })
+    : {
+        method: 'GET',
+        url: '/',
+        headers: Object.fromEntries(await nextHeaders()),
+        encrypted: false,
+      }
+  const result = await (await getService()).authenticate(described, { required: false })
   return result.ok ? (result.auth?.user ?? null) : null
 }

@@ -7,7 +7,11 @@ const KEY = 'Pt0t5s9GaC9iN9fv6J8HmZRG5yUpcIHAbuOao4KDSAueJtwj9mHrUF8f34RBeix8'
 const key = new TextEncoder().encode(KEY)
 const b64u = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
 const now = () => Math.floor(Date.now() / 1000)
-function sign(payload: Record<string, unknown>, secret = KEY, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }) {
+function sign(
+  payload: Record<string, unknown>,
+  secret = KEY,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+) {
   const input = `${b64u(header)}.${b64u(payload)}`
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
 }
@@ -24,8 +28,14 @@ describe('isValidAccessToken', () => {
     ['without exp', () => sign({ token_type: 'access', iat: now(), jti: 'j', user_id: 1 })],
     ['a float exp', () => access({ exp: now() + 60.5 })],
     ['a refresh token', () => access({ token_type: 'refresh' })],
-    ['another key', () => sign({ token_type: 'access', exp: now() + 60, user_id: 1 }, 'k'.repeat(64))],
-    ['alg none', () => `${b64u({ alg: 'none' })}.${b64u({ token_type: 'access', exp: now() + 60 })}.`],
+    [
+      'another key',
+      () => sign({ token_type: 'access', exp: now() + 60, user_id: 1 }, 'k'.repeat(64)),
+    ],
+    [
+      'alg none',
+      () => `${b64u({ alg: 'none' })}.${b64u({ token_type: 'access', exp: now() + 60 })}.`,
+    ],
     ['HS512', () => sign({ token_type: 'access', exp: now() + 60 }, KEY, { alg: 'HS512' })],
     ['garbage', () => 'not.a.token'],
   ])('refuses %s', async (_label, make) => {
@@ -33,7 +43,9 @@ describe('isValidAccessToken', () => {
   })
 
   it('tries every key (rotation) and refuses everything without a key', async () => {
-    expect(await isValidAccessToken(access(), [new TextEncoder().encode('x'.repeat(64)), key])).toBe(true)
+    expect(
+      await isValidAccessToken(access(), [new TextEncoder().encode('x'.repeat(64)), key]),
+    ).toBe(true)
     expect(await isValidAccessToken(access(), [])).toBe(false)
   })
 })
@@ -41,7 +53,10 @@ describe('isValidAccessToken', () => {
 describe('cookiejwtMiddleware', () => {
   const middleware = cookiejwtMiddleware({ keys: [KEY], loginPath: '/signin' })
   const request = (cookie?: string) =>
-    new NextRequest('http://app.example/account/orders?page=2', cookie ? { headers: { cookie } } : {})
+    new NextRequest(
+      'http://app.example/account/orders?page=2',
+      cookie ? { headers: { cookie } } : {},
+    )
 
   it('lets a valid access cookie through', async () => {
     const res = await middleware(request(`access_token=${access()}`))
@@ -49,10 +64,16 @@ describe('cookiejwtMiddleware', () => {
   })
 
   it('redirects a missing or bad cookie to the login path with the requested path', async () => {
-    for (const cookie of [undefined, 'access_token=garbage', `access_token=${access({ exp: now() - 5 })}`]) {
+    for (const cookie of [
+      undefined,
+      'access_token=garbage',
+      `access_token=${access({ exp: now() - 5 })}`,
+    ]) {
       const res = await middleware(request(cookie))
       expect(res.status).toBe(307)
-      expect(res.headers.get('location')).toBe('http://app.example/signin?next=%2Faccount%2Forders%3Fpage%3D2')
+      expect(res.headers.get('location')).toBe(
+        'http://app.example/signin?next=%2Faccount%2Forders%3Fpage%3D2',
+      )
     }
   })
 

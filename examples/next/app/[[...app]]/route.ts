@@ -30,3 +30,6 @@ export async function GET(request: Request): Promise<Response> {
 }
 
 export const HEAD = GET
+
+// Run on every request: never prerendered at build time (which would also open a database then).
+export const dynamic = 'force-dynamic'

@@ -2,3 +2,6 @@
 export function GET(): Response {
   return Response.json({ hello: 'world' })
 }
+
+// Run on every request: never prerendered at build time (which would also open a database then).
+export const dynamic = 'force-dynamic'

@@ -6,10 +6,12 @@
  * Dependencies a test would inject in-process cannot cross into the Next.js process; the ones with an environment
  * equivalent are mapped (`staticRoot` → COOKIEJWT_STATIC_ROOT), any other one fails the test, naming it.
  * `database.destroy()` also takes the database from the server: the server is restarted on the same port against a
- * PostgreSQL address where nothing listens, so it answers with the service's own "database unreachable" path.
+ * PostgreSQL address where nothing listens. The service then cannot start (its start-up checks the user table), and
+ * the adapter must answer 503 in DRF's shape, never a 500 or Next.js's error page.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,27 +23,36 @@ export const NEXT_EXAMPLE = join(REPO, 'examples/next')
 const NEXT_BIN = join(REPO, 'node_modules/next/dist/bin/next')
 const BUILD_ID = join(NEXT_EXAMPLE, '.next/BUILD_ID')
 
-/** Runs `next build` unless the production build is newer than every source it is made of (examples/next, packages/next/dist). */
+/**
+ * Runs `next build` unless the production build was made from exactly the current sources (examples/next and
+ * packages/next/dist, by content: `npm run build` rewrites dist without changing it, which must not cost a rebuild).
+ */
 export function buildNextExample(): void {
-  const built = existsSync(BUILD_ID) ? statSync(BUILD_ID).mtimeMs : 0
-  const newest = Math.max(newestFile(NEXT_EXAMPLE), newestFile(join(REPO, 'packages/next/dist')))
-  if (built > newest) return
+  const stamp = join(NEXT_EXAMPLE, '.next/cookiejwt-sources')
+  const sources = sourcesDigest()
+  if (existsSync(BUILD_ID) && existsSync(stamp) && readFileSync(stamp, 'utf8') === sources) return
   const result = spawnSync(process.execPath, [NEXT_BIN, 'build'], {
     cwd: NEXT_EXAMPLE,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
     encoding: 'utf8',
   })
   if (result.status !== 0) throw new Error(`next build of examples/next failed:\n${result.stdout}\n${result.stderr}`)
+  writeFileSync(stamp, sources)
 }
 
-function newestFile(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (['.next', 'node_modules', 'data'].includes(entry.name)) continue
-    const path = join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestFile(path) : statSync(path).mtimeMs)
+function sourcesDigest(): string {
+  const hash = createHash('sha256')
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (['.next', 'node_modules', 'data', 'next-env.d.ts', 'tsconfig.tsbuildinfo'].includes(entry.name)) continue
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else hash.update(`${path}\0`).update(readFileSync(path)).update('\0')
+    }
   }
-  return newest
+  walk(NEXT_EXAMPLE)
+  walk(join(REPO, 'packages/next/dist'))
+  return hash.digest('hex')
 }
 
 /** A free loopback port (nothing listens on it once this resolves). */

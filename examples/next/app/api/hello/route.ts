@@ -6,3 +6,6 @@ export async function GET(request: Request): Promise<Response> {
   if (!result.ok) return toResponse(result.response)
   return Response.json({ hello: result.auth!.user.id })
 }
+
+// Run on every request: never prerendered at build time (which would also open a database then).
+export const dynamic = 'force-dynamic'
