@@ -387,7 +387,10 @@ export class SessionManager {
         .where('s.id', '=', sid)
         .executeTakeFirst(),
     )
-    const revoked = !row || row.revoked_at !== null || String(row.user_id) !== userId
+    // The session must belong to the token's user; with `userIdField: 'username'` the claim is not the row's id, and
+    // the 128-bit session id alone binds the token to its row.
+    const foreign = this.#s.userIdField === 'id' && row !== undefined && String(row.user_id) !== userId
+    const revoked = !row || row.revoked_at !== null || foreign
     const current = row?.version == null ? 0 : Number(row.version)
     this.#remember(this.#families, sid, { revoked, until })
     this.#remember(this.#versions, userId, { version: current, until })
