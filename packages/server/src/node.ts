@@ -54,10 +54,10 @@ export function createNodeHandler(service: CookiejwtService, options: NodeHandle
     }
     for (const [name, value] of Object.entries(service.appHeaders(request))) res.setHeader(name, value)
     // `send` refuses `..` and dotfiles, answers ranges and conditional requests; a miss falls back to index.html.
-    send(req, path, { root: root as string, index: ['index.html'], dotfiles: 'ignore' })
+    send(req, path, { root: root, index: ['index.html'], dotfiles: 'ignore' })
       .on('error', () => {
         res.setHeader('cache-control', 'no-cache')
-        send(req, '/index.html', { root: root as string }).pipe(res)
+        send(req, '/index.html', { root: root }).pipe(res)
       })
       .on('headers', (response: ServerResponse, file: string) => {
         if (file.endsWith('index.html')) response.setHeader('cache-control', 'no-cache')

@@ -125,7 +125,7 @@ function userTableFromEnv(value: string | undefined): AuthSettingsInput['userTab
       `COOKIEJWT_USER_TABLE must be a JSON object like {"table":"users","columns":{"password":"password_hash"}}`,
     )
   }
-  return parsed as AuthSettingsInput['userTable']
+  return parsed
 }
 
 function poolMax(value: string | undefined): number {
