@@ -3,9 +3,16 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+// Relative paths (sqlite:data/db.sqlite3, the data folder with the signing key, the static root) resolve where npm was
+// invoked, as they do for `npx cookiejwt migrate` and `cookiejwt serve`; then Next runs in this folder.
+const from = process.env.INIT_CWD || process.cwd()
+const url = process.env.DATABASE_URL
+if (url?.startsWith('sqlite:') && url !== 'sqlite::memory:' && !isAbsolute(url.slice('sqlite:'.length))) process.env.DATABASE_URL = `sqlite:${resolve(from, url.slice('sqlite:'.length))}`
+process.env.COOKIEJWT_DATA_DIR = resolve(from, process.env.COOKIEJWT_DATA_DIR ?? 'data')
+if (process.env.COOKIEJWT_STATIC_ROOT) process.env.COOKIEJWT_STATIC_ROOT = resolve(from, process.env.COOKIEJWT_STATIC_ROOT)
 process.chdir(dirname(fileURLToPath(import.meta.url)))
 const next = createRequire(import.meta.url).resolve('next/dist/bin/next')
 const env = { NEXT_TELEMETRY_DISABLED: '1', ...process.env }
