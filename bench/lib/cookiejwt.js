@@ -139,6 +139,8 @@ export async function cookiejwtScenarios() {
     }),
     refreshScenario(serve),
     loginFloodScenario({ id: 'cj-serve-login', label: 'cookiejwt serve: login (argon2), req/s (5)', server: serve, path: '/api/auth/login/', credentials: SUPERUSER, throughputOnly: true }),
+    // The same login load with glibc limited to one malloc arena (where the memory goes: bench/README.md, Memory).
+    loginFloodScenario({ id: 'cj-serve-login-arena1', label: 'cookiejwt serve: login (argon2), MALLOC_ARENA_MAX=1 (5)', server: () => ({ ...serve(), env: { ...serverEnv(database()), MALLOC_ARENA_MAX: '1' } }), path: '/api/auth/login/', credentials: SUPERUSER, throughputOnly: true }),
     loginFloodScenario({
       id: 'cj-serve-flood',
       label: 'cookiejwt serve: cookie GET p99 under login flood (5)',

@@ -51,11 +51,12 @@ export function targetRows(results, { hash } = {}) {
   hot('cj-serve-db-cookie', 'cookie GET, user from SQLite', 0.6)
   const pg = rps('cj-serve-pg-cookie')
   rows.push(['cookie GET, user from PostgreSQL (printed beside SQLite)', pg == null ? 'not run' : `${x(pg)} req/s, ${x(cpu('cj-serve-pg-cookie'))} CPU/req`, 'printed'])
-  for (const id of ['cj-serve-login', 'cj-serve-flood']) {
+  const what = { 'cj-serve-login': 'a login load', 'cj-serve-login-arena1': 'a login load with MALLOC_ARENA_MAX=1', 'cj-serve-flood': 'a login flood + hot path' }
+  for (const [id, under] of Object.entries(what)) {
     const r = by(id)
     if (!r) continue
     const mb = r.peakRssKb / 1024
-    rows.push([`peak RSS < 120 MB per process under ${id === 'cj-serve-login' ? 'a login load' : 'a login flood + hot path'} (${hash?.algorithm ?? 'default hasher'})`, `${mb.toFixed(0)} MB`, status(mb < 120)])
+    rows.push([`peak RSS < 120 MB per process under ${under} (${hash?.algorithm ?? 'default hasher'})`, `${mb.toFixed(0)} MB${(r.loginRps ?? r.rps) ? ` at ${(r.loginRps ?? r.rps).toFixed(1)} logins/s` : ''}`, status(mb < 120)])
   }
   const flood = by('cj-serve-flood')
   if (flood?.floodRatio) rows.push(['hot-path p99 under a login flood ≤ 3× alone', `${x(flood.floodRatio)} (${flood.p99AloneMs.toFixed(1)} → ${flood.p99Ms.toFixed(1)} ms)`, status(flood.floodRatio <= 3)])
