@@ -100,7 +100,10 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
     // workers close are reset.
     cluster.schedulingPolicy = cluster.SCHED_NONE
     const fork = (skipMigrate: boolean): Worker => {
-      const worker = cluster.fork({ [SKIP_MIGRATE_ENV]: skipMigrate ? '1' : '0' })
+      // One glibc malloc arena per worker (unless the operator chose): argon2's 19 MiB blocks freed on libuv's pool
+      // threads otherwise stay resident in per-thread arenas (measured 188 → 125 MB peak, bench/README.md). glibc
+      // reads it only at process start, so it is set for the worker, not from inside it.
+      const worker = cluster.fork({ [SKIP_MIGRATE_ENV]: skipMigrate ? '1' : '0', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1' })
       live.add(worker)
       worker.once('listening', () => {
         listening.add(worker)
