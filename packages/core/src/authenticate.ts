@@ -53,13 +53,19 @@ export function isUnsafeMethod(method: string): boolean {
  * A header of one of `authHeaderTypes` wins; any other scheme (e.g. `Basic` from a proxy) is ignored and the cookie
  * is used. A header of our scheme that is malformed throws: it never falls back to the cookie.
  */
-export function getRawToken(settings: AuthSettings, request: AuthRequest): { token: string; via: 'header' | 'cookie' } | null {
+export function getRawToken(
+  settings: AuthSettings,
+  request: AuthRequest,
+): { token: string; via: 'header' | 'cookie' } | null {
   const header = request.header(settings.authHeaderName)
   if (header !== undefined && header !== '') {
     const parts = header.trim().split(/\s+/)
     if (parts[0] !== undefined && settings.authHeaderTypes.includes(parts[0])) {
       if (parts.length !== 2 || !parts[1]) {
-        throw new AuthError('token_not_valid', 'Authorization header must contain two space-delimited values')
+        throw new AuthError(
+          'token_not_valid',
+          'Authorization header must contain two space-delimited values',
+        )
       }
       return { token: parts[1], via: 'header' }
     }
@@ -80,7 +86,8 @@ export async function authenticateRequest(
   const raw = getRawToken(settings, request)
   if (raw === null) return null
   const token = verifyAccessToken(settings, raw.token, deps.now ? { now: deps.now } : {})
-  if (deps.isRevoked && (await deps.isRevoked(token))) throw new AuthError('token_not_valid', 'Token is blacklisted')
+  if (deps.isRevoked && (await deps.isRevoked(token)))
+    throw new AuthError('token_not_valid', 'Token is blacklisted')
   const user = await loadUser(settings, token, deps)
   return { user, token, via: raw.via }
 }
@@ -97,7 +104,8 @@ export async function loadUser(
       ? await deps.users.findById(token.userId)
       : await deps.users.findByUsername(String(token.userId))
   if (!user) throw new AuthError('user_not_found', 'User not found')
-  if (!settings.userAuthenticationRule(user)) throw new AuthError('user_inactive', 'User is inactive')
+  if (!settings.userAuthenticationRule(user))
+    throw new AuthError('user_inactive', 'User is inactive')
   return user
 }
 
@@ -123,7 +131,11 @@ export function enforceCsrf(settings: AuthSettings, request: AuthRequest, ownOri
  * Guards endpoints that set or use auth cookies without a CSRF token (login, refresh, logout): an `Origin` header,
  * when present, must be the server's own origin or a trusted one. Throws `AuthError('permission_denied')`.
  */
-export function enforceTrustedOrigin(settings: AuthSettings, request: AuthRequest, ownOrigin: string): void {
+export function enforceTrustedOrigin(
+  settings: AuthSettings,
+  request: AuthRequest,
+  ownOrigin: string,
+): void {
   if (!isUnsafeMethod(request.method)) return
   const origin = request.header('origin')
   if (origin !== undefined && !isTrustedOrigin(origin, ownOrigin, settings.csrf.trustedOrigins)) {

@@ -23,7 +23,9 @@ function sameSite(value: SameSite): Pick<SerializeOptions, 'sameSite'> {
 
 function checked(header: string, name: string): string {
   if (Buffer.byteLength(header) > MAX_COOKIE_BYTES) {
-    throw new ImproperlyConfigured(`the ${name} cookie would be ${Buffer.byteLength(header)} bytes; browsers drop cookies over ${MAX_COOKIE_BYTES}`)
+    throw new ImproperlyConfigured(
+      `the ${name} cookie would be ${Buffer.byteLength(header)} bytes; browsers drop cookies over ${MAX_COOKIE_BYTES}`,
+    )
   }
   return header
 }
@@ -42,7 +44,9 @@ export function serializeRefreshCookie(settings: AuthSettings, token: string): s
 
 /** `Set-Cookie` headers clearing both JWT cookies: empty, `Max-Age=0`, the same `Path`/`Domain` they were set with. */
 export function serializeClearedAuthCookies(settings: AuthSettings): string[] {
-  return [settings.authCookie, settings.refreshCookie].map((c) => serialize(c.name, '', options(c, 0)))
+  return [settings.authCookie, settings.refreshCookie].map((c) =>
+    serialize(c.name, '', options(c, 0)),
+  )
 }
 
 /** `Set-Cookie` clearing only the access cookie (a stale one found on an auth endpoint). */

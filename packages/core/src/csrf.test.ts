@@ -68,8 +68,12 @@ describe('Django-compatible CSRF tokens', () => {
     expect(isTrustedOrigin('http://127.0.0.1:8000', 'http://127.0.0.1:8000', trusted)).toBe(true)
     expect(isTrustedOrigin('http://localhost:3000', 'http://127.0.0.1:8000', trusted)).toBe(true)
     expect(isTrustedOrigin('null', 'http://127.0.0.1:8000', trusted)).toBe(false)
-    expect(isTrustedOrigin('http://localhost:3000.evil.com', 'http://127.0.0.1:8000', trusted)).toBe(false)
-    expect(isTrustedOrigin('http://evil-localhost:3000', 'http://127.0.0.1:8000', trusted)).toBe(false)
+    expect(
+      isTrustedOrigin('http://localhost:3000.evil.com', 'http://127.0.0.1:8000', trusted),
+    ).toBe(false)
+    expect(isTrustedOrigin('http://evil-localhost:3000', 'http://127.0.0.1:8000', trusted)).toBe(
+      false,
+    )
     expect(isTrustedOrigin('https://localhost:3000', 'http://127.0.0.1:8000', trusted)).toBe(false)
   })
 })

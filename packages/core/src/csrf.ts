@@ -37,7 +37,8 @@ export function maskCsrfSecret(secret: string): string {
   const mask = randomString(CSRF_SECRET_LENGTH)
   let cipher = ''
   for (let i = 0; i < CSRF_SECRET_LENGTH; i++) {
-    cipher += CHARS[((INDEX.get(secret[i] ?? '') ?? 0) + (INDEX.get(mask[i] ?? '') ?? 0)) % CHARS.length]
+    cipher +=
+      CHARS[((INDEX.get(secret[i] ?? '') ?? 0) + (INDEX.get(mask[i] ?? '') ?? 0)) % CHARS.length]
   }
   return mask + cipher
 }
@@ -59,7 +60,10 @@ const FORMAT = /^[a-zA-Z0-9]+$/
 
 /** Whether a value has the shape of a secret or masked token. */
 export function isCsrfTokenFormat(value: string): boolean {
-  return (value.length === CSRF_SECRET_LENGTH || value.length === CSRF_TOKEN_LENGTH) && FORMAT.test(value)
+  return (
+    (value.length === CSRF_SECRET_LENGTH || value.length === CSRF_TOKEN_LENGTH) &&
+    FORMAT.test(value)
+  )
 }
 
 /** The secret held by a cookie value (32 chars, or a masked 64-char value written by older Django); null when malformed. */
@@ -72,14 +76,19 @@ export function csrfSecretFromCookie(value: string | undefined): string | null {
  * Checks the request token (header) against the cookie as Django's `CsrfViewMiddleware` does.
  * Returns null when they match, else the reason (Django's wording). Compares in constant time.
  */
-export function checkCsrfToken(cookieValue: string | undefined, requestToken: string | undefined): string | null {
+export function checkCsrfToken(
+  cookieValue: string | undefined,
+  requestToken: string | undefined,
+): string | null {
   if (cookieValue === undefined || cookieValue === '') return CSRF_REASONS.noCookie
   const secret = csrfSecretFromCookie(cookieValue)
   if (secret === null) return CSRF_REASONS.noCookie
   if (requestToken === undefined || requestToken === '') return CSRF_REASONS.noToken
-  if (requestToken.length !== CSRF_SECRET_LENGTH && requestToken.length !== CSRF_TOKEN_LENGTH) return CSRF_REASONS.badLength
+  if (requestToken.length !== CSRF_SECRET_LENGTH && requestToken.length !== CSRF_TOKEN_LENGTH)
+    return CSRF_REASONS.badLength
   if (!FORMAT.test(requestToken)) return CSRF_REASONS.badChars
-  const presented = requestToken.length === CSRF_TOKEN_LENGTH ? unmaskCsrfToken(requestToken) : requestToken
+  const presented =
+    requestToken.length === CSRF_TOKEN_LENGTH ? unmaskCsrfToken(requestToken) : requestToken
   return timingSafeEqual(Buffer.from(presented), Buffer.from(secret)) ? null : CSRF_REASONS.badToken
 }
 
@@ -87,9 +96,15 @@ export function checkCsrfToken(cookieValue: string | undefined, requestToken: st
  * Whether an `Origin` header is acceptable for an unsafe request: the server's own origin or a trusted one.
  * `null` (opaque origins: sandboxed frames, `file:`) is never trusted.
  */
-export function isTrustedOrigin(origin: string, ownOrigin: string, trustedOrigins: readonly string[]): boolean {
+export function isTrustedOrigin(
+  origin: string,
+  ownOrigin: string,
+  trustedOrigins: readonly string[],
+): boolean {
   if (origin === 'null') return false
   const normalized = origin.toLowerCase()
   // Exact entries, then anchored one-label patterns (`https://*.example.com`); never a substring or suffix match.
-  return normalized === ownOrigin.toLowerCase() || compileOrigins(trustedOrigins).matches(normalized)
+  return (
+    normalized === ownOrigin.toLowerCase() || compileOrigins(trustedOrigins).matches(normalized)
+  )
 }

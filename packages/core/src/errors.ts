@@ -53,7 +53,10 @@ export class ImproperlyConfigured extends Error {
 /** A dependency (database, cache) is unreachable; rendered as 503. */
 export class ServiceUnavailableError extends Error {
   readonly code = 'service_unavailable'
-  constructor(message = 'Service temporarily unavailable, try again later.', options?: { cause?: unknown }) {
+  constructor(
+    message = 'Service temporarily unavailable, try again later.',
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
     this.name = 'ServiceUnavailableError'
   }

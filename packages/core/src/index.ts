@@ -1,4 +1,9 @@
-export { AuthError, ImproperlyConfigured, ServiceUnavailableError, ValidationError } from './errors.js'
+export {
+  AuthError,
+  ImproperlyConfigured,
+  ServiceUnavailableError,
+  ValidationError,
+} from './errors.js'
 export type { AuthErrorCode } from './errors.js'
 export { toSeconds } from './durations.js'
 export type { Duration } from './durations.js'
@@ -113,7 +118,11 @@ export {
 } from './authenticate.js'
 export type { Authentication, AuthenticateDeps, AuthRequest, TokenUser } from './authenticate.js'
 export { MAX_PASSWORD_LENGTH, validatePassword } from './passwords/validators.js'
-export type { PasswordContext, PasswordUserAttribute, PasswordValidatorSettings } from './passwords/validators.js'
+export type {
+  PasswordContext,
+  PasswordUserAttribute,
+  PasswordValidatorSettings,
+} from './passwords/validators.js'
 export { DEFAULT_PASSWORD_LIST_PATH, loadPasswordList } from './passwords/common-passwords.js'
 export { quickRatio } from './passwords/similarity.js'
 export { createPasswordHashers, fromPhcHash, toPhcHash } from './hashers/index.js'

@@ -1,7 +1,8 @@
 import { ImproperlyConfigured } from './errors.js'
 
 /** `scheme://*.rest[:port]`: a wildcard that stands for exactly one DNS label, always the leftmost one. */
-const PATTERN = /^(https?):\/\/\*\.((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(:[0-9]{1,5})?$/
+const PATTERN =
+  /^(https?):\/\/\*\.((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(:[0-9]{1,5})?$/
 /** One DNS label (RFC 1123), which is what `*` matches: never a dot, so never several labels. */
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?'
 
@@ -20,7 +21,9 @@ export function checkOriginList(value: unknown, key: string): string[] {
   if (!Array.isArray(value)) throw new ImproperlyConfigured(`"${key}" must be a list of origins`)
   return value.map((origin) => {
     if (origin === '*') {
-      throw new ImproperlyConfigured(`"${key}" cannot contain "*": credentials are never shared with every origin`)
+      throw new ImproperlyConfigured(
+        `"${key}" cannot contain "*": credentials are never shared with every origin`,
+      )
     }
     if (typeof origin !== 'string') throw new ImproperlyConfigured(`"${key}" must contain strings`)
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(origin)) {
@@ -43,9 +46,14 @@ export function checkOriginList(value: unknown, key: string): string[] {
     try {
       url = new URL(origin)
     } catch {
-      throw new ImproperlyConfigured(`"${key}" has ${JSON.stringify(origin)}, which is not an origin like https://app.example.com`)
+      throw new ImproperlyConfigured(
+        `"${key}" has ${JSON.stringify(origin)}, which is not an origin like https://app.example.com`,
+      )
     }
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin.toLowerCase().replace(/\/$/, '')) {
+    if (
+      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+      url.origin !== origin.toLowerCase().replace(/\/$/, '')
+    ) {
       throw new ImproperlyConfigured(
         `"${key}" has ${JSON.stringify(origin)}: write a scheme, host and optional port only, like https://app.example.com`,
       )

@@ -11,7 +11,14 @@ describe('defineSettings', () => {
     expect(s.algorithm).toBe('HS256')
     expect(s.rotateRefreshTokens).toBe(true)
     expect(s.blacklistAfterRotation).toBe(true)
-    expect(s.authCookie).toMatchObject({ name: 'access_token', path: '/', domain: null, secure: false, httpOnly: true, sameSite: 'Lax' })
+    expect(s.authCookie).toMatchObject({
+      name: 'access_token',
+      path: '/',
+      domain: null,
+      secure: false,
+      httpOnly: true,
+      sameSite: 'Lax',
+    })
     expect(s.refreshCookie.path).toBe('/api/auth/')
     expect(s.csrf.cookieName).toBe('csrftoken')
     expect(s.csrf.cookieAge).toBe(31449600)
@@ -21,7 +28,12 @@ describe('defineSettings', () => {
   })
 
   it('converts duration strings to seconds', () => {
-    const s = defineSettings({ signingKey: KEY, accessTokenLifetime: '10m', refreshTokenLifetime: '2d', leeway: 5 })
+    const s = defineSettings({
+      signingKey: KEY,
+      accessTokenLifetime: '10m',
+      refreshTokenLifetime: '2d',
+      leeway: 5,
+    })
     expect(s.accessTokenLifetime).toBe(600)
     expect(s.refreshTokenLifetime).toBe(172800)
     expect(s.leeway).toBe(5)
@@ -38,7 +50,9 @@ describe('defineSettings', () => {
   })
 
   it('refuses an HMAC key shorter than 32 bytes (RFC 7518 §3.2)', () => {
-    expect(() => defineSettings({ signingKey: 'x'.repeat(31) })).toThrow(/signingKey.*at least 32 bytes/)
+    expect(() => defineSettings({ signingKey: 'x'.repeat(31) })).toThrow(
+      /signingKey.*at least 32 bytes/,
+    )
     expect(() => defineSettings({ signingKey: 'x'.repeat(32) })).not.toThrow()
   })
 

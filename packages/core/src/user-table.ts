@@ -67,7 +67,9 @@ export interface UserTableSettings {
 }
 
 /** What `userTable` accepts: every key optional; `columns` merged over the defaults. */
-export type UserTableInput = Partial<Omit<UserTableSettings, 'columns'>> & { columns?: Partial<UserTableColumns> }
+export type UserTableInput = Partial<Omit<UserTableSettings, 'columns'>> & {
+  columns?: Partial<UserTableColumns>
+}
 
 const REQUIRED_COLUMNS = ['id', 'username', 'password'] as const
 // Identifiers are interpolated into SQL (quoted); only plain names are accepted, so quoting can never be escaped.
@@ -93,11 +95,18 @@ export function userTableSettings(
     if (!(key in defaults)) throw new ImproperlyConfigured(`unknown setting "userTable.${key}"`)
   }
   const table = i.table ?? defaults.table
-  if (typeof table !== 'string' || !table.split('.').every((part) => IDENTIFIER.test(part)) || table.split('.').length > 2) {
-    throw new ImproperlyConfigured('"userTable.table" must be a table name (letters, digits, _), optionally schema.table')
+  if (
+    typeof table !== 'string' ||
+    !table.split('.').every((part) => IDENTIFIER.test(part)) ||
+    table.split('.').length > 2
+  ) {
+    throw new ImproperlyConfigured(
+      '"userTable.table" must be a table name (letters, digits, _), optionally schema.table',
+    )
   }
   const idType = i.idType ?? defaults.idType
-  if (idType !== 'integer' && idType !== 'uuid') throw new ImproperlyConfigured('"userTable.idType" must be one of integer, uuid')
+  if (idType !== 'integer' && idType !== 'uuid')
+    throw new ImproperlyConfigured('"userTable.idType" must be one of integer, uuid')
   const booleans = i.booleans ?? defaults.booleans
   if (booleans !== 'native' && booleans !== 'integer') {
     throw new ImproperlyConfigured('"userTable.booleans" must be one of native, integer')
@@ -113,9 +122,13 @@ export function userTableSettings(
     )
   }
   const columns = userTableColumns(i.columns, defaults.columns)
-  const activeStatus = activeStatusOf(i.activeStatus === undefined ? defaults.activeStatus : i.activeStatus)
+  const activeStatus = activeStatusOf(
+    i.activeStatus === undefined ? defaults.activeStatus : i.activeStatus,
+  )
   if (activeStatus !== null && columns.isActive === null) {
-    throw new ImproperlyConfigured('"userTable.activeStatus" needs a status column in "userTable.columns.isActive"')
+    throw new ImproperlyConfigured(
+      '"userTable.activeStatus" needs a status column in "userTable.columns.isActive"',
+    )
   }
   return { table, idType, booleans, activeStatus, passwordFormat, columns }
 }
@@ -128,7 +141,8 @@ function userTableColumns(value: unknown, defaults: UserTableColumns): UserTable
   const given = value as Record<string, unknown>
   const out: Record<string, string | null> = { ...defaults }
   for (const [field, column] of Object.entries(given)) {
-    if (!(field in defaults)) throw new ImproperlyConfigured(`unknown setting "userTable.columns.${field}"`)
+    if (!(field in defaults))
+      throw new ImproperlyConfigured(`unknown setting "userTable.columns.${field}"`)
     const required = (REQUIRED_COLUMNS as readonly string[]).includes(field)
     if (column === null && !required) {
       out[field] = null
@@ -145,7 +159,9 @@ function userTableColumns(value: unknown, defaults: UserTableColumns): UserTable
   for (const [field, column] of used) {
     const other = used.find(([f, c]) => f !== field && c === column)
     if (other) {
-      throw new ImproperlyConfigured(`"userTable.columns.${field}" and "userTable.columns.${other[0]}" are both "${column}"`)
+      throw new ImproperlyConfigured(
+        `"userTable.columns.${field}" and "userTable.columns.${other[0]}" are both "${column}"`,
+      )
     }
   }
   return out as unknown as UserTableColumns
@@ -153,16 +169,20 @@ function userTableColumns(value: unknown, defaults: UserTableColumns): UserTable
 
 function activeStatusOf(value: unknown): ActiveStatus | null {
   if (value === null) return null
-  const ok = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 64) || Number.isSafeInteger(v)
+  const ok = (v: unknown) =>
+    (typeof v === 'string' && v.length > 0 && v.length <= 64) || Number.isSafeInteger(v)
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ImproperlyConfigured('"userTable.activeStatus" must be { active, inactive } or null')
   }
   const v = value as Record<string, unknown>
   for (const key of Object.keys(v)) {
-    if (key !== 'active' && key !== 'inactive') throw new ImproperlyConfigured(`unknown setting "userTable.activeStatus.${key}"`)
+    if (key !== 'active' && key !== 'inactive')
+      throw new ImproperlyConfigured(`unknown setting "userTable.activeStatus.${key}"`)
   }
   if (!ok(v.active) || !ok(v.inactive)) {
-    throw new ImproperlyConfigured('"userTable.activeStatus.active" and ".inactive" must be non-empty strings or integers')
+    throw new ImproperlyConfigured(
+      '"userTable.activeStatus.active" and ".inactive" must be non-empty strings or integers',
+    )
   }
   if (String(v.active) === String(v.inactive)) {
     throw new ImproperlyConfigured('"userTable.activeStatus.active" and ".inactive" must differ')
@@ -175,7 +195,8 @@ function activeStatusOf(value: unknown): ActiveStatus | null {
  * text) for `'integer'`, a hyphenated UUID (any case, returned lower-case) for `'uuid'`. Null for anything else.
  */
 export function parseUserId(idType: UserIdType, value: unknown): UserId | null {
-  if (idType === 'uuid') return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null
+  if (idType === 'uuid')
+    return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null
   if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : null
   if (typeof value === 'string' && /^[1-9][0-9]{0,15}$/.test(value)) {
     const n = Number(value)

@@ -1,6 +1,11 @@
 import type { TLSSocket } from 'node:tls'
 import type { Authentication, TokenUser, User } from '@cookiejwt/core'
-import { readNodeBody, type CookiejwtService, type ServiceRequest, type ServiceResponse } from '@cookiejwt/server/service'
+import {
+  readNodeBody,
+  type CookiejwtService,
+  type ServiceRequest,
+  type ServiceResponse,
+} from '@cookiejwt/server/service'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
 declare module 'express-serve-static-core' {

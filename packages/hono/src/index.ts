@@ -1,5 +1,10 @@
 import type { Authentication, TokenUser, User } from '@cookiejwt/core'
-import { readWebBody, type CookiejwtService, type ServiceRequest, type ServiceResponse } from '@cookiejwt/server/service'
+import {
+  readWebBody,
+  type CookiejwtService,
+  type ServiceRequest,
+  type ServiceResponse,
+} from '@cookiejwt/server/service'
 import type { Context, MiddlewareHandler } from 'hono'
 
 /** The variables cookiejwt's middleware sets: `c.get('user')`, `c.get('auth')`. */
@@ -12,7 +17,8 @@ export interface CookiejwtEnv {
 
 /** The socket's remote address where the runtime exposes one (`@hono/node-server` sets `c.env.incoming`). */
 function remoteAddressOf(c: Context): string | undefined {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+    ?.incoming
   return incoming?.socket?.remoteAddress
 }
 
@@ -58,7 +64,10 @@ export function notFound(service: CookiejwtService): (c: Context) => Response {
   return (c) => toResponse(service.notFound(toServiceRequest(c)))
 }
 
-function authenticateWith(service: CookiejwtService, required: boolean): MiddlewareHandler<CookiejwtEnv> {
+function authenticateWith(
+  service: CookiejwtService,
+  required: boolean,
+): MiddlewareHandler<CookiejwtEnv> {
   return async (c, next) => {
     const result = await service.authenticate(toServiceRequest(c), { required })
     if (!result.ok) return toResponse(result.response)

@@ -27,8 +27,13 @@ function stub(routes: Record<string, (body: any) => [number, unknown]>) {
     const body = typeof init?.body === 'string' ? init.body : null
     calls.push({ method, path, body, csrf: new Headers(init?.headers).get('X-CSRFToken') })
     const route = routes[`${method} ${path}`]
-    const [status, json] = route ? route(body ? JSON.parse(body) : null) : [404, { detail: 'Not found.', code: 'not_found' }]
-    return new Response(JSON.stringify(json), { status, headers: { 'content-type': 'application/json' } })
+    const [status, json] = route
+      ? route(body ? JSON.parse(body) : null)
+      : [404, { detail: 'Not found.', code: 'not_found' }]
+    return new Response(JSON.stringify(json), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    })
   }) as typeof globalThis.fetch
   return { fetch, calls }
 }
@@ -38,7 +43,12 @@ afterEach(() => {
   for (const c of clients.splice(0)) c.close()
 })
 function client(fetch: typeof globalThis.fetch) {
-  const c = createAuthClient({ fetch, cookies: () => 'csrftoken=tok', crossTab: false, silentRefresh: false })
+  const c = createAuthClient({
+    fetch,
+    cookies: () => 'csrftoken=tok',
+    crossTab: false,
+    silentRefresh: false,
+  })
   clients.push(c)
   return c
 }
@@ -58,13 +68,22 @@ describe('two-step login', () => {
     const error = await api.login('ada', 'pw').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(MfaRequiredError)
     expect(error).toBeInstanceOf(ApiError)
-    expect(error).toMatchObject({ code: 'mfa_required', detail: 'Enter the code from your authenticator app, or a backup code.' })
+    expect(error).toMatchObject({
+      code: 'mfa_required',
+      detail: 'Enter the code from your authenticator app, or a backup code.',
+    })
     expect(events).toEqual([])
 
     const wrong = await api.loginMfa('000000').catch((e: unknown) => e)
-    expect(wrong).toMatchObject({ status: 400, code: 'invalid', fields: { code: ['The code is invalid or was already used.'] } })
+    expect(wrong).toMatchObject({
+      status: 400,
+      code: 'invalid',
+      fields: { code: ['The code is invalid or was already used.'] },
+    })
     expect(await api.loginMfa('123456')).toEqual(ADA)
-    expect(events).toEqual([{ type: 'login', user: ADA, accessExpires: '2030-01-01T00:00:00.000Z' }])
+    expect(events).toEqual([
+      { type: 'login', user: ADA, accessExpires: '2030-01-01T00:00:00.000Z' },
+    ])
     expect(server.calls.map((c) => `${c.method} ${c.path} ${c.body}`)).toEqual([
       'POST /api/auth/login/ {"username":"ada","password":"pw"}',
       'POST /api/auth/login/mfa/ {"code":"000000"}',
@@ -82,23 +101,45 @@ describe('totpApi', () => {
   it('calls the contract paths with CSRF and unwraps the backup codes', async () => {
     const codes = Array.from({ length: 10 }, (_, i) => `aaaaa-bbbb${i}`)
     const server = stub({
-      'GET /api/auth/mfa/totp/': () => [200, { enabled: false, pending: false, backup_codes_remaining: 0 }],
-      'POST /api/auth/mfa/totp/setup/': () => [200, { secret: 'JBSWY3DPEHPK3PXP', otpauth_url: 'otpauth://totp/x:ada?secret=JBSWY3DPEHPK3PXP' }],
+      'GET /api/auth/mfa/totp/': () => [
+        200,
+        { enabled: false, pending: false, backup_codes_remaining: 0 },
+      ],
+      'POST /api/auth/mfa/totp/setup/': () => [
+        200,
+        { secret: 'JBSWY3DPEHPK3PXP', otpauth_url: 'otpauth://totp/x:ada?secret=JBSWY3DPEHPK3PXP' },
+      ],
       'POST /api/auth/mfa/totp/confirm/': () => [200, { backup_codes: codes }],
       'POST /api/auth/mfa/totp/backup-codes/': () => [200, { backup_codes: codes.slice(0, 10) }],
       'POST /api/auth/mfa/totp/disable/': (b) =>
-        b.password === 'pw' ? [200, {}] : [400, { password: ['Your password was entered incorrectly. Please enter it again.'] }],
+        b.password === 'pw'
+          ? [200, {}]
+          : [400, { password: ['Your password was entered incorrectly. Please enter it again.'] }],
     })
     const totp = totpApi(client(server.fetch))
-    expect(await totp.status()).toEqual({ enabled: false, pending: false, backup_codes_remaining: 0 })
+    expect(await totp.status()).toEqual({
+      enabled: false,
+      pending: false,
+      backup_codes_remaining: 0,
+    })
     expect((await totp.setup()).secret).toBe('JBSWY3DPEHPK3PXP')
     await totp.setup('pw')
     expect(await totp.confirm('123456')).toEqual(codes)
     expect(await totp.regenerateBackupCodes('pw')).toHaveLength(10)
-    await expect(totp.disable('nope')).rejects.toMatchObject({ status: 400, fields: { password: [expect.any(String)] } })
+    await expect(totp.disable('nope')).rejects.toMatchObject({
+      status: 400,
+      fields: { password: [expect.any(String)] },
+    })
     await expect(totp.disable('pw')).resolves.toBeUndefined()
     const posts = server.calls.filter((c) => c.method === 'POST')
     expect(posts.map((c) => c.csrf)).toEqual(['tok', 'tok', 'tok', 'tok', 'tok', 'tok'])
-    expect(posts.map((c) => c.body)).toEqual(['{}', '{"password":"pw"}', '{"code":"123456"}', '{"password":"pw"}', '{"password":"nope"}', '{"password":"pw"}'])
+    expect(posts.map((c) => c.body)).toEqual([
+      '{}',
+      '{"password":"pw"}',
+      '{"code":"123456"}',
+      '{"password":"pw"}',
+      '{"password":"nope"}',
+      '{"password":"pw"}',
+    ])
   })
 })

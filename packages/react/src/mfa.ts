@@ -56,11 +56,13 @@ export interface TotpApi {
  */
 export function totpApi(client: AuthClient, paths: Partial<TotpPaths> = {}): TotpApi {
   const p = { ...DEFAULT_TOTP_PATHS, ...paths }
-  const post = <T>(path: string, json?: unknown) => client.request<T>(path, { method: 'POST', json: json ?? {} })
+  const post = <T>(path: string, json?: unknown) =>
+    client.request<T>(path, { method: 'POST', json: json ?? {} })
   return {
     status: () => client.request<TotpStatus>(p.status),
     setup: (password) => post<TotpSetup>(p.setup, password ? { password } : {}),
-    confirm: async (code) => (await post<{ backup_codes: string[] }>(p.confirm, { code })).backup_codes,
+    confirm: async (code) =>
+      (await post<{ backup_codes: string[] }>(p.confirm, { code })).backup_codes,
     disable: async (password) => {
       await post(p.disable, { password })
     },

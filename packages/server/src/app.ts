@@ -1,10 +1,21 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AuthSettings } from '@cookiejwt/core'
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify'
 import { fromFastifyError } from './errors.js'
 import { cookiejwt, sendServiceResponse, toServiceRequest } from './plugin.js'
-import { APP_CSP, createService, type CookiejwtService, type ServiceOptions } from './service/service.js'
+import {
+  APP_CSP,
+  createService,
+  type CookiejwtService,
+  type ServiceOptions,
+} from './service/service.js'
 import { JWKS_PATH } from './service/routes/jwks.js'
 
 /** What `buildApp` needs besides settings: the service's options, or a service, plus the Fastify-specific ones. */
@@ -30,7 +41,9 @@ export { APP_CSP }
  */
 export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false }),
+    ...(deps.loggerInstance
+      ? { loggerInstance: deps.loggerInstance }
+      : { logger: deps.logger ?? false }),
     // No per-request log lines: they cost time on the hot path and would record URLs of every request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit,
@@ -38,9 +51,22 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   })
-  const { service: given, staticRoot: root, logger: _logger, loggerInstance: _instance, ...serviceOptions } = deps
-  if (!given && !serviceOptions.database) throw new TypeError('buildApp needs a database (or a service)')
-  const service = given ?? (await createService(settings, { ...serviceOptions, database: serviceOptions.database!, logger: app.log }))
+  const {
+    service: given,
+    staticRoot: root,
+    logger: _logger,
+    loggerInstance: _instance,
+    ...serviceOptions
+  } = deps
+  if (!given && !serviceOptions.database)
+    throw new TypeError('buildApp needs a database (or a service)')
+  const service =
+    given ??
+    (await createService(settings, {
+      ...serviceOptions,
+      database: serviceOptions.database!,
+      logger: app.log,
+    }))
 
   // The service parses and validates bodies itself (the same way on every adapter): Fastify hands it the bytes.
   app.removeAllContentTypeParsers()
@@ -48,7 +74,8 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-content-type-options', 'nosniff')
-    if (!request.url.startsWith('/api/')) reply.headers(service.appHeaders(toServiceRequest(request)))
+    if (!request.url.startsWith('/api/'))
+      reply.headers(service.appHeaders(toServiceRequest(request)))
     done()
   })
 
@@ -76,7 +103,11 @@ export async function buildApp(settings: AuthSettings, deps: AppDeps): Promise<F
     await app.register(fastifyStatic, { root: staticRoot, wildcard: false, index: ['index.html'] })
   }
   app.setNotFoundHandler(async (request, reply) => {
-    if (hasApp && (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/')) {
+    if (
+      hasApp &&
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      !request.url.startsWith('/api/')
+    ) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html')
     }
     return sendServiceResponse(reply, service.notFound(toServiceRequest(request)))

@@ -13,7 +13,10 @@ export function fromFastifyError(error: unknown): unknown {
   const fe = error as Partial<FastifyError> | null
   switch (fe?.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AuthError('unsupported_media_type', 'Unsupported media type in request; send application/json.')
+      return new AuthError(
+        'unsupported_media_type',
+        'Unsupported media type in request; send application/json.',
+      )
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AuthError('payload_too_large', 'Request body is too large.')
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

@@ -85,7 +85,11 @@ export async function authenticateWithPassword(
   client: ClientInfo = {},
 ): Promise<User> {
   const ip = client.ip ?? ''
-  const who = { ip: client.ip, userAgent: client.userAgent, usernameDigest: usernameDigest(username) }
+  const who = {
+    ip: client.ip,
+    userAgent: client.userAgent,
+    usernameDigest: usernameDigest(username),
+  }
   // Counted and, when locked, refused before any password check, for known and unknown usernames alike (no
   // enumeration by lockout).
   let attempt: LoginAttempt | undefined
@@ -93,7 +97,11 @@ export async function authenticateWithPassword(
     attempt = await deps.throttle?.beginLogin(username, ip)
   } catch (error) {
     if (error instanceof ThrottledError) {
-      logSecurityEvent(deps.log, 'login_throttled', { ...who, scope: error.scope, retryAfter: error.retryAfter })
+      logSecurityEvent(deps.log, 'login_throttled', {
+        ...who,
+        scope: error.scope,
+        retryAfter: error.retryAfter,
+      })
     }
     throw error
   }
@@ -104,7 +112,11 @@ export async function authenticateWithPassword(
     if (error instanceof AuthError && error.code === 'no_active_account') {
       const locked = (await attempt?.failed()) ?? []
       const refused = error instanceof LoginRefused ? error : null
-      logSecurityEvent(deps.log, 'login_failed', { ...who, userId: refused?.userId ?? undefined, reason: refused?.reason })
+      logSecurityEvent(deps.log, 'login_failed', {
+        ...who,
+        userId: refused?.userId ?? undefined,
+        reason: refused?.reason,
+      })
       if (locked.length > 0) logSecurityEvent(deps.log, 'lockout', { ...who, scope: locked })
     } else {
       await attempt?.abandoned()
@@ -118,7 +130,11 @@ export async function authenticateWithPassword(
 }
 
 /** Ends a login whose every step passed: records `last_login` when asked to and issues the pair (a new session). */
-export async function completeLogin(deps: FlowDeps, user: User, client: ClientInfo = {}): Promise<IssuedPair> {
+export async function completeLogin(
+  deps: FlowDeps,
+  user: User,
+  client: ClientInfo = {},
+): Promise<IssuedPair> {
   return (await completeLoginWithUser(deps, user, client)).pair
 }
 
@@ -160,13 +176,21 @@ async function checkCredentials(deps: FlowDeps, username: string, password: stri
   if (!settings.userAuthenticationRule(user)) throw new LoginRefused('inactive', user.id)
   if (check.mustUpdate) {
     // Upgrade an outdated hash (Django's check_password setter); a failure here must not fail the login.
-    await hashers.hash(password).then((encoded) => users.setPassword(user.id, encoded)).catch(() => {})
+    await hashers
+      .hash(password)
+      .then((encoded) => users.setPassword(user.id, encoded))
+      .catch(() => {})
   }
   return user
 }
 
 /** Issues and records a fresh access/refresh pair for a user; with sessions, it starts a new family. */
-export async function issuePairFor(deps: FlowDeps, user: User, now: Date, client: ClientInfo = {}): Promise<IssuedPair> {
+export async function issuePairFor(
+  deps: FlowDeps,
+  user: User,
+  now: Date,
+  client: ClientInfo = {},
+): Promise<IssuedPair> {
   const { settings } = deps
   const userId = settings.userIdField === 'id' ? user.id : user.username
   if (deps.sessions) return deps.sessions.start(user.id, userId, client, now)
@@ -180,14 +204,19 @@ export async function issuePairFor(deps: FlowDeps, user: User, now: Date, client
  * `TokenRefreshSerializer`). With blacklist-after-rotation the old token is blacklisted by one atomic write, so of
  * concurrent refreshes with the same token exactly one succeeds. The user must still exist and be active.
  */
-export async function refreshTokens(deps: FlowDeps, raw: string, client: ClientInfo = {}): Promise<IssuedPair> {
+export async function refreshTokens(
+  deps: FlowDeps,
+  raw: string,
+  client: ClientInfo = {},
+): Promise<IssuedPair> {
   const ip = client.ip ?? ''
   await deps.throttle?.checkIp(ip)
   try {
     return await rotateRefresh(deps, raw)
   } catch (error) {
     // Failed refreshes count against the IP (token guessing), like failed logins.
-    if (error instanceof AuthError && error.code !== 'throttled') await deps.throttle?.recordIpFailure(ip)
+    if (error instanceof AuthError && error.code !== 'throttled')
+      await deps.throttle?.recordIpFailure(ip)
     throw error
   }
 }
@@ -198,9 +227,14 @@ async function rotateRefresh(deps: FlowDeps, raw: string): Promise<IssuedPair> {
   const old = verifyRefreshToken(settings, raw, { now })
   const user = await loadUserForRefresh(deps, old)
   const sessionUserId = user?.id ?? tokenUserId(settings, old)
-  if (deps.sessions && typeof old.payload[SESSION_ID_CLAIM] === 'string' && sessionUserId !== null) {
+  if (
+    deps.sessions &&
+    typeof old.payload[SESSION_ID_CLAIM] === 'string' &&
+    sessionUserId !== null
+  ) {
     if (settings.rotateRefreshTokens) return deps.sessions.rotate(old, sessionUserId, now)
-    if ((await deps.sessions.isRevoked(old)) || (await tokens.isBlacklisted(old.jti))) throw blacklisted()
+    if ((await deps.sessions.isRevoked(old)) || (await tokens.isBlacklisted(old.jti)))
+      throw blacklisted()
     return { access: issueAccessTokenFromRefresh(settings, old, { now }), refresh: null }
   }
   const consume = settings.rotateRefreshTokens && settings.blacklistAfterRotation
@@ -225,7 +259,9 @@ export async function blacklistRefreshToken(deps: FlowDeps, raw: string): Promis
   const sid = token.payload[SESSION_ID_CLAIM]
   // Logging out ends the whole session: its live refresh token too, whichever of its tokens was presented.
   const ended =
-    deps.sessions && typeof sid === 'string' && userId !== null ? await deps.sessions.revoke(sid, 'logout', now, userId) : false
+    deps.sessions && typeof sid === 'string' && userId !== null
+      ? await deps.sessions.revoke(sid, 'logout', now, userId)
+      : false
   // Revoking the family already blacklists its live token, which may be this one: that call still did the work.
   const fresh = await deps.tokens.blacklist(outstandingOf(token, userId), now)
   return fresh || ended
@@ -268,24 +304,34 @@ export async function endOtherSessions(
   // access token of the new version at once, a Bearer client at its next refresh.
   changed(await sessions.revokeAll(user.id, 'password_change', now, sid))
   await sessions.rebind(sid, user.id, version)
-  return current.via === 'cookie' ? { access: sessions.reissueAccess(current.token, version, now), refresh: null } : null
+  return current.via === 'cookie'
+    ? { access: sessions.reissueAccess(current.token, version, now), refresh: null }
+    : null
 }
 
 async function loadUserForRefresh(deps: FlowDeps, token: VerifiedToken): Promise<User | null> {
   try {
     // A refresh always reads the user, with `statelessUser` too (simplejwt ≥ 5.3's TokenRefreshSerializer does the
     // same): a user deactivated or deleted in the database mints nothing more, once every access-token lifetime.
-    const settings = deps.settings.statelessUser ? { ...deps.settings, statelessUser: false } : deps.settings
+    const settings = deps.settings.statelessUser
+      ? { ...deps.settings, statelessUser: false }
+      : deps.settings
     const user = await loadUser(settings, token, { users: deps.users })
     return 'isTokenUser' in user ? null : user
   } catch (error) {
     // A deleted or deactivated user's refresh tokens mint nothing.
-    if (error instanceof AuthError) throw new AuthError('token_not_valid', 'Token is invalid or expired', { cause: error })
+    if (error instanceof AuthError)
+      throw new AuthError('token_not_valid', 'Token is invalid or expired', { cause: error })
     throw error
   }
 }
 
-async function recordRefresh(deps: FlowDeps, refresh: IssuedToken, userId: UserId | null, now: Date): Promise<void> {
+async function recordRefresh(
+  deps: FlowDeps,
+  refresh: IssuedToken,
+  userId: UserId | null,
+  now: Date,
+): Promise<void> {
   await recordIssuedRefresh(deps.tokens, refresh, userId, now)
 }
 

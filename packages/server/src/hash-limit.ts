@@ -11,7 +11,10 @@ export function defaultHashConcurrency(): number {
 }
 
 /** Wraps hashers so at most `concurrency` hash operations run at once; the others wait their turn in order. */
-export function limitHashing(hashers: PasswordHashers, concurrency = defaultHashConcurrency()): PasswordHashers {
+export function limitHashing(
+  hashers: PasswordHashers,
+  concurrency = defaultHashConcurrency(),
+): PasswordHashers {
   let running = 0
   const waiting: (() => void)[] = []
   const run = async <T>(work: () => Promise<T>): Promise<T> => {

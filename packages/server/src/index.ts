@@ -17,7 +17,11 @@ export {
 export { hashToken, outstandingOf } from './token-records.js'
 export { logSecurityEvent, usernameDigest } from './security-log.js'
 export type { SecurityEventFields, SecurityEventName, SecurityLogger } from './security-log.js'
-export { requireRecentAuthentication, REAUTH_REQUIRED_MESSAGE, REAUTH_WRONG_PASSWORD } from './reauth.js'
+export {
+  requireRecentAuthentication,
+  REAUTH_REQUIRED_MESSAGE,
+  REAUTH_WRONG_PASSWORD,
+} from './reauth.js'
 export type { FlowDeps, IssuedPair } from './flows.js'
 export { DEFAULT_DATABASE_URL, openDatabase } from './storage/db.js'
 export type { DatabaseHandle, DialectName } from './storage/db.js'
@@ -45,7 +49,14 @@ export {
   totpStatus,
   verifySecondFactor,
 } from './mfa/index.js'
-export type { MfaContext, MfaDeps, MfaEvent, MfaLoginDeps, PasswordStepResult, TotpStatus } from './mfa/index.js'
+export type {
+  MfaContext,
+  MfaDeps,
+  MfaEvent,
+  MfaLoginDeps,
+  PasswordStepResult,
+  TotpStatus,
+} from './mfa/index.js'
 export {
   ConsoleEmailBackend,
   EmailQueue,

@@ -43,7 +43,10 @@ export interface NodeHandlerOptions {
  * @example
  * createServer(createNodeHandler(service, { staticRoot: 'apps/web/dist' })).listen(8000)
  */
-export function createNodeHandler(service: CookiejwtService, options: NodeHandlerOptions = {}): RequestListener {
+export function createNodeHandler(
+  service: CookiejwtService,
+  options: NodeHandlerOptions = {},
+): RequestListener {
   const root = options.staticRoot ?? null
   const hasApp = root !== null && existsSync(join(root, 'index.html'))
   const serveApp = (req: IncomingMessage, res: ServerResponse, request: ServiceRequest): void => {
@@ -52,7 +55,8 @@ export function createNodeHandler(service: CookiejwtService, options: NodeHandle
       writeServiceResponse(res, service.notFound(request))
       return
     }
-    for (const [name, value] of Object.entries(service.appHeaders(request))) res.setHeader(name, value)
+    for (const [name, value] of Object.entries(service.appHeaders(request)))
+      res.setHeader(name, value)
     // `send` refuses `..` and dotfiles, answers ranges and conditional requests; a miss falls back to index.html.
     send(req, path, { root: root, index: ['index.html'], dotfiles: 'ignore' })
       .on('error', () => {
@@ -69,7 +73,8 @@ export function createNodeHandler(service: CookiejwtService, options: NodeHandle
     service.handle(request).then(
       (response) => {
         if (response !== null) writeServiceResponse(res, response)
-        else if ((req.url ?? '').startsWith('/api/')) writeServiceResponse(res, service.notFound(request))
+        else if ((req.url ?? '').startsWith('/api/'))
+          writeServiceResponse(res, service.notFound(request))
         else serveApp(req, res, request)
       },
       (error: unknown) => writeServiceResponse(res, service.errorResponse(error, request)),

@@ -1,4 +1,11 @@
-import type { Authentication, AuthenticateDeps, AuthSettings, TokenUser, User, UserStore } from '@cookiejwt/core'
+import type {
+  Authentication,
+  AuthenticateDeps,
+  AuthSettings,
+  TokenUser,
+  User,
+  UserStore,
+} from '@cookiejwt/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { createAuthenticator } from './service/authenticator.js'
@@ -70,14 +77,20 @@ async function plugin(app: FastifyInstance, options: CookiejwtPluginOptions): Pr
       ? null
       : createAuthenticator(
           settings,
-          options.isRevoked ? { users: options.users, isRevoked: options.isRevoked } : { users: options.users },
+          options.isRevoked
+            ? { users: options.users, isRevoked: options.isRevoked }
+            : { users: options.users },
           options.trustProxy ?? settings.trustProxy,
         )
   app.decorateRequest('user', null)
   app.decorateRequest('auth', null)
   app.decorate('cookiejwt', { settings })
 
-  const run = async (request: FastifyRequest, reply: FastifyReply, required: boolean): Promise<void> => {
+  const run = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    required: boolean,
+  ): Promise<void> => {
     const serviceRequest = toServiceRequest(request)
     let auth: Authentication | null
     if ('service' in options) {
@@ -100,10 +113,18 @@ async function plugin(app: FastifyInstance, options: CookiejwtPluginOptions): Pr
     request.user = auth?.user ?? null
   }
 
-  app.decorate('authenticate', function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  app.decorate('authenticate', function (
+    this: FastifyInstance,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) {
     return run(request, reply, true)
   } as preHandlerHookHandler)
-  app.decorate('authenticateOptional', function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  app.decorate('authenticateOptional', function (
+    this: FastifyInstance,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) {
     return run(request, reply, false)
   } as preHandlerHookHandler)
 }

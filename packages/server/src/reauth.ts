@@ -47,7 +47,13 @@ export async function requireRecentAuthentication(
   const authTime = token.payload[AUTH_TIME_CLAIM]
   const now = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000)
   const window = deps.settings.reauthWindow
-  if (typeof authTime === 'number' && window > 0 && now - authTime <= window && authTime <= now + 60) return
+  if (
+    typeof authTime === 'number' &&
+    window > 0 &&
+    now - authTime <= window &&
+    authTime <= now + 60
+  )
+    return
   logSecurityEvent(deps.log, 'reauthentication_required', who)
   throw new AuthError('reauthentication_required', REAUTH_REQUIRED_MESSAGE)
 }

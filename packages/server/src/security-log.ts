@@ -70,7 +70,8 @@ const MESSAGES: Record<SecurityEventName, string> = {
   mfa_disabled: 'TOTP turned off',
   mfa_backup_code_used: 'second factor: backup code used',
   mfa_backup_codes_regenerated: 'new backup codes issued',
-  mfa_secret_unreadable: 'TOTP secret sealed by a key no longer configured (mfa.keys): its codes are refused',
+  mfa_secret_unreadable:
+    'TOTP secret sealed by a key no longer configured (mfa.keys): its codes are refused',
 }
 
 /**

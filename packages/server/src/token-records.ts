@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto'
-import type { IssuedToken, OutstandingToken, TokenStore, UserId, VerifiedToken } from '@cookiejwt/core'
+import type {
+  IssuedToken,
+  OutstandingToken,
+  TokenStore,
+  UserId,
+  VerifiedToken,
+} from '@cookiejwt/core'
 
 /** The stored fingerprint of a refresh token: its SHA-256, never the token itself. */
 export function hashToken(token: string): string {
@@ -18,7 +24,12 @@ export function outstandingOf(token: VerifiedToken, userId: UserId | null): Outs
 }
 
 /** Records a freshly issued refresh token as outstanding (simplejwt's `OutstandingToken`): the one writer of those rows. */
-export async function recordIssuedRefresh(tokens: TokenStore, refresh: IssuedToken, userId: UserId | null, now: Date): Promise<void> {
+export async function recordIssuedRefresh(
+  tokens: TokenStore,
+  refresh: IssuedToken,
+  userId: UserId | null,
+  now: Date,
+): Promise<void> {
   await tokens.recordOutstanding({
     jti: refresh.jti,
     userId,

@@ -4,7 +4,8 @@ import type Bcrypt from 'bcrypt'
 
 // The native module loads on first use: most deployments never meet a bcrypt hash, and start-up time matters.
 let bcryptModule: Promise<typeof Bcrypt> | undefined
-const loadBcrypt = (): Promise<typeof Bcrypt> => (bcryptModule ??= import('bcrypt').then((m) => m.default))
+const loadBcrypt = (): Promise<typeof Bcrypt> =>
+  (bcryptModule ??= import('bcrypt').then((m) => m.default))
 
 import { checkInt } from './argon2.js'
 import { passwordBytes, requirePasswordBytes, stringsEqual } from './encoding.js'
@@ -38,7 +39,8 @@ export class BcryptHasher implements PasswordHasher {
 
   /** The bytes bcrypt sees, or `null` when plain bcrypt cannot take them (a NUL byte). */
   #input(password: Buffer): Buffer | null {
-    if (this.#sha256) return Buffer.from(createHash('sha256').update(password).digest('hex'), 'ascii')
+    if (this.#sha256)
+      return Buffer.from(createHash('sha256').update(password).digest('hex'), 'ascii')
     // C bcrypt stops at NUL, so 'a\0b' would match 'a'; Python's bcrypt refuses such input too.
     return password.includes(0) ? null : password
   }

@@ -18,13 +18,19 @@ const INSTALL =
 function findDjangoPython(): { python: string } | { error: string } {
   const errors: string[] = []
   for (const python of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(python, ['-c', 'import django, argon2, bcrypt; print(django.__version__)'], {
-      encoding: 'utf8',
-    })
+    const r = spawnSync(
+      python,
+      ['-c', 'import django, argon2, bcrypt; print(django.__version__)'],
+      {
+        encoding: 'utf8',
+      },
+    )
     if (r.status === 0) return { python }
     errors.push(`${python}: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`)
   }
-  return { error: `Django password hashers not available (${errors.join('; ')}). Install: ${INSTALL}` }
+  return {
+    error: `Django password hashers not available (${errors.join('; ')}). Install: ${INSTALL}`,
+  }
 }
 
 // Runs in Django: make hashes with each hasher, and check the ones we send.
@@ -80,7 +86,14 @@ function runDjango(python: string, request: unknown): DjangoResult {
 
 const SHORT = 'correct horse'
 const LONG = 'lètmein 🔑 ' + 'x'.repeat(100) // over bcrypt's 72 bytes
-const DJANGO_ALGORITHMS = ['argon2', 'pbkdf2_sha256', 'pbkdf2_sha1', 'bcrypt_sha256', 'bcrypt', 'scrypt']
+const DJANGO_ALGORITHMS = [
+  'argon2',
+  'pbkdf2_sha256',
+  'pbkdf2_sha1',
+  'bcrypt_sha256',
+  'bcrypt',
+  'scrypt',
+]
 // Each algorithm once with a short, non-ASCII-free password and once with a long Unicode one;
 // only the bcrypt pair needs both (truncation), the rest alternate to keep the suite fast.
 const CASES = DJANGO_ALGORITHMS.flatMap((algorithm, i) =>
@@ -123,8 +136,12 @@ describe('real Django interop', { timeout: 120_000 }, () => {
     // Plain bcrypt truncates at 72 bytes, as in Django; bcrypt_sha256 does not.
     const long = result.made.find((m) => m.algorithm === 'bcrypt' && m.password.length > 72)!
     expect((await hashers.verify(long.password.slice(0, 72) + 'zz', long.encoded)).valid).toBe(true)
-    const long256 = result.made.find((m) => m.algorithm === 'bcrypt_sha256' && m.password.length > 72)!
-    expect((await hashers.verify(long256.password.slice(0, 72) + 'zz', long256.encoded)).valid).toBe(false)
+    const long256 = result.made.find(
+      (m) => m.algorithm === 'bcrypt_sha256' && m.password.length > 72,
+    )!
+    expect(
+      (await hashers.verify(long256.password.slice(0, 72) + 'zz', long256.encoded)).valid,
+    ).toBe(false)
   })
 
   it("writes hashes Django's check_password() accepts, for every algorithm", async () => {
@@ -149,11 +166,18 @@ describe('real Django interop', { timeout: 120_000 }, () => {
     // Django 3.2 + argon2-cffi 21.1: m=102400, t=2, p=8, 16-byte hash.
     const version = runDjango(python, { make: [], check: [] }).version
     const hashers = createPasswordHashers({
-      argon2: { memoryCost: 102400, timeCost: 2, parallelism: 8, hashLength: version.startsWith('3.') ? 16 : 32 },
+      argon2: {
+        memoryCost: 102400,
+        timeCost: 2,
+        parallelism: 8,
+        hashLength: version.startsWith('3.') ? 16 : 32,
+      },
     })
     const encoded = await hashers.hash('same params')
-    const [c] = runDjango(python, { make: [], check: [{ password: 'same params', encoded }] })
-      .checked
+    const [c] = runDjango(python, {
+      make: [],
+      check: [{ password: 'same params', encoded }],
+    }).checked
     expect(c).toMatchObject({ ok: true, bad: false, djangoMustUpdate: false })
   })
 

@@ -22,9 +22,11 @@ const VECTORS = {
   // 'secret', Django 1.10–1.11-era argon2i, with and without the version field (v=16 implied).
   argon2i: 'argon2$argon2i$v=19$m=512,t=2,p=2$c29tZXNhbHRzb21lc2FsdA$z4w2sb4GqCH1rEpxtIfk1w',
   argon2iV16: 'argon2$argon2i$m=512,t=2,p=2$c29tZXNhbHRzb21lc2FsdA$JyOGlPSWr90WFmWjOd3qhQ',
-  argon2id22: // PW, Django-length salt 'abcdefghijklmnopqrstuv', m=1024,t=1,p=1, 16-byte hash
+  // PW, Django-length salt 'abcdefghijklmnopqrstuv', m=1024,t=1,p=1, 16-byte hash
+  argon2id22:
     'argon2$argon2id$v=19$m=1024,t=1,p=1$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dg$YHdylmB0CGMmbRO34WGHIw',
-  argon2id32: // 'secret', 32-byte hash, p=2
+  // 'secret', 32-byte hash, p=2
+  argon2id32:
     'argon2$argon2id$v=19$m=1024,t=1,p=2$c29tZXNhbHRzb21lc2FsdA$T6fVKlfDxI/9AgbSCBvJFwRYylSfKrqsVXqCVV7Ty2I',
 }
 
@@ -34,7 +36,9 @@ describe('Django-format vectors', () => {
   it('verifies pbkdf2_sha256 and pbkdf2_sha1 vectors from hashlib', async () => {
     expect(await hashers.verify(PW, VECTORS.pbkdf2_sha256)).toMatchObject({ valid: true })
     expect(await hashers.verify(PW, VECTORS.pbkdf2_sha1)).toMatchObject({ valid: true })
-    expect(await hashers.verify('pass\0word', VECTORS.pbkdf2NullByte)).toMatchObject({ valid: true })
+    expect(await hashers.verify('pass\0word', VECTORS.pbkdf2NullByte)).toMatchObject({
+      valid: true,
+    })
     expect((await hashers.verify('pass', VECTORS.pbkdf2NullByte)).valid).toBe(false)
     expect((await hashers.verify('lètmein 🔒', VECTORS.pbkdf2_sha256)).valid).toBe(false)
   })
@@ -83,8 +87,12 @@ describe('writing hashes', { timeout: 30_000 }, () => {
     const encoded = await new Argon2Hasher().encode('x')
     expect(encoded).toMatch(/^argon2\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
     expect(Buffer.from(encoded.split('$')[5]!, 'base64')).toHaveLength(32)
-    expect(new Pbkdf2Hasher().mustUpdate('pbkdf2_sha256$600000$abcdefghijklmnopqrstuv$AAAA')).toBe(true)
-    expect(new Pbkdf2Hasher().mustUpdate('pbkdf2_sha256$1000000$abcdefghijklmnopqrstuv$AAAA')).toBe(false)
+    expect(new Pbkdf2Hasher().mustUpdate('pbkdf2_sha256$600000$abcdefghijklmnopqrstuv$AAAA')).toBe(
+      true,
+    )
+    expect(new Pbkdf2Hasher().mustUpdate('pbkdf2_sha256$1000000$abcdefghijklmnopqrstuv$AAAA')).toBe(
+      false,
+    )
   })
 })
 
@@ -92,7 +100,10 @@ describe('mustUpdate (Django rules)', () => {
   const hashers = createPasswordHashers(CHEAP)
 
   it('asks to re-hash another algorithm after a successful check only', async () => {
-    expect(await hashers.verify(PW, VECTORS.pbkdf2_sha256)).toEqual({ valid: true, mustUpdate: true })
+    expect(await hashers.verify(PW, VECTORS.pbkdf2_sha256)).toEqual({
+      valid: true,
+      mustUpdate: true,
+    })
     expect(await hashers.verify('nope', VECTORS.pbkdf2_sha256)).toEqual({
       valid: false,
       mustUpdate: false,
@@ -210,7 +221,11 @@ describe('off the event loop', { timeout: 30_000 }, () => {
       ticks++
     }, 5)
     const started = performance.now()
-    await Promise.all([hashers.hash('a'), createPasswordHashers().hash('b'), hashers.hashDummy('c')])
+    await Promise.all([
+      hashers.hash('a'),
+      createPasswordHashers().hash('b'),
+      hashers.hashDummy('c'),
+    ])
     const elapsed = performance.now() - started
     clearInterval(timer)
     expect(elapsed).toBeGreaterThan(50) // the work is real…

@@ -54,7 +54,9 @@ export const PASSWORD_HASHER_ALGORITHMS = [
 
 /** `true` unless `encoded` is missing, empty or unusable (`!…`). */
 export function isPasswordUsable(encoded: string | null | undefined): boolean {
-  return typeof encoded === 'string' && encoded !== '' && !encoded.startsWith(UNUSABLE_PASSWORD_PREFIX)
+  return (
+    typeof encoded === 'string' && encoded !== '' && !encoded.startsWith(UNUSABLE_PASSWORD_PREFIX)
+  )
 }
 
 /** Django's `make_password(None)`: `'!'` and 40 random characters, which no password matches. */

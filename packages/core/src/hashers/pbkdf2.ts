@@ -19,7 +19,12 @@ const MAX_PBKDF2_ITERATIONS = 10_000_000
 type Digest = 'sha256' | 'sha1'
 
 /** Django's `pbkdf2(password, salt, iterations, digest)`: full digest-length key, off the event loop. */
-function derive(password: Buffer, salt: string, iterations: number, digest: Digest): Promise<Buffer> {
+function derive(
+  password: Buffer,
+  salt: string,
+  iterations: number,
+  digest: Digest,
+): Promise<Buffer> {
   const keylen = digest === 'sha256' ? 32 : 20
   return new Promise((resolve, reject) => {
     pbkdf2(password, Buffer.from(salt, 'utf8'), iterations, keylen, digest, (err, key) =>
@@ -45,7 +50,11 @@ export class Pbkdf2Hasher implements PasswordHasher {
   }
 
   async encode(password: string): Promise<string> {
-    return this.#encode(requirePasswordBytes(password), getRandomString(SALT_LENGTH), this.#iterations)
+    return this.#encode(
+      requirePasswordBytes(password),
+      getRandomString(SALT_LENGTH),
+      this.#iterations,
+    )
   }
 
   async #encode(password: Buffer, salt: string, iterations: number): Promise<string> {
@@ -66,7 +75,9 @@ export class Pbkdf2Hasher implements PasswordHasher {
 
   mustUpdate(encoded: string): boolean {
     const parts = this.#parse(encoded)
-    return !parts || parts.iterations !== this.#iterations || parts.salt.length * Math.log2(62) < 128
+    return (
+      !parts || parts.iterations !== this.#iterations || parts.salt.length * Math.log2(62) < 128
+    )
   }
 
   #parse(encoded: string): { iterations: number; salt: string } | null {

@@ -10,7 +10,9 @@ const nodeArgon2 = () => argon2.hash(PW, { memoryCost: 1024, timeCost: 1, parall
 const nodeBcrypt = () => bcrypt.hash(PW, 4)
 
 describe('bare PHC strings', () => {
-  const hashers = createPasswordHashers({ argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 } })
+  const hashers = createPasswordHashers({
+    argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+  })
 
   it('verifies node-argon2 hashes ($argon2id$, parameters in its m,p,t order) and bcrypt $2b$/$2a$/$2y$', async () => {
     const a = await nodeArgon2()
@@ -29,7 +31,9 @@ describe('bare PHC strings', () => {
   it('refuses malformed PHC parameters: a repeated or unknown key, a missing one', async () => {
     const a = await nodeArgon2()
     for (const params of ['m=1024,p=1,p=1', 'm=1024,p=1', 'm=1024,p=1,t=1,x=2', 'm=1024;p=1;t=1']) {
-      expect((await hashers.verify(PW, a.replace('m=1024,p=1,t=1', params))).valid, params).toBe(false)
+      expect((await hashers.verify(PW, a.replace('m=1024,p=1,t=1', params))).valid, params).toBe(
+        false,
+      )
     }
   })
 

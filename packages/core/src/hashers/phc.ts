@@ -30,8 +30,10 @@ export function fromPhcHash(encoded: string): string {
  */
 export function toPhcHash(encoded: string): string | null {
   if (ARGON2_PHC.test(encoded) || BCRYPT_PHC.test(encoded)) return encoded
-  if (encoded.startsWith('argon2$') && ARGON2_PHC.test(encoded.slice('argon2'.length))) return encoded.slice('argon2'.length)
-  if (encoded.startsWith('bcrypt$') && BCRYPT_PHC.test(encoded.slice('bcrypt$'.length))) return encoded.slice('bcrypt$'.length)
+  if (encoded.startsWith('argon2$') && ARGON2_PHC.test(encoded.slice('argon2'.length)))
+    return encoded.slice('argon2'.length)
+  if (encoded.startsWith('bcrypt$') && BCRYPT_PHC.test(encoded.slice('bcrypt$'.length)))
+    return encoded.slice('bcrypt$'.length)
   return null
 }
 

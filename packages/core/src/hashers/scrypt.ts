@@ -60,7 +60,8 @@ export class ScryptHasher implements PasswordHasher {
     this.#r = options.blockSize ?? DEFAULT_SCRYPT_BLOCK_SIZE
     this.#p = options.parallelism ?? DEFAULT_SCRYPT_PARALLELISM
     checkInt('scrypt.workFactor', this.#n, 2, 2 ** 20)
-    if (!isPowerOfTwo(this.#n)) throw new RangeError('password hasher option scrypt.workFactor must be a power of 2')
+    if (!isPowerOfTwo(this.#n))
+      throw new RangeError('password hasher option scrypt.workFactor must be a power of 2')
     checkInt('scrypt.blockSize', this.#r, 1, 64)
     checkInt('scrypt.parallelism', this.#p, 1, 64)
     if (memoryFor(this.#n, this.#r, this.#p) > MAX_MEMORY) {
@@ -70,13 +71,22 @@ export class ScryptHasher implements PasswordHasher {
 
   async encode(password: string): Promise<string> {
     const pw = requirePasswordBytes(password)
-    return this.#encode(pw, { n: this.#n, salt: getRandomString(SALT_LENGTH), r: this.#r, p: this.#p })
+    return this.#encode(pw, {
+      n: this.#n,
+      salt: getRandomString(SALT_LENGTH),
+      r: this.#r,
+      p: this.#p,
+    })
   }
 
   async #encode(password: Buffer, { n, salt, r, p }: ScryptParts): Promise<string> {
     const key = await new Promise<Buffer>((resolve, reject) => {
-      scrypt(password, Buffer.from(salt, 'utf8'), KEY_LENGTH, { N: n, r, p, maxmem: memoryFor(n, r, p) }, (err, k) =>
-        err ? reject(err) : resolve(k),
+      scrypt(
+        password,
+        Buffer.from(salt, 'utf8'),
+        KEY_LENGTH,
+        { N: n, r, p, maxmem: memoryFor(n, r, p) },
+        (err, k) => (err ? reject(err) : resolve(k)),
       )
     })
     return `scrypt$${n}$${salt}$${r}$${p}$${key.toString('base64')}`

@@ -22,7 +22,8 @@ export interface PasswordHasherOptions {
    * re-hashed with this one on the next successful login (as Django does).
    * @default 'argon2'
    */
-  default?: 'argon2' | 'pbkdf2_sha256' | 'pbkdf2_sha1' | 'scrypt' | 'bcrypt_sha256' | 'bcrypt' | string
+  default?:
+    'argon2' | 'pbkdf2_sha256' | 'pbkdf2_sha1' | 'scrypt' | 'bcrypt_sha256' | 'bcrypt' | string
   /**
    * Argon2id cost. Memory in KiB.
    * @default { memoryCost: 19456, timeCost: 2, parallelism: 1, hashLength: 32 } (OWASP's first argon2id profile)

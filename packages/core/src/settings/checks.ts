@@ -5,7 +5,16 @@ import { toSeconds, type Duration } from '../durations.js'
 import { checkOriginList } from '../origins.js'
 import { existsSync } from 'node:fs'
 import type { PasswordUserAttribute, PasswordValidatorSettings } from '../passwords/validators.js'
-import type { AuthSettingsInput, CookiePrefix, CookieSettings, EmailSettings, LegacyCookie, MfaSettings, SameSite, ThrottleSettings } from './types.js'
+import type {
+  AuthSettingsInput,
+  CookiePrefix,
+  CookieSettings,
+  EmailSettings,
+  LegacyCookie,
+  MfaSettings,
+  SameSite,
+  ThrottleSettings,
+} from './types.js'
 import { DEFAULT_SETTINGS, MIN_HMAC_KEY_BYTES } from './defaults.js'
 export const SAME_SITES: readonly unknown[] = ['Lax', 'Strict', 'None', false]
 export const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -29,11 +38,16 @@ export const RENAMED_KEYS: Record<string, string> = {
   passwordMinLength: 'passwordValidators.minimumLength.minLength',
 }
 
-export function rejectUnknownKeys(input: Record<string, unknown>, defaults: object, prefix: string): void {
+export function rejectUnknownKeys(
+  input: Record<string, unknown>,
+  defaults: object,
+  prefix: string,
+): void {
   for (const key of Object.keys(input)) {
     if (prefix === '' && key === 'signingKey') continue
     const renamed = RENAMED_KEYS[key]
-    if (renamed) throw new ImproperlyConfigured(`unknown setting "${prefix}${key}": use "${renamed}"`)
+    if (renamed)
+      throw new ImproperlyConfigured(`unknown setting "${prefix}${key}": use "${renamed}"`)
     if (!(key in defaults)) throw new ImproperlyConfigured(`unknown setting "${prefix}${key}"`)
     const value = input[key]
     const def = (defaults as Record<string, unknown>)[key]
@@ -64,7 +78,8 @@ export function positive(value: Duration, key: string): number {
 
 export function nullableString(value: unknown, key: string): string | null {
   if (value === undefined || value === null) return null
-  if (typeof value !== 'string' || value.length === 0) throw new ImproperlyConfigured(`"${key}" must be a non-empty string or null`)
+  if (typeof value !== 'string' || value.length === 0)
+    throw new ImproperlyConfigured(`"${key}" must be a non-empty string or null`)
   return value
 }
 
@@ -76,7 +91,8 @@ export function name(value: unknown, key: string): string {
 }
 
 export function oneOf<T extends string>(value: unknown, allowed: readonly T[], key: string): T {
-  if (!allowed.includes(value as T)) throw new ImproperlyConfigured(`"${key}" must be one of ${allowed.join(', ')}`)
+  if (!allowed.includes(value as T))
+    throw new ImproperlyConfigured(`"${key}" must be one of ${allowed.join(', ')}`)
   return value as T
 }
 
@@ -86,34 +102,47 @@ export function fn<T>(value: T, key: string): T {
 }
 
 export function stringList(value: unknown, key: string, pattern: RegExp): string[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && pattern.test(v))) {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    !value.every((v) => typeof v === 'string' && pattern.test(v))
+  ) {
     throw new ImproperlyConfigured(`"${key}" must be a non-empty list of names`)
   }
   return [...value]
 }
 
 export function headerName(value: unknown, key: string): string {
-  if (typeof value !== 'string' || !HEADER_NAME.test(value)) throw new ImproperlyConfigured(`"${key}" must be an HTTP header name`)
+  if (typeof value !== 'string' || !HEADER_NAME.test(value))
+    throw new ImproperlyConfigured(`"${key}" must be an HTTP header name`)
   return value
 }
 
 export function cookieName(value: unknown, key: string): string {
-  if (typeof value !== 'string' || !COOKIE_NAME.test(value)) throw new ImproperlyConfigured(`"${key}" must be a valid cookie name`)
+  if (typeof value !== 'string' || !COOKIE_NAME.test(value))
+    throw new ImproperlyConfigured(`"${key}" must be a valid cookie name`)
   return value
 }
 
 export function path(value: unknown, key: string): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || /[;\s\u0000-\u001f\u007f]/.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    !value.startsWith('/') ||
+    /[;\s\u0000-\u001f\u007f]/.test(value)
+  ) {
     throw new ImproperlyConfigured(`"${key}" must be a path starting with "/"`)
   }
   return value
 }
 
 export function sameSite(value: unknown, secure: unknown, key: string): SameSite {
-  if (!SAME_SITES.includes(value)) throw new ImproperlyConfigured(`"${key}" must be 'Lax', 'Strict', 'None' or false`)
+  if (!SAME_SITES.includes(value))
+    throw new ImproperlyConfigured(`"${key}" must be 'Lax', 'Strict', 'None' or false`)
   // Browsers drop SameSite=None cookies that are not Secure (RFC 6265bis §5.6.19).
   if (value === 'None' && secure !== true) {
-    throw new ImproperlyConfigured(`"${key}" is 'None' but the cookie is not Secure: browsers reject such cookies`)
+    throw new ImproperlyConfigured(
+      `"${key}" is 'None' but the cookie is not Secure: browsers reject such cookies`,
+    )
   }
   return value as SameSite
 }
@@ -125,10 +154,14 @@ export function cookieSettings(value: Record<string, unknown>, key: string): Coo
   const cookiePath = path(value.path, `${key}.path`)
   // Browsers reject prefixed cookies whose attributes break the prefix's rules (RFC 6265bis §4.1.3).
   if ((name.startsWith('__Secure-') || name.startsWith('__Host-')) && !secure) {
-    throw new ImproperlyConfigured(`"${key}.name" starts with ${name.split('-')[0]}- so "${key}.secure" must be true`)
+    throw new ImproperlyConfigured(
+      `"${key}.name" starts with ${name.split('-')[0]}- so "${key}.secure" must be true`,
+    )
   }
   if (name.startsWith('__Host-') && (domain !== null || cookiePath !== '/')) {
-    throw new ImproperlyConfigured(`"${key}.name" starts with __Host- so "${key}.path" must be '/' and "${key}.domain" null`)
+    throw new ImproperlyConfigured(
+      `"${key}.name" starts with __Host- so "${key}.path" must be '/' and "${key}.domain" null`,
+    )
   }
   return {
     name,
@@ -144,7 +177,10 @@ export function cookieSettings(value: Record<string, unknown>, key: string): Coo
 export function partitioned(value: unknown, secure: unknown, key: string): boolean {
   const on = bool(value, false, key)
   // CHIPS: browsers ignore `Partitioned` on a cookie that is not Secure.
-  if (on && secure !== true) throw new ImproperlyConfigured(`"${key}" is true but the cookie is not Secure: Partitioned requires Secure`)
+  if (on && secure !== true)
+    throw new ImproperlyConfigured(
+      `"${key}" is true but the cookie is not Secure: Partitioned requires Secure`,
+    )
   return on
 }
 
@@ -159,13 +195,21 @@ export function prefixedCookie(
   key: string,
 ): CookieSettings {
   if (prefix === null) return cookieSettings(merged, key)
-  if (given?.secure === false) throw new ImproperlyConfigured(`"cookiePrefix" is ${prefix} so "${key}.secure" cannot be false`)
+  if (given?.secure === false)
+    throw new ImproperlyConfigured(`"cookiePrefix" is ${prefix} so "${key}.secure" cannot be false`)
   const name = String(merged.name)
-  const out: Record<string, unknown> = { ...merged, secure: true, name: name.startsWith(prefix) ? name : `${prefix}${name}` }
+  const out: Record<string, unknown> = {
+    ...merged,
+    secure: true,
+    name: name.startsWith(prefix) ? name : `${prefix}${name}`,
+  }
   if (prefix === '__Host-') {
-    if (given?.domain != null) throw new ImproperlyConfigured(`"cookiePrefix" is __Host- so "${key}.domain" must be null`)
+    if (given?.domain != null)
+      throw new ImproperlyConfigured(`"cookiePrefix" is __Host- so "${key}.domain" must be null`)
     if (given?.path !== undefined && given.path !== '/') {
-      throw new ImproperlyConfigured(`"cookiePrefix" is __Host- so "${key}.path" must be '/' (or use '__Secure-')`)
+      throw new ImproperlyConfigured(
+        `"cookiePrefix" is __Host- so "${key}.path" must be '/' (or use '__Secure-')`,
+      )
     }
     out.path = '/'
   }
@@ -173,13 +217,16 @@ export function prefixedCookie(
 }
 
 export function legacyCookies(value: unknown): LegacyCookie[] {
-  if (!Array.isArray(value)) throw new ImproperlyConfigured('"legacyCookies" must be a list of { name, path, domain }')
+  if (!Array.isArray(value))
+    throw new ImproperlyConfigured('"legacyCookies" must be a list of { name, path, domain }')
   return value.map((entry, index) => {
     const key = `legacyCookies[${index}]`
-    if (entry === null || typeof entry !== 'object') throw new ImproperlyConfigured(`"${key}" must be an object`)
+    if (entry === null || typeof entry !== 'object')
+      throw new ImproperlyConfigured(`"${key}" must be an object`)
     const e = entry as Record<string, unknown>
     for (const field of Object.keys(e)) {
-      if (!['name', 'path', 'domain'].includes(field)) throw new ImproperlyConfigured(`unknown setting "${key}.${field}"`)
+      if (!['name', 'path', 'domain'].includes(field))
+        throw new ImproperlyConfigured(`unknown setting "${key}.${field}"`)
     }
     return {
       name: cookieName(e.name, `${key}.name`),
@@ -198,7 +245,8 @@ export const MAX_REFRESH_GRACE_WINDOW = 9
 
 export function maxSeconds(value: Duration, key: string, max: number): number {
   const seconds = toSeconds(value, key)
-  if (seconds > max) throw new ImproperlyConfigured(`"${key}" must be at most ${max} seconds (got ${seconds})`)
+  if (seconds > max)
+    throw new ImproperlyConfigured(`"${key}" must be at most ${max} seconds (got ${seconds})`)
   return seconds
 }
 
@@ -227,34 +275,55 @@ export function frontendUrl(value: unknown): string | null {
   } catch {
     url = null
   }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) {
-    throw new ImproperlyConfigured('"frontendUrl" must be an http(s) URL without query or fragment, e.g. https://app.example.com')
+  if (
+    !url ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.search ||
+    url.hash ||
+    url.username
+  ) {
+    throw new ImproperlyConfigured(
+      '"frontendUrl" must be an http(s) URL without query or fragment, e.g. https://app.example.com',
+    )
   }
   return String(value).replace(/\/+$/, '')
 }
 
 // An address, optionally with a display name: `a@b`, `Name <a@b>`; no line breaks (header injection).
-export const FROM_ADDRESS = /^(?:[^<>\r\n"]*(?:"[^"\r\n]*")?[^<>\r\n"]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/
+export const FROM_ADDRESS =
+  /^(?:[^<>\r\n"]*(?:"[^"\r\n]*")?[^<>\r\n"]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/
 
 export function emailSettings(value: Record<string, unknown>): EmailSettings {
   const backend = oneOf(value.backend, ['smtp', 'console', 'file'] as const, 'email.backend')
   const url = nullableString(value.url, 'email.url')
   if (url !== null) checkSmtpUrl(url)
   if (backend === 'smtp' && url === null) {
-    throw new ImproperlyConfigured('"email.backend" is smtp but "email.url" is not set (COOKIEJWT_EMAIL_URL=smtp://user:password@host:port)')
+    throw new ImproperlyConfigured(
+      '"email.backend" is smtp but "email.url" is not set (COOKIEJWT_EMAIL_URL=smtp://user:password@host:port)',
+    )
   }
   const filePath = value.filePath
-  if (typeof filePath !== 'string' || filePath.length === 0) throw new ImproperlyConfigured('"email.filePath" must be a folder path')
+  if (typeof filePath !== 'string' || filePath.length === 0)
+    throw new ImproperlyConfigured('"email.filePath" must be a folder path')
   const from = value.from
   if (typeof from !== 'string' || !FROM_ADDRESS.test(from.trim())) {
-    throw new ImproperlyConfigured('"email.from" must be an address like webmaster@example.com or "Name <webmaster@example.com>"')
+    throw new ImproperlyConfigured(
+      '"email.from" must be an address like webmaster@example.com or "Name <webmaster@example.com>"',
+    )
   }
   const templatesDir = nullableString(value.templatesDir, 'email.templatesDir')
   if (templatesDir !== null && !existsSync(templatesDir)) {
-    throw new ImproperlyConfigured(`"email.templatesDir" names a folder that does not exist: ${templatesDir}`)
+    throw new ImproperlyConfigured(
+      `"email.templatesDir" names a folder that does not exist: ${templatesDir}`,
+    )
   }
   const attempts = value.maxAttempts
-  if (typeof attempts !== 'number' || !Number.isSafeInteger(attempts) || attempts < 1 || attempts > 100) {
+  if (
+    typeof attempts !== 'number' ||
+    !Number.isSafeInteger(attempts) ||
+    attempts < 1 ||
+    attempts > 100
+  ) {
     throw new ImproperlyConfigured('"email.maxAttempts" must be a whole number from 1 to 100')
   }
   return {
@@ -274,20 +343,36 @@ export function checkSmtpUrl(value: string): void {
     url = new URL(value)
   } catch {
     // Never echo the value: it may carry the SMTP password.
-    throw new ImproperlyConfigured('"email.url" is not a URL; expected smtp://user:password@host:port or smtps://…')
+    throw new ImproperlyConfigured(
+      '"email.url" is not a URL; expected smtp://user:password@host:port or smtps://…',
+    )
   }
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
-    throw new ImproperlyConfigured(`"email.url" must start with smtp:// or smtps:// (got ${url.protocol}//)`)
+    throw new ImproperlyConfigured(
+      `"email.url" must start with smtp:// or smtps:// (got ${url.protocol}//)`,
+    )
   }
-  if (!url.hostname) throw new ImproperlyConfigured('"email.url" has no host; expected smtp://user:password@host:port')
+  if (!url.hostname)
+    throw new ImproperlyConfigured(
+      '"email.url" has no host; expected smtp://user:password@host:port',
+    )
   if (url.pathname.replace(/\/+$/, '') !== '' || url.hash) {
-    throw new ImproperlyConfigured('"email.url" must have no path or fragment; options go in the query (?requireTLS=true)')
+    throw new ImproperlyConfigured(
+      '"email.url" must have no path or fragment; options go in the query (?requireTLS=true)',
+    )
   }
 }
 
-export const USER_ATTRIBUTES: readonly PasswordUserAttribute[] = ['username', 'firstName', 'lastName', 'email']
+export const USER_ATTRIBUTES: readonly PasswordUserAttribute[] = [
+  'username',
+  'firstName',
+  'lastName',
+  'email',
+]
 
-export function passwordValidators(input: NonNullable<AuthSettingsInput['passwordValidators']>): PasswordValidatorSettings {
+export function passwordValidators(
+  input: NonNullable<AuthSettingsInput['passwordValidators']>,
+): PasswordValidatorSettings {
   const d = DEFAULT_SETTINGS.passwordValidators
   const similarity = { ...d.userAttributeSimilarity, ...(input.userAttributeSimilarity ?? {}) }
   const length = { ...d.minimumLength, ...(input.minimumLength ?? {}) }
@@ -295,21 +380,32 @@ export function passwordValidators(input: NonNullable<AuthSettingsInput['passwor
   const numeric = { ...d.numeric, ...(input.numeric ?? {}) }
   const key = 'passwordValidators'
   const attributes = similarity.userAttributes as unknown
-  if (!Array.isArray(attributes) || !attributes.every((a) => USER_ATTRIBUTES.includes(a as PasswordUserAttribute))) {
-    throw new ImproperlyConfigured(`"${key}.userAttributeSimilarity.userAttributes" must list some of ${USER_ATTRIBUTES.join(', ')}`)
+  if (
+    !Array.isArray(attributes) ||
+    !attributes.every((a) => USER_ATTRIBUTES.includes(a as PasswordUserAttribute))
+  ) {
+    throw new ImproperlyConfigured(
+      `"${key}.userAttributeSimilarity.userAttributes" must list some of ${USER_ATTRIBUTES.join(', ')}`,
+    )
   }
   const max = similarity.maxSimilarity
   // Django refuses a max_similarity below 0.1: nearly every password would be "too similar".
   if (typeof max !== 'number' || !(max >= 0.1)) {
-    throw new ImproperlyConfigured(`"${key}.userAttributeSimilarity.maxSimilarity" must be a number of at least 0.1`)
+    throw new ImproperlyConfigured(
+      `"${key}.userAttributeSimilarity.maxSimilarity" must be a number of at least 0.1`,
+    )
   }
   const minLength = length.minLength
   if (typeof minLength !== 'number' || !Number.isSafeInteger(minLength) || minLength < 1) {
-    throw new ImproperlyConfigured(`"${key}.minimumLength.minLength" must be a whole number greater than zero`)
+    throw new ImproperlyConfigured(
+      `"${key}.minimumLength.minLength" must be a whole number greater than zero`,
+    )
   }
   const listPath = nullableString(common.passwordListPath, `${key}.commonPassword.passwordListPath`)
   if (listPath !== null && !existsSync(listPath)) {
-    throw new ImproperlyConfigured(`"${key}.commonPassword.passwordListPath" names a file that does not exist: ${listPath}`)
+    throw new ImproperlyConfigured(
+      `"${key}.commonPassword.passwordListPath" names a file that does not exist: ${listPath}`,
+    )
   }
   return {
     userAttributeSimilarity: {
@@ -317,8 +413,14 @@ export function passwordValidators(input: NonNullable<AuthSettingsInput['passwor
       userAttributes: [...(attributes as PasswordUserAttribute[])],
       maxSimilarity: max,
     },
-    minimumLength: { enabled: bool(length.enabled, true, `${key}.minimumLength.enabled`), minLength },
-    commonPassword: { enabled: bool(common.enabled, true, `${key}.commonPassword.enabled`), passwordListPath: listPath },
+    minimumLength: {
+      enabled: bool(length.enabled, true, `${key}.minimumLength.enabled`),
+      minLength,
+    },
+    commonPassword: {
+      enabled: bool(common.enabled, true, `${key}.commonPassword.enabled`),
+      passwordListPath: listPath,
+    },
     numeric: { enabled: bool(numeric.enabled, true, `${key}.numeric.enabled`) },
   }
 }
@@ -328,16 +430,25 @@ export const ISSUER = /^[^:\u0000-\u001f\u007f]{1,64}$/
 
 export function mfaSettings(value: Record<string, unknown>): MfaSettings {
   const issuer = value.issuer
-  if (typeof issuer !== 'string' || !ISSUER.test(issuer) || issuer.trim() !== issuer || issuer === '') {
-    throw new ImproperlyConfigured('"mfa.issuer" must be 1 to 64 characters without a colon or control characters')
+  if (
+    typeof issuer !== 'string' ||
+    !ISSUER.test(issuer) ||
+    issuer.trim() !== issuer ||
+    issuer === ''
+  ) {
+    throw new ImproperlyConfigured(
+      '"mfa.issuer" must be 1 to 64 characters without a colon or control characters',
+    )
   }
   const keys = value.keys
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) {
     throw new ImproperlyConfigured('"mfa.keys" must be a list of strings')
   }
-  for (const [index, key] of (keys).entries()) {
+  for (const [index, key] of keys.entries()) {
     if (Buffer.byteLength(key, 'utf8') < MIN_HMAC_KEY_BYTES) {
-      throw new ImproperlyConfigured(`"mfa.keys[${index}]" is too short: a key must be at least ${MIN_HMAC_KEY_BYTES} bytes`)
+      throw new ImproperlyConfigured(
+        `"mfa.keys[${index}]" is too short: a key must be at least ${MIN_HMAC_KEY_BYTES} bytes`,
+      )
     }
   }
   const failures = value.failuresPerUser
@@ -346,8 +457,11 @@ export function mfaSettings(value: Record<string, unknown>): MfaSettings {
   }
   const lifetime = positive(value.tokenLifetime as Duration, 'mfa.tokenLifetime')
   // The second step is typed in from an app within minutes; a long-lived half-login is only a target.
-  if (lifetime > 900) throw new ImproperlyConfigured(`"mfa.tokenLifetime" must be at most 900 seconds (got ${lifetime})`)
-  return { issuer, keys: [...(keys)], failuresPerUser: failures, tokenLifetime: lifetime }
+  if (lifetime > 900)
+    throw new ImproperlyConfigured(
+      `"mfa.tokenLifetime" must be at most 900 seconds (got ${lifetime})`,
+    )
+  return { issuer, keys: [...keys], failuresPerUser: failures, tokenLifetime: lifetime }
 }
 
 export function deepFreeze<T>(value: T): T {

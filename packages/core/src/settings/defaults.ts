@@ -13,7 +13,13 @@ export const DEFAULT_REFRESH_TOKEN_LIFETIME = 86400
 /** Django's `CSRF_COOKIE_AGE`: one year in seconds. */
 export const DEFAULT_CSRF_COOKIE_AGE = 31449600
 
-const cookie = { domain: null, secure: false, httpOnly: true, sameSite: 'Lax', partitioned: false } as const
+const cookie = {
+  domain: null,
+  secure: false,
+  httpOnly: true,
+  sameSite: 'Lax',
+  partitioned: false,
+} as const
 
 /** The defaults table; the README repeats it. */
 export const DEFAULT_SETTINGS = {

@@ -305,17 +305,17 @@ export type AuthSettingsInput = {
     ? Duration
     : K extends 'sessionMaxLifetime' | 'hstsMaxAge'
       ? Duration | null
-    : K extends 'throttle'
-      ? Partial<Omit<ThrottleSettings, 'window'>> & { window?: Duration }
-    : K extends 'email'
-      ? Partial<Omit<EmailSettings, 'retryDelay'>> & { retryDelay?: Duration }
-    : K extends 'passwordValidators'
-      ? { [R in keyof PasswordValidatorSettings]?: Partial<PasswordValidatorSettings[R]> }
-    : K extends 'mfa'
-      ? Partial<Omit<MfaSettings, 'tokenLifetime'>> & { tokenLifetime?: Duration }
-    : K extends 'userTable'
-      ? UserTableInput
-      : AuthSettings[K] extends CookieSettings | CsrfSettings | CorsSettings
-        ? Partial<AuthSettings[K]>
-        : AuthSettings[K]
+      : K extends 'throttle'
+        ? Partial<Omit<ThrottleSettings, 'window'>> & { window?: Duration }
+        : K extends 'email'
+          ? Partial<Omit<EmailSettings, 'retryDelay'>> & { retryDelay?: Duration }
+          : K extends 'passwordValidators'
+            ? { [R in keyof PasswordValidatorSettings]?: Partial<PasswordValidatorSettings[R]> }
+            : K extends 'mfa'
+              ? Partial<Omit<MfaSettings, 'tokenLifetime'>> & { tokenLifetime?: Duration }
+              : K extends 'userTable'
+                ? UserTableInput
+                : AuthSettings[K] extends CookieSettings | CsrfSettings | CorsSettings
+                  ? Partial<AuthSettings[K]>
+                  : AuthSettings[K]
 }

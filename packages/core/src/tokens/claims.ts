@@ -34,5 +34,10 @@ export const MAX_TIME_CLAIM = 253402300799
 
 /** Whether `value` is a time claim as simplejwt writes it: a whole number of seconds in a sane range. */
 export function isTimeClaim(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_TIME_CLAIM
+  return (
+    typeof value === 'number' &&
+    Number.isSafeInteger(value) &&
+    value >= 0 &&
+    value <= MAX_TIME_CLAIM
+  )
 }

@@ -1,6 +1,12 @@
 import { createDecoder, createSigner, createVerifier, TokenError } from 'fast-jwt'
 import type { AuthSettings } from '../settings.js'
-import { isHmacAlgorithm, jwkThumbprint, toPublicJwk, type Algorithm, type PublicJwk } from './keys.js'
+import {
+  isHmacAlgorithm,
+  jwkThumbprint,
+  toPublicJwk,
+  type Algorithm,
+  type PublicJwk,
+} from './keys.js'
 
 /** A compiled signer/verifier pair for one settings object. */
 export interface TokenCodec {
@@ -39,7 +45,9 @@ function compileCodec(settings: AuthSettings): TokenCodec {
   if (!active) {
     // One key (the default): one precompiled signer and verifier, no header parsing of our own.
     const asymmetric = !isHmacAlgorithm(settings.algorithm)
-    const verifyKey = asymmetric ? (settings.verifyingKey as string) : (settings.verifyingKey ?? settings.signingKey)
+    const verifyKey = asymmetric
+      ? (settings.verifyingKey as string)
+      : (settings.verifyingKey ?? settings.signingKey)
     // A single asymmetric key carries its RFC 7638 thumbprint as `kid`, so JWKS consumers can pick it.
     const kid = asymmetric ? jwkThumbprint(verifyKey) : undefined
     const sign = compileSigner(settings.signingKey, settings.algorithm, kid)
@@ -49,8 +57,13 @@ function compileCodec(settings: AuthSettings): TokenCodec {
   // A key set: the active key signs with its `kid`; each key verifies only tokens naming it.
   const verifiers = new Map<string, { algorithm: Algorithm; verify: Verify }>()
   for (const key of settings.signingKeys) {
-    const verifyKey = isHmacAlgorithm(key.algorithm) ? (key.key as string) : (key.publicKey as string)
-    verifiers.set(key.kid, { algorithm: key.algorithm, verify: compileVerifier(settings, verifyKey, key.algorithm) })
+    const verifyKey = isHmacAlgorithm(key.algorithm)
+      ? (key.key as string)
+      : (key.publicKey as string)
+    verifiers.set(key.kid, {
+      algorithm: key.algorithm,
+      verify: compileVerifier(settings, verifyKey, key.algorithm),
+    })
   }
   // Tokens issued before the key set (no `kid`) verify with `signingKey` when it is still configured.
   const legacy =
@@ -59,7 +72,9 @@ function compileCodec(settings: AuthSettings): TokenCodec {
           algorithm: settings.algorithm,
           verify: compileVerifier(
             settings,
-            isHmacAlgorithm(settings.algorithm) ? (settings.verifyingKey ?? settings.signingKey) : (settings.verifyingKey as string),
+            isHmacAlgorithm(settings.algorithm)
+              ? (settings.verifyingKey ?? settings.signingKey)
+              : (settings.verifyingKey as string),
             settings.algorithm,
           ),
         }
@@ -74,7 +89,8 @@ function compileCodec(settings: AuthSettings): TokenCodec {
     const header = parseHeader(token)
     if (header === null) throw new Error('malformed token header')
     // RFC 8725 §3.1/§3.10: the token never chooses its key — no URL (jku, x5u), no embedded key (jwk, x5c).
-    for (const name of FORBIDDEN_HEADERS) if (name in header) throw new Error(`token header "${name}" is not accepted`)
+    for (const name of FORBIDDEN_HEADERS)
+      if (name in header) throw new Error(`token header "${name}" is not accepted`)
     const kid = header.kid
     let entry
     if (kid === undefined) entry = legacy
@@ -110,7 +126,11 @@ function cacheVerified(verify: Verify): Verify {
       throw new Error('non-canonical base64url signature')
     }
     const payload = verify(token)
-    if (token.length <= MAX_CACHED_TOKEN_LENGTH && payload !== null && typeof payload === 'object') {
+    if (
+      token.length <= MAX_CACHED_TOKEN_LENGTH &&
+      payload !== null &&
+      typeof payload === 'object'
+    ) {
       if (cache.size >= VERIFIED_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
       cache.set(token, Object.freeze(payload))
     }
@@ -125,14 +145,22 @@ function parseHeader(token: string): Record<string, unknown> | null {
   const dot = token.indexOf('.')
   if (dot <= 0 || dot > 1024) return null
   try {
-    const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'))
-    return header !== null && typeof header === 'object' && !Array.isArray(header) ? (header as Record<string, unknown>) : null
+    const header: unknown = JSON.parse(
+      Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'),
+    )
+    return header !== null && typeof header === 'object' && !Array.isArray(header)
+      ? (header as Record<string, unknown>)
+      : null
   } catch {
     return null
   }
 }
 
-function compileSigner(key: string, algorithm: Algorithm, kid: string | undefined): TokenCodec['sign'] {
+function compileSigner(
+  key: string,
+  algorithm: Algorithm,
+  kid: string | undefined,
+): TokenCodec['sign'] {
   // `iat` and `exp` are always in the payload (issueToken sets them), so the signer adds nothing of its own.
   const signer = createSigner({ key, algorithm, ...(kid !== undefined ? { kid } : {}) })
   return (payload) => signer(payload)
@@ -176,13 +204,25 @@ export function getPublicJwks(settings: AuthSettings): PublicJwk[] {
       const jwk = toPublicJwk(key)
       if (jwk) out.push(jwk)
     }
-    if (settings.signingKey !== '' && !isHmacAlgorithm(settings.algorithm) && settings.verifyingKey) {
-      const jwk = toPublicJwk({ kid: jwkThumbprint(settings.verifyingKey), algorithm: settings.algorithm, publicKey: settings.verifyingKey })
+    if (
+      settings.signingKey !== '' &&
+      !isHmacAlgorithm(settings.algorithm) &&
+      settings.verifyingKey
+    ) {
+      const jwk = toPublicJwk({
+        kid: jwkThumbprint(settings.verifyingKey),
+        algorithm: settings.algorithm,
+        publicKey: settings.verifyingKey,
+      })
       if (jwk) out.push(jwk)
     }
     return out
   }
   if (isHmacAlgorithm(settings.algorithm) || !settings.verifyingKey) return []
-  const jwk = toPublicJwk({ kid: jwkThumbprint(settings.verifyingKey), algorithm: settings.algorithm, publicKey: settings.verifyingKey })
+  const jwk = toPublicJwk({
+    kid: jwkThumbprint(settings.verifyingKey),
+    algorithm: settings.algorithm,
+    publicKey: settings.verifyingKey,
+  })
   return jwk ? [jwk] : []
 }

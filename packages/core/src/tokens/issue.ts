@@ -107,22 +107,44 @@ export function issueToken(
     ...(settings.issuer !== null ? { iss: settings.issuer } : {}),
   }
   if (type === 'sliding') payload.refresh_exp = iat + settings.slidingTokenRefreshLifetime
-  return { token: getTokenCodec(settings).sign(payload), jti, payload, expiresAt: new Date(exp * 1000) }
+  return {
+    token: getTokenCodec(settings).sign(payload),
+    jti,
+    payload,
+    expiresAt: new Date(exp * 1000),
+  }
 }
 
 /** The claims of a verified token that carry over to a token minted from it (not type, jti, exp, iat, aud, iss). */
-export function copyableClaims(settings: AuthSettings, token: VerifiedToken): Record<string, unknown> {
+export function copyableClaims(
+  settings: AuthSettings,
+  token: VerifiedToken,
+): Record<string, unknown> {
   const claims: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(token.payload)) {
-    if (!NO_COPY_CLAIMS.includes(key) && key !== settings.tokenTypeClaim && key !== settings.jtiClaim) claims[key] = value
+    if (
+      !NO_COPY_CLAIMS.includes(key) &&
+      key !== settings.tokenTypeClaim &&
+      key !== settings.jtiClaim
+    )
+      claims[key] = value
   }
   return claims
 }
 
-function withoutRegistered(settings: AuthSettings, claims: Record<string, unknown>): Record<string, unknown> {
+function withoutRegistered(
+  settings: AuthSettings,
+  claims: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(claims)) {
-    if (key === settings.tokenTypeClaim || key === settings.jtiClaim || key === 'exp' || key === 'iat') continue
+    if (
+      key === settings.tokenTypeClaim ||
+      key === settings.jtiClaim ||
+      key === 'exp' ||
+      key === 'iat'
+    )
+      continue
     if (key === 'aud' || key === 'iss' || key === 'nbf' || key === 'refresh_exp') continue
     out[key] = value
   }

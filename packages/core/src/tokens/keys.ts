@@ -17,7 +17,14 @@ export type AsymmetricAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
 export type Algorithm = HmacAlgorithm | AsymmetricAlgorithm
 
 /** The supported algorithms, HMAC first. */
-export const ALGORITHMS: readonly Algorithm[] = ['HS256', 'HS384', 'HS512', 'RS256', 'ES256', 'EdDSA']
+export const ALGORITHMS: readonly Algorithm[] = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'ES256',
+  'EdDSA',
+]
 
 /**
  * Smallest RSA modulus accepted for RS256: 3072 bits, 128 bits of security (NIST SP 800-57 Part 1 Table 2; OWASP ASVS
@@ -77,7 +84,8 @@ export function checkKeyMaterial(
 ): string | null {
   if (isHmacAlgorithm(algorithm)) {
     if (key === null) throw new ImproperlyConfigured(`"${name}" needs a secret for ${algorithm}`)
-    if (publicKey !== null) throw new ImproperlyConfigured(`"${name}" is ${algorithm}: an HMAC key has no public key`)
+    if (publicKey !== null)
+      throw new ImproperlyConfigured(`"${name}" is ${algorithm}: an HMAC key has no public key`)
     if (Buffer.byteLength(key, 'utf8') < minHmacBytes) {
       throw new ImproperlyConfigured(
         `"${name}" is too short for ${algorithm}: an HMAC key must be at least ${minHmacBytes} bytes (RFC 7518 §3.2)`,
@@ -93,16 +101,19 @@ export function checkKeyMaterial(
     throw new ImproperlyConfigured(`"${name}" is not a PEM private key for ${algorithm}`)
   }
   try {
-    publicObject = publicKey !== null ? createPublicKey(publicKey) : createPublicKey(privateObject as KeyObject)
+    publicObject =
+      publicKey !== null ? createPublicKey(publicKey) : createPublicKey(privateObject as KeyObject)
   } catch {
     throw new ImproperlyConfigured(`"${name}" needs a PEM public key for ${algorithm}`)
   }
   if (privateObject === null && publicKey === null) {
     throw new ImproperlyConfigured(`"${name}" needs a private or a public key for ${algorithm}`)
   }
-  for (const object of privateObject ? [privateObject, publicObject] : [publicObject]) checkKeyType(algorithm, object, name)
+  for (const object of privateObject ? [privateObject, publicObject] : [publicObject])
+    checkKeyType(algorithm, object, name)
   const derived = privateObject ? createPublicKey(privateObject) : publicObject
-  if (!derived.equals(publicObject)) throw new ImproperlyConfigured(`"${name}": the public key does not belong to the private key`)
+  if (!derived.equals(publicObject))
+    throw new ImproperlyConfigured(`"${name}": the public key does not belong to the private key`)
   return publicObject.export({ type: 'spki', format: 'pem' }).toString()
 }
 
@@ -115,18 +126,28 @@ function checkKeyType(algorithm: AsymmetricAlgorithm, key: KeyObject, name: stri
         ? key.asymmetricKeyType === 'ec' && details.namedCurve === 'prime256v1'
         : key.asymmetricKeyType === 'rsa' && (details.modulusLength ?? 0) >= MIN_RSA_BITS
   if (!ok) {
-    const want = algorithm === 'EdDSA' ? 'an Ed25519 key' : algorithm === 'ES256' ? 'a P-256 EC key' : `an RSA key of at least ${MIN_RSA_BITS} bits`
+    const want =
+      algorithm === 'EdDSA'
+        ? 'an Ed25519 key'
+        : algorithm === 'ES256'
+          ? 'a P-256 EC key'
+          : `an RSA key of at least ${MIN_RSA_BITS} bits`
     throw new ImproperlyConfigured(`"${name}" is ${algorithm}, which needs ${want}`)
   }
 }
 
 /** Validates a list of keys (`signingKeys`): unique valid `kid`s, good key material, exactly one active signing key. */
-export function normalizeSigningKeys(input: unknown, name = 'signingKeys', minHmacBytes = 32): SigningKey[] {
+export function normalizeSigningKeys(
+  input: unknown,
+  name = 'signingKeys',
+  minHmacBytes = 32,
+): SigningKey[] {
   if (!Array.isArray(input)) throw new ImproperlyConfigured(`"${name}" must be a list of keys`)
   const seen = new Set<string>()
   const keys = input.map((raw, index): SigningKey => {
     const at = `${name}[${index}]`
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ImproperlyConfigured(`"${at}" must be an object`)
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ImproperlyConfigured(`"${at}" must be an object`)
     const entry = raw as Record<string, unknown>
     for (const field of Object.keys(entry)) {
       if (!['kid', 'algorithm', 'key', 'publicKey', 'active', 'createdAt'].includes(field)) {
@@ -135,9 +156,14 @@ export function normalizeSigningKeys(input: unknown, name = 'signingKeys', minHm
     }
     const { kid, algorithm } = entry
     if (typeof kid !== 'string' || !KID.test(kid)) {
-      throw new ImproperlyConfigured(`"${at}.kid" must be 1-64 characters of letters, digits and . _ ~ -`)
+      throw new ImproperlyConfigured(
+        `"${at}.kid" must be 1-64 characters of letters, digits and . _ ~ -`,
+      )
     }
-    if (seen.has(kid)) throw new ImproperlyConfigured(`"${at}.kid" repeats ${JSON.stringify(kid)}: key ids must be unique`)
+    if (seen.has(kid))
+      throw new ImproperlyConfigured(
+        `"${at}.kid" repeats ${JSON.stringify(kid)}: key ids must be unique`,
+      )
     seen.add(kid)
     if (!ALGORITHMS.includes(algorithm as Algorithm)) {
       throw new ImproperlyConfigured(`"${at}.algorithm" must be one of ${ALGORITHMS.join(', ')}`)
@@ -148,20 +174,30 @@ export function normalizeSigningKeys(input: unknown, name = 'signingKeys', minHm
       throw new ImproperlyConfigured(`"${at}.active" must be true or false`)
     }
     const derived = checkKeyMaterial(algorithm as Algorithm, key, publicKey, `${at}`, minHmacBytes)
-    return { kid, algorithm: algorithm as Algorithm, key, publicKey: derived, active: entry.active === true }
+    return {
+      kid,
+      algorithm: algorithm as Algorithm,
+      key,
+      publicKey: derived,
+      active: entry.active === true,
+    }
   })
   if (keys.length === 0) return keys
   const active = keys.filter((k) => k.active)
   if (active.length !== 1) {
-    throw new ImproperlyConfigured(`"${name}" must have exactly one key with "active": true (found ${active.length})`)
+    throw new ImproperlyConfigured(
+      `"${name}" must have exactly one key with "active": true (found ${active.length})`,
+    )
   }
-  if (active[0]?.key === null) throw new ImproperlyConfigured(`"${name}": the active key needs its private key to sign`)
+  if (active[0]?.key === null)
+    throw new ImproperlyConfigured(`"${name}": the active key needs its private key to sign`)
   return keys
 }
 
 function optionalString(value: unknown, name: string): string | null {
   if (value === undefined || value === null) return null
-  if (typeof value !== 'string' || value.length === 0) throw new ImproperlyConfigured(`"${name}" must be a non-empty string`)
+  if (typeof value !== 'string' || value.length === 0)
+    throw new ImproperlyConfigured(`"${name}" must be a non-empty string`)
   return value
 }
 
@@ -170,13 +206,19 @@ export function jwkThumbprint(publicKey: string): string {
   const jwk = createPublicKey(publicKey).export({ format: 'jwk' }) as Record<string, string>
   // Only the required members, in lexicographic order (RFC 7638 §3.2).
   const members =
-    jwk.kty === 'RSA' ? ['e', 'kty', 'n'] : jwk.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : ['crv', 'kty', 'x']
+    jwk.kty === 'RSA'
+      ? ['e', 'kty', 'n']
+      : jwk.kty === 'EC'
+        ? ['crv', 'kty', 'x', 'y']
+        : ['crv', 'kty', 'x']
   const canonical = JSON.stringify(Object.fromEntries(members.map((m) => [m, jwk[m]])))
   return createHash('sha256').update(canonical).digest('base64url')
 }
 
 /** The public JWK of a key for `/.well-known/jwks.json`; null for an HMAC key, which must never be published. */
-export function toPublicJwk(key: Pick<SigningKey, 'kid' | 'algorithm' | 'publicKey'>): PublicJwk | null {
+export function toPublicJwk(
+  key: Pick<SigningKey, 'kid' | 'algorithm' | 'publicKey'>,
+): PublicJwk | null {
   if (isHmacAlgorithm(key.algorithm) || key.publicKey === null) return null
   // Export from a public KeyObject: its JWK cannot contain a private member (`d`, `p`, `q`, …).
   const jwk = createPublicKey(key.publicKey).export({ format: 'jwk' })
@@ -191,7 +233,13 @@ export function newKid(now: Date = new Date()): string {
 /** Generates fresh key material: a 48-byte random HMAC secret, or a PEM key pair (Ed25519, P-256, RSA-3072). */
 export function generateSigningKey(algorithm: Algorithm, kid: string = newKid()): SigningKey {
   if (isHmacAlgorithm(algorithm)) {
-    return { kid, algorithm, key: randomBytes(48).toString('base64url'), publicKey: null, active: false }
+    return {
+      kid,
+      algorithm,
+      key: randomBytes(48).toString('base64url'),
+      publicKey: null,
+      active: false,
+    }
   }
   const pair =
     algorithm === 'EdDSA'

@@ -10,8 +10,13 @@ const at = (iso: string) => new Date(iso)
 const T0 = at('2024-01-01T00:00:00Z')
 const t0 = T0.getTime() / 1000
 
-const b64u = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
-function forge(payload: unknown, header: unknown = { alg: 'HS256', typ: 'JWT' }, key = KEY): string {
+const b64u = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
+function forge(
+  payload: unknown,
+  header: unknown = { alg: 'HS256', typ: 'JWT' },
+  key = KEY,
+): string {
   const input = `${b64u(header)}.${b64u(payload)}`
   return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
 }
@@ -31,38 +36,75 @@ const rejects = (token: string, message: string | RegExp, type: 'access' | 'refr
 describe('issueTokenPair', () => {
   it("writes simplejwt's claim layout and header", () => {
     const { access, refresh } = issueTokenPair(settings, 7, { now: T0 })
-    const [header, payload] = access.token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()))
+    const [header, payload] = access.token
+      .split('.')
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()))
     expect(header).toEqual({ alg: 'HS256', typ: 'JWT' })
     expect(Object.keys(payload)).toEqual(['token_type', 'exp', 'iat', 'jti', 'user_id'])
     expect(payload).toMatchObject({ token_type: 'access', exp: t0 + 300, iat: t0, user_id: 7 })
     expect(payload.jti).toMatch(/^[0-9a-f]{32}$/)
-    expect(refresh.payload).toMatchObject({ token_type: 'refresh', exp: t0 + 86400, iat: t0, user_id: 7 })
+    expect(refresh.payload).toMatchObject({
+      token_type: 'refresh',
+      exp: t0 + 86400,
+      iat: t0,
+      user_id: 7,
+    })
     expect(refresh.jti).not.toBe(access.jti)
     expect(access.expiresAt.toISOString()).toBe('2024-01-01T00:05:00.000Z')
   })
 
   it('adds aud and iss when set, and requires them on verify', () => {
-    const s = defineSettings({ signingKey: KEY, audience: 'api', issuer: 'https://auth.example.com' })
+    const s = defineSettings({
+      signingKey: KEY,
+      audience: 'api',
+      issuer: 'https://auth.example.com',
+    })
     const { access } = issueTokenPair(s, 7, { now: T0 })
-    expect(verifyAccessToken(s, access.token, { now: T0 }).payload).toMatchObject({ aud: 'api', iss: 'https://auth.example.com' })
-    expect(() => verifyAccessToken(settings, forge(claims({ aud: 'other' })), { now: T0 })).not.toThrow()
-    expect(() => verifyAccessToken(s, forge(claims({ aud: 'other', iss: 'https://auth.example.com' })), { now: T0 })).toThrow(
+    expect(verifyAccessToken(s, access.token, { now: T0 }).payload).toMatchObject({
+      aud: 'api',
+      iss: 'https://auth.example.com',
+    })
+    expect(() =>
+      verifyAccessToken(settings, forge(claims({ aud: 'other' })), { now: T0 }),
+    ).not.toThrow()
+    expect(() =>
+      verifyAccessToken(s, forge(claims({ aud: 'other', iss: 'https://auth.example.com' })), {
+        now: T0,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'token_not_valid' }))
+    expect(() =>
+      verifyAccessToken(s, forge(claims({ aud: 'api', iss: 'https://evil.example.com' })), {
+        now: T0,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'token_not_valid' }))
+    expect(() => verifyAccessToken(s, forge(claims()), { now: T0 })).toThrow(
       expect.objectContaining({ code: 'token_not_valid' }),
     )
-    expect(() => verifyAccessToken(s, forge(claims({ aud: 'api', iss: 'https://evil.example.com' })), { now: T0 })).toThrow(
-      expect.objectContaining({ code: 'token_not_valid' }),
-    )
-    expect(() => verifyAccessToken(s, forge(claims()), { now: T0 })).toThrow(expect.objectContaining({ code: 'token_not_valid' }))
   })
 
   it('derives an access token from a refresh token, copying extra claims', () => {
     const { refresh } = issueTokenPair(settings, 7, { now: T0, claims: { sid: 'abc' } })
     const verified = verifyRefreshToken(settings, refresh.token, { now: T0 })
-    const access = issueAccessTokenFromRefresh(settings, verified, { now: at('2024-01-01T01:00:00Z') })
-    expect(access.payload).toMatchObject({ token_type: 'access', user_id: 7, sid: 'abc', iat: t0 + 3600 })
-    const rotated = issueRotatedRefreshToken(settings, verified, { now: at('2024-01-01T01:00:00Z') })
+    const access = issueAccessTokenFromRefresh(settings, verified, {
+      now: at('2024-01-01T01:00:00Z'),
+    })
+    expect(access.payload).toMatchObject({
+      token_type: 'access',
+      user_id: 7,
+      sid: 'abc',
+      iat: t0 + 3600,
+    })
+    const rotated = issueRotatedRefreshToken(settings, verified, {
+      now: at('2024-01-01T01:00:00Z'),
+    })
     expect(rotated.jti).not.toBe(verified.jti)
-    expect(rotated.payload).toMatchObject({ token_type: 'refresh', user_id: 7, sid: 'abc', exp: t0 + 3600 + 86400 })
+    expect(rotated.payload).toMatchObject({
+      token_type: 'refresh',
+      user_id: 7,
+      sid: 'abc',
+      exp: t0 + 3600 + 86400,
+    })
   })
 })
 
@@ -74,9 +116,9 @@ describe('verifyToken', () => {
 
   it('rejects an expired access token with token_not_valid', () => {
     const { access } = issueTokenPair(settings, 7, { now: T0 })
-    expect(() => verifyAccessToken(settings, access.token, { now: at('2024-01-01T00:05:01Z') })).toThrow(
-      expect.objectContaining({ code: 'token_not_valid', message: 'Token is expired' }),
-    )
+    expect(() =>
+      verifyAccessToken(settings, access.token, { now: at('2024-01-01T00:05:01Z') }),
+    ).toThrow(expect.objectContaining({ code: 'token_not_valid', message: 'Token is expired' }))
   })
 
   it('honours the leeway', () => {
@@ -85,12 +127,14 @@ describe('verifyToken', () => {
     expect(() => verifyAccessToken(s, forge(claims({ exp: t0 - 10 })), { now: T0 })).toThrow()
   })
 
-  it('rejects a not-yet-valid token', () => rejects(forge(claims({ nbf: t0 + 60 })), 'Token is not yet valid'))
+  it('rejects a not-yet-valid token', () =>
+    rejects(forge(claims({ nbf: t0 + 60 })), 'Token is not yet valid'))
   it('rejects the wrong type both ways', () => {
     rejects(forge(claims({ token_type: 'refresh' })), 'Token has wrong type')
     rejects(forge(claims()), 'Token has wrong type', 'refresh')
   })
-  it('rejects a bad signature', () => rejects(forge(claims(), undefined, 'x'.repeat(64)), 'Token is invalid'))
+  it('rejects a bad signature', () =>
+    rejects(forge(claims(), undefined, 'x'.repeat(64)), 'Token is invalid'))
   it('rejects alg none in any casing', () => {
     for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
       rejects(`${b64u({ alg, typ: 'JWT' })}.${b64u(claims())}.`, 'Token is invalid')
@@ -103,12 +147,19 @@ describe('verifyToken', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
     const twin = token.slice(0, -1) + alphabet[alphabet.indexOf(token.at(-1)!) ^ 1]
     // Same signature bytes, different text: still refused.
-    expect(Buffer.from(twin.split('.')[2]!, 'base64url').equals(Buffer.from(token.split('.')[2]!, 'base64url'))).toBe(true)
+    expect(
+      Buffer.from(twin.split('.')[2]!, 'base64url').equals(
+        Buffer.from(token.split('.')[2]!, 'base64url'),
+      ),
+    ).toBe(true)
     rejects(twin, 'Token is invalid')
   })
   it('rejects another algorithm', () => {
     const input = `${b64u({ alg: 'HS512', typ: 'JWT' })}.${b64u(claims())}`
-    rejects(`${input}.${createHmac('sha512', KEY).update(input).digest('base64url')}`, 'Token is invalid')
+    rejects(
+      `${input}.${createHmac('sha512', KEY).update(input).digest('base64url')}`,
+      'Token is invalid',
+    )
   })
   it.each([
     ['a float', t0 + 300.5],
@@ -124,7 +175,15 @@ describe('verifyToken', () => {
     rejects(forge(claims({ user_id: 'x' })), /user identification/)
   })
   it('rejects malformed tokens', () => {
-    for (const bad of ['', 'abc', 'a.b', 'a.b.c.d', '!!!.@@@.###', `${b64u('not json')}.${b64u(claims())}.sig`, 'x'.repeat(5000)]) {
+    for (const bad of [
+      '',
+      'abc',
+      'a.b',
+      'a.b.c.d',
+      '!!!.@@@.###',
+      `${b64u('not json')}.${b64u(claims())}.sig`,
+      'x'.repeat(5000),
+    ]) {
       rejects(bad, /Token/)
     }
     rejects(forge('[1,2,3]'), /Token/)

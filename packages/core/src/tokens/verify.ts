@@ -31,9 +31,11 @@ export function verifyToken(
   } catch (error) {
     throw invalid('Token is invalid', error)
   }
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw invalid('Token is invalid')
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+    throw invalid('Token is invalid')
   // The JWT library checks aud/iss only when present; configured, they are required (PyJWT's MissingRequiredClaim).
-  if (settings.audience !== null && payload.aud === undefined) throw invalid('Token has no aud claim')
+  if (settings.audience !== null && payload.aud === undefined)
+    throw invalid('Token has no aud claim')
   if (settings.issuer !== null && payload.iss === undefined) throw invalid('Token has no iss claim')
 
   const { exp, iat, nbf } = payload
@@ -47,20 +49,38 @@ export function verifyToken(
   const type = payload[settings.tokenTypeClaim]
   if (type !== expectedType) throw invalid('Token has wrong type')
   const jti = payload[settings.jtiClaim]
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) throw invalid('Token has no id')
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255)
+    throw invalid('Token has no id')
   const userId = payload[settings.userIdClaim]
-  if (!isUserId(userId, settings)) throw invalid('Token contained no recognizable user identification')
+  if (!isUserId(userId, settings))
+    throw invalid('Token contained no recognizable user identification')
 
-  return { type: expectedType, jti, userId, exp, iat: (iat) ?? exp, payload: payload as VerifiedToken['payload'], raw: token }
+  return {
+    type: expectedType,
+    jti,
+    userId,
+    exp,
+    iat: iat ?? exp,
+    payload: payload as VerifiedToken['payload'],
+    raw: token,
+  }
 }
 
 /** Verifies an access token (`token_type: "access"`). */
-export function verifyAccessToken(settings: AuthSettings, token: string, options?: VerifyOptions): VerifiedToken {
+export function verifyAccessToken(
+  settings: AuthSettings,
+  token: string,
+  options?: VerifyOptions,
+): VerifiedToken {
   return verifyToken(settings, token, 'access', options)
 }
 
 /** Verifies a refresh token (`token_type: "refresh"`); it does not consult the blacklist. */
-export function verifyRefreshToken(settings: AuthSettings, token: string, options?: VerifyOptions): VerifiedToken {
+export function verifyRefreshToken(
+  settings: AuthSettings,
+  token: string,
+  options?: VerifyOptions,
+): VerifiedToken {
   return verifyToken(settings, token, 'refresh', options)
 }
 

@@ -4,7 +4,14 @@ import type { DatabaseHandle, DialectName } from '../storage/db.js'
 import { guard } from '../storage/errors.js'
 import type { Database } from '../storage/schema.js'
 import { fromDbDate, toDbDate } from '../storage/values.js'
-import { decodeCursor, parsePageSize, readPage, type Cursor, type Ordering, type Page } from './keyset.js'
+import {
+  decodeCursor,
+  parsePageSize,
+  readPage,
+  type Cursor,
+  type Ordering,
+  type Page,
+} from './keyset.js'
 import { parseIdParameter, readQueryValue, type RawQuery } from './query.js'
 
 /** What an audit row records. */
@@ -123,19 +130,26 @@ export function parseAuditQuery(raw: RawQuery, dialect: DialectName): AuditListQ
     const value = readQueryValue(raw, 'action')
     if (value === undefined || value === '') return undefined
     if (!(AUDIT_ACTIONS as readonly string[]).includes(value)) {
-      throw new ValidationError({ action: [`Select a valid choice. Allowed: ${AUDIT_ACTIONS.join(', ')}.`] })
+      throw new ValidationError({
+        action: [`Select a valid choice. Allowed: ${AUDIT_ACTIONS.join(', ')}.`],
+      })
     }
     return value as AuditAction
   })
   const pageSize = attempt(() => parsePageSize(readQueryValue(raw, 'page_size')))
   const rawCursor = attempt(() => readQueryValue(raw, 'cursor'))
-  const cursor = rawCursor ? (attempt(() => decodeCursor(rawCursor, AUDIT_ORDERING, dialect)) ?? null) : null
+  const cursor = rawCursor
+    ? (attempt(() => decodeCursor(rawCursor, AUDIT_ORDERING, dialect)) ?? null)
+    : null
   if (Object.keys(errors).length > 0 || pageSize === undefined) throw new ValidationError(errors)
   return { actorId, targetId, action, cursor, pageSize }
 }
 
 /** Lists audit rows newest first, filtered, one keyset page at a time. */
-export async function listAudit(handle: DatabaseHandle, query: AuditListQuery): Promise<Page<AuditEntry>> {
+export async function listAudit(
+  handle: DatabaseHandle,
+  query: AuditListQuery,
+): Promise<Page<AuditEntry>> {
   const db = handle.db
   const filtered = () => {
     let q = db.selectFrom('cookiejwt_admin_audit')
@@ -144,22 +158,31 @@ export async function listAudit(handle: DatabaseHandle, query: AuditListQuery): 
     if (query.action !== undefined) q = q.where('action', '=', query.action)
     return q
   }
-  const page = await guard(() => readPage(
-    {
-      fetch: async (where, order, limit) => {
-        let q = filtered().selectAll()
-        if (where) q = q.where(where)
-        for (const term of order) q = q.orderBy(term)
-        return q.limit(limit).execute()
+  const page = await guard(() =>
+    readPage(
+      {
+        fetch: async (where, order, limit) => {
+          let q = filtered().selectAll()
+          if (where) q = q.where(where)
+          for (const term of order) q = q.orderBy(term)
+          return q.limit(limit).execute()
+        },
+        count: async () =>
+          Number(
+            (
+              await filtered()
+                .select((eb) => eb.fn.countAll().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
+          ),
+        positionOf: (row) => ({ key: Number(row.id), id: Number(row.id) }),
       },
-      count: async () => Number((await filtered().select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
-      positionOf: (row) => ({ key: Number(row.id), id: Number(row.id) }),
-    },
-    AUDIT_ORDERING,
-    query.cursor,
-    query.pageSize,
-    handle.dialect,
-  ))
+      AUDIT_ORDERING,
+      query.cursor,
+      query.pageSize,
+      handle.dialect,
+    ),
+  )
   return {
     ...page,
     results: page.results.map((row) => ({
@@ -167,7 +190,10 @@ export async function listAudit(handle: DatabaseHandle, query: AuditListQuery): 
       createdAt: fromDbDate(row.created_at) ?? new Date(0),
       actor: { id: row.actor_id === null ? null : Number(row.actor_id), username: row.actor },
       action: row.action as AuditAction,
-      target: row.target_id === null && row.target === '' ? null : { id: row.target_id === null ? null : Number(row.target_id), username: row.target },
+      target:
+        row.target_id === null && row.target === ''
+          ? null
+          : { id: row.target_id === null ? null : Number(row.target_id), username: row.target },
       changes: parseChanges(row.changes),
       ip: row.ip,
       userAgent: row.user_agent,
@@ -178,7 +204,9 @@ export async function listAudit(handle: DatabaseHandle, query: AuditListQuery): 
 function parseChanges(text: string): Record<string, AuditChange> {
   try {
     const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, AuditChange>) : {}
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, AuditChange>)
+      : {}
   } catch {
     return {}
   }

@@ -37,14 +37,20 @@ const CURSOR_MAX = 1024
 const KEY_TEXT_MAX = 300
 const INVALID_CURSOR = 'Invalid cursor.'
 // Timestamps as PostgreSQL prints `timestamptz::text` in its default ISO DateStyle.
-const PG_TIMESTAMP = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d{1,6})?([+-]\d\d(?::\d\d){0,2})?$/
+const PG_TIMESTAMP =
+  /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d{1,6})?([+-]\d\d(?::\d\d){0,2})?$/
 
 /**
  * Encodes a position as an opaque cursor: base64url of a small JSON object naming the ordering, so a cursor made
  * for one ordering is refused under another.
  */
 export function encodeCursor(ordering: Ordering, cursor: Cursor): string {
-  const body = { o: ordering.name, k: cursor.key, i: cursor.id, d: cursor.direction === 'next' ? 'n' : 'p' }
+  const body = {
+    o: ordering.name,
+    k: cursor.key,
+    i: cursor.id,
+    d: cursor.direction === 'next' ? 'n' : 'p',
+  }
   return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url')
 }
 
@@ -53,7 +59,8 @@ export function encodeCursor(ordering: Ordering, cursor: Cursor): string {
  * throws `ValidationError({ cursor: ['Invalid cursor.'] })` (a 400), so no hostile value reaches the SQL.
  */
 export function decodeCursor(raw: string, ordering: Ordering, dialect: DialectName): Cursor {
-  if (raw.length === 0 || raw.length > CURSOR_MAX || !/^[A-Za-z0-9_-]+$/.test(raw)) throw invalidCursor()
+  if (raw.length === 0 || raw.length > CURSOR_MAX || !/^[A-Za-z0-9_-]+$/.test(raw))
+    throw invalidCursor()
   const bytes = Buffer.from(raw, 'base64url')
   // One spelling per cursor: trailing bits or junk that base64url silently drops make it a different string.
   if (bytes.toString('base64url') !== raw) throw invalidCursor()
@@ -65,7 +72,8 @@ export function decodeCursor(raw: string, ordering: Ordering, dialect: DialectNa
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidCursor()
   const { o, k, i, d, ...rest } = body as Record<string, unknown>
-  if (Object.keys(rest).length > 0 || o !== ordering.name || (d !== 'n' && d !== 'p')) throw invalidCursor()
+  if (Object.keys(rest).length > 0 || o !== ordering.name || (d !== 'n' && d !== 'p'))
+    throw invalidCursor()
   if (typeof i !== 'number' || !Number.isSafeInteger(i) || i <= 0) throw invalidCursor()
   if (!isValidKey(k, ordering.field, dialect, i)) throw invalidCursor()
   return { key: k as Cursor['key'], id: i, direction: d === 'n' ? 'next' : 'previous' }
@@ -81,17 +89,29 @@ function isValidKey(key: unknown, field: SortField, dialect: DialectName, id: nu
     case 'timestamp':
       if (dialect === 'sqlite') {
         // SQLite compares the stored text as it is; any short text is a harmless position.
-        return (typeof key === 'string' && key.length <= 64 && !key.includes('\u0000')) || (typeof key === 'number' && Number.isFinite(key))
+        return (
+          (typeof key === 'string' && key.length <= 64 && !key.includes('\u0000')) ||
+          (typeof key === 'number' && Number.isFinite(key))
+        )
       }
       // PostgreSQL casts the text back to a timestamp; a value it would refuse must be a 400 here, not a 503 there.
-      return typeof key === 'string' && (key === 'infinity' || key === '-infinity' || isPgTimestamp(key))
+      return (
+        typeof key === 'string' && (key === 'infinity' || key === '-infinity' || isPgTimestamp(key))
+      )
   }
 }
 
 function isPgTimestamp(text: string): boolean {
   const m = PG_TIMESTAMP.exec(text)
   if (!m) return false
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second))
   return (
     year >= 1 &&
@@ -113,14 +133,24 @@ function invalidCursor(): ValidationError {
  * timestamps, read as text so no microsecond is lost on the way through a JavaScript Date.
  */
 export function sortKeyExpression(field: SortField, dialect: DialectName): RawBuilder<unknown> {
-  if (field.kind === 'timestamp' && dialect === 'postgres') return sql`cast(${sql.ref(field.column)} as text)`
+  if (field.kind === 'timestamp' && dialect === 'postgres')
+    return sql`cast(${sql.ref(field.column)} as text)`
   return sql`${sql.ref(field.column)}`
 }
 
 /** `ORDER BY` terms reading in `descending` order; null sorts lowest on both dialects (as SQLite does natively). */
-export function orderTerms(field: SortField, dialect: DialectName, descending: boolean): RawBuilder<unknown>[] {
+export function orderTerms(
+  field: SortField,
+  dialect: DialectName,
+  descending: boolean,
+): RawBuilder<unknown>[] {
   const dir = descending ? sql`desc` : sql`asc`
-  const nulls = field.nullable && dialect === 'postgres' ? (descending ? sql` nulls last` : sql` nulls first`) : sql``
+  const nulls =
+    field.nullable && dialect === 'postgres'
+      ? descending
+        ? sql` nulls last`
+        : sql` nulls first`
+      : sql``
   const terms = [sql`${sql.ref(field.column)} ${dir}${nulls}`]
   if (!field.unique) terms.push(sql`${sql.ref('id')} ${dir}`)
   return terms
@@ -147,7 +177,10 @@ export function afterPosition(
       ? sql<SqlBool>`(${col} is null and ${idRef} < ${id})`
       : sql<SqlBool>`((${col} is null and ${idRef} > ${id}) or ${col} is not null)`
   }
-  const value = field.kind === 'timestamp' && dialect === 'postgres' ? sql`cast(${key} as timestamptz)` : sql`${key}`
+  const value =
+    field.kind === 'timestamp' && dialect === 'postgres'
+      ? sql`cast(${key} as timestamptz)`
+      : sql`${key}`
   if (field.unique) return sql<SqlBool>`${col} ${op} ${value}`
   const rowCompare = sql<SqlBool>`(${col}, ${idRef}) ${op} (${value}, ${id})`
   return field.nullable && descending ? sql<SqlBool>`(${rowCompare} or ${col} is null)` : rowCompare
@@ -172,7 +205,11 @@ export interface Page<T> {
 
 /** A filtered list a page is read from; each method adds the keyset condition, order and limit to the same filters. */
 export interface KeysetSource<Row> {
-  fetch(where: RawBuilder<SqlBool> | null, order: RawBuilder<unknown>[], limit: number): Promise<Row[]>
+  fetch(
+    where: RawBuilder<SqlBool> | null,
+    order: RawBuilder<unknown>[],
+    limit: number,
+  ): Promise<Row[]>
   count(): Promise<number>
   /** The row's sort key (as `sortKeyExpression` reads it) and id. */
   positionOf(row: Row): { key: string | number | null; id: number }
@@ -191,8 +228,10 @@ export async function readPage<Row>(
   dialect: DialectName,
 ): Promise<Page<Row>> {
   const { field, descending } = ordering
-  const after = (p: { key: string | number | null; id: number }, desc: boolean) => afterPosition(field, dialect, desc, p.key, p.id)
-  const at = (row: Row, direction: Cursor['direction']) => encodeCursor(ordering, { ...source.positionOf(row), direction })
+  const after = (p: { key: string | number | null; id: number }, desc: boolean) =>
+    afterPosition(field, dialect, desc, p.key, p.id)
+  const at = (row: Row, direction: Cursor['direction']) =>
+    encodeCursor(ordering, { ...source.positionOf(row), direction })
   const exists = async (where: RawBuilder<SqlBool>, desc: boolean) =>
     (await source.fetch(where, orderTerms(field, dialect, desc), 1)).length > 0
   const count = await source.count()
@@ -200,21 +239,37 @@ export async function readPage<Row>(
   let next: string | null = null
   let previous: string | null = null
   if (cursor === null || cursor.direction === 'next') {
-    const rows = await source.fetch(cursor ? after(cursor, descending) : null, orderTerms(field, dialect, descending), pageSize + 1)
+    const rows = await source.fetch(
+      cursor ? after(cursor, descending) : null,
+      orderTerms(field, dialect, descending),
+      pageSize + 1,
+    )
     results = rows.slice(0, pageSize)
     const first = results[0]
     const last = results.at(-1)
     if (rows.length > pageSize && last !== undefined) next = at(last, 'next')
-    if (cursor && first !== undefined && (await exists(after(source.positionOf(first), !descending), !descending))) {
+    if (
+      cursor &&
+      first !== undefined &&
+      (await exists(after(source.positionOf(first), !descending), !descending))
+    ) {
       previous = at(first, 'previous')
     }
   } else {
-    const rows = await source.fetch(after(cursor, !descending), orderTerms(field, dialect, !descending), pageSize + 1)
+    const rows = await source.fetch(
+      after(cursor, !descending),
+      orderTerms(field, dialect, !descending),
+      pageSize + 1,
+    )
     results = rows.slice(0, pageSize).reverse()
     const first = results[0]
     const last = results.at(-1)
     if (rows.length > pageSize && first !== undefined) previous = at(first, 'previous')
-    if (last !== undefined && (await exists(after(source.positionOf(last), descending), descending))) next = at(last, 'next')
+    if (
+      last !== undefined &&
+      (await exists(after(source.positionOf(last), descending), descending))
+    )
+      next = at(last, 'next')
   }
   return { count, next, previous, results }
 }

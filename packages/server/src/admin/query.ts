@@ -11,7 +11,8 @@ export function readQueryValue(query: RawQuery, name: string): string | undefine
   if (!Object.hasOwn(query, name)) return undefined
   const value = query[name]
   if (value === undefined) return undefined
-  if (typeof value !== 'string') throw new ValidationError({ [name]: ['Give this parameter once.'] })
+  if (typeof value !== 'string')
+    throw new ValidationError({ [name]: ['Give this parameter once.'] })
   return value
 }
 

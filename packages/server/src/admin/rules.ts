@@ -1,7 +1,8 @@
 import { AuthError, ValidationError, type User } from '@cookiejwt/core'
 
 /** Who acts: a signed-in user (as the database has them now) or the CLI, which acts with a superuser's rights. */
-export type Acting = { readonly kind: 'user'; readonly user: User } | { readonly kind: 'cli'; readonly osUser: string }
+export type Acting =
+  { readonly kind: 'user'; readonly user: User } | { readonly kind: 'cli'; readonly osUser: string }
 
 /** The user fields an admin may change. */
 export interface AdminUserChanges {
@@ -24,7 +25,8 @@ export function isSuperuserActing(acting: Acting): boolean {
 /** Throws 403 `permission_denied` unless the party may use the admin at all: active staff, or the CLI. */
 export function assertMayAdminister(acting: Acting): void {
   if (acting.kind === 'cli') return
-  if (!acting.user.isActive || !acting.user.isStaff) throw new AuthError('permission_denied', PERMISSION_DENIED)
+  if (!acting.user.isActive || !acting.user.isStaff)
+    throw new AuthError('permission_denied', PERMISSION_DENIED)
 }
 
 /**
@@ -41,17 +43,34 @@ export function assertMayActOn(acting: Acting, target: User): void {
 /** The subset of `patch` that differs from `target` (a PATCH echoing current values changes nothing). */
 export function effectiveChanges(target: User, patch: AdminUserChanges): AdminUserChanges {
   const changes: AdminUserChanges = {}
-  for (const key of ['email', 'firstName', 'lastName', 'isActive', 'isStaff', 'isSuperuser'] as const) {
+  for (const key of [
+    'email',
+    'firstName',
+    'lastName',
+    'isActive',
+    'isStaff',
+    'isSuperuser',
+  ] as const) {
     const value = patch[key]
-    if (value !== undefined && value !== target[key]) (changes as Record<string, unknown>)[key] = value
+    if (value !== undefined && value !== target[key])
+      (changes as Record<string, unknown>)[key] = value
   }
   return changes
 }
 
 /** Throws 403 unless a superuser grants (or on create, sets) staff or superuser status. */
-export function assertMayGrant(acting: Acting, changes: Pick<AdminUserChanges, 'isStaff' | 'isSuperuser'>): void {
-  if ((changes.isStaff !== undefined || changes.isSuperuser !== undefined) && !isSuperuserActing(acting)) {
-    throw new AuthError('permission_denied', 'Only a superuser can grant or remove staff or superuser status.')
+export function assertMayGrant(
+  acting: Acting,
+  changes: Pick<AdminUserChanges, 'isStaff' | 'isSuperuser'>,
+): void {
+  if (
+    (changes.isStaff !== undefined || changes.isSuperuser !== undefined) &&
+    !isSuperuserActing(acting)
+  ) {
+    throw new AuthError(
+      'permission_denied',
+      'Only a superuser can grant or remove staff or superuser status.',
+    )
   }
 }
 
@@ -69,7 +88,8 @@ export function checkUpdate(acting: Acting, target: User, changes: AdminUserChan
   if (acting.kind === 'user' && acting.user.id === target.id) {
     const errors: Record<string, string[]> = {}
     if (changes.isStaff === false) errors.is_staff = ['You cannot remove your own staff status.']
-    if (changes.isSuperuser === false) errors.is_superuser = ['You cannot remove your own superuser status.']
+    if (changes.isSuperuser === false)
+      errors.is_superuser = ['You cannot remove your own superuser status.']
     if (changes.isActive === false) errors.is_active = ['You cannot deactivate your own account.']
     if (Object.keys(errors).length > 0) throw new ValidationError(errors)
   }
@@ -84,7 +104,10 @@ export function checkDelete(acting: Acting, target: User): void {
 }
 
 /** Whether a change takes `target` out of the active superusers. */
-export function removesActiveSuperuser(target: User, after: { isActive?: boolean; isSuperuser?: boolean } | 'deleted'): boolean {
+export function removesActiveSuperuser(
+  target: User,
+  after: { isActive?: boolean; isSuperuser?: boolean } | 'deleted',
+): boolean {
   if (!target.isSuperuser || !target.isActive) return false
   if (after === 'deleted') return true
   return after.isActive === false || after.isSuperuser === false

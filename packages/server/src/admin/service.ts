@@ -17,7 +17,15 @@ import { guard, isUniqueViolation } from '../storage/errors.js'
 import type { Database } from '../storage/schema.js'
 import { toUser } from '../storage/users.js'
 import { toDbBool, toDbDate } from '../storage/values.js'
-import { listAudit, writeAudit, type AuditAction, type AuditChange, type AuditContext, type AuditEntry, type AuditListQuery } from './audit.js'
+import {
+  listAudit,
+  writeAudit,
+  type AuditAction,
+  type AuditChange,
+  type AuditContext,
+  type AuditEntry,
+  type AuditListQuery,
+} from './audit.js'
 import type { Page } from './keyset.js'
 import {
   assertMayActOn,
@@ -33,10 +41,17 @@ import {
 } from './rules.js'
 import { adminTransaction } from './transaction.js'
 import { listUsers, type UserListQuery } from './user-list.js'
-import { hashPassword, passwordProblems, validateChanges, validateNewUser, type AdminNewUser } from './validation.js'
+import {
+  hashPassword,
+  passwordProblems,
+  validateChanges,
+  validateNewUser,
+  type AdminNewUser,
+} from './validation.js'
 
 /** Who asks: a signed-in user by id (loaded afresh, inside each change's transaction), or the CLI with the OS user. */
-export type AdminActor = { readonly kind: 'user'; readonly id: number } | { readonly kind: 'cli'; readonly osUser: string }
+export type AdminActor =
+  { readonly kind: 'user'; readonly id: number } | { readonly kind: 'cli'; readonly osUser: string }
 
 /** Where a request came from, for the audit row. */
 export interface AdminClient {
@@ -124,7 +139,13 @@ export class AdminService {
     const encoded = await hashPassword(this.#d.hashers, input.password)
     return this.#change(actor, client, async (trx, acting, audit) => {
       assertMayGrant(acting, grantsOf(input))
-      if (await trx.selectFrom('auth_user').select('id').where('username', '=', input.username).executeTakeFirst()) {
+      if (
+        await trx
+          .selectFrom('auth_user')
+          .select('id')
+          .where('username', '=', input.username)
+          .executeTakeFirst()
+      ) {
         throw duplicateUsername()
       }
       const d = this.#d.database.dialect
@@ -161,7 +182,12 @@ export class AdminService {
    * Changes names, email and flags. Deactivation and demotion end the user's sessions and access tokens at once.
    * Returns the user as stored afterwards.
    */
-  async updateUser(actor: AdminActor, client: AdminClient, id: number, patch: AdminUserChanges): Promise<User> {
+  async updateUser(
+    actor: AdminActor,
+    client: AdminClient,
+    id: number,
+    patch: AdminUserChanges,
+  ): Promise<User> {
     validateChanges(patch)
     return this.#change(actor, client, async (trx, acting, audit) => {
       const target = await this.#find(trx, id, true)
@@ -170,7 +196,11 @@ export class AdminService {
       checkUpdate(acting, target, changes)
       if (Object.keys(changes).length === 0) return { result: target }
       if (removesActiveSuperuser(target, changes)) {
-        await this.#assertNotLastSuperuser(trx, target, changes.isActive === false ? 'is_active' : 'is_superuser')
+        await this.#assertNotLastSuperuser(
+          trx,
+          target,
+          changes.isActive === false ? 'is_active' : 'is_superuser',
+        )
       }
       const d = this.#d.database.dialect
       const row = await trx
@@ -181,7 +211,9 @@ export class AdminService {
           ...(changes.lastName !== undefined ? { last_name: changes.lastName } : {}),
           ...(changes.isActive !== undefined ? { is_active: toDbBool(d, changes.isActive) } : {}),
           ...(changes.isStaff !== undefined ? { is_staff: toDbBool(d, changes.isStaff) } : {}),
-          ...(changes.isSuperuser !== undefined ? { is_superuser: toDbBool(d, changes.isSuperuser) } : {}),
+          ...(changes.isSuperuser !== undefined
+            ? { is_superuser: toDbBool(d, changes.isSuperuser) }
+            : {}),
         })
         .where('id', '=', id)
         .returningAll()
@@ -189,13 +221,20 @@ export class AdminService {
       const updated = toUser(row)
       await audit.write('user.update', target, diff(target, updated))
       const reason = changes.isActive === false ? 'admin_deactivated' : 'admin_demoted'
-      const after = endsAccess(target, changes) ? await this.#d.sessions.endAllInTransaction(trx, id, reason, audit.now) : undefined
+      const after = endsAccess(target, changes)
+        ? await this.#d.sessions.endAllInTransaction(trx, id, reason, audit.now)
+        : undefined
       return { result: updated, after }
     })
   }
 
   /** Sets a password (checked as `createsuperuser` checks it) and ends every session of the user. */
-  async setPassword(actor: AdminActor, client: AdminClient, id: number, password: string): Promise<void> {
+  async setPassword(
+    actor: AdminActor,
+    client: AdminClient,
+    id: number,
+    password: string,
+  ): Promise<void> {
     const before = await this.getUser(id)
     assertMayActOn(await this.authorize(actor), before)
     const problems = passwordProblems(this.#d.settings, password, before)
@@ -208,7 +247,10 @@ export class AdminService {
       await trx.updateTable('auth_user').set({ password: encoded }).where('id', '=', id).execute()
       // The audit row says that it happened, never what the password or its hash is.
       await audit.write('user.set_password', target, {})
-      return { result: undefined, after: await this.#d.sessions.endAllInTransaction(trx, id, 'admin_password_set', audit.now) }
+      return {
+        result: undefined,
+        after: await this.#d.sessions.endAllInTransaction(trx, id, 'admin_password_set', audit.now),
+      }
     })
   }
 
@@ -218,7 +260,8 @@ export class AdminService {
       const target = await this.#find(trx, id, true)
       if (!target) throw notFound()
       checkDelete(acting, target)
-      if (removesActiveSuperuser(target, 'deleted')) await this.#assertNotLastSuperuser(trx, target, null)
+      if (removesActiveSuperuser(target, 'deleted'))
+        await this.#assertNotLastSuperuser(trx, target, null)
       // Ended before the row goes: the revocations reach every process's cache, not only this one's.
       const after = await this.#d.sessions.endAllInTransaction(trx, id, 'admin_deleted', audit.now)
       await trx.deleteFrom('auth_user').where('id', '=', id).execute()
@@ -228,13 +271,24 @@ export class AdminService {
   }
 
   /** Revokes one active session of a user; 404 when the user or the session (of that user, active) is unknown. */
-  async revokeSession(actor: AdminActor, client: AdminClient, id: number, sid: string): Promise<void> {
+  async revokeSession(
+    actor: AdminActor,
+    client: AdminClient,
+    id: number,
+    sid: string,
+  ): Promise<void> {
     await this.#change(actor, client, async (trx, acting, audit) => {
       const target = await this.#find(trx, id, true)
       if (!target) throw notFound()
       assertMayActOn(acting, target)
       if (!SESSION_ID.test(sid)) throw notFound()
-      const after = await this.#d.sessions.revokeInTransaction(trx, sid, id, 'admin_revoked', audit.now)
+      const after = await this.#d.sessions.revokeInTransaction(
+        trx,
+        sid,
+        id,
+        'admin_revoked',
+        audit.now,
+      )
       if (!after) throw notFound()
       await audit.write('session.revoke', target, { session: { old: sid, new: null } })
       return { result: undefined, after }
@@ -247,7 +301,12 @@ export class AdminService {
       const target = await this.#find(trx, id, true)
       if (!target) throw notFound()
       assertMayActOn(acting, target)
-      const after = await this.#d.sessions.endAllInTransaction(trx, id, 'admin_revoked_all', audit.now)
+      const after = await this.#d.sessions.endAllInTransaction(
+        trx,
+        id,
+        'admin_revoked_all',
+        audit.now,
+      )
       const result = { revoked: 0 }
       await audit.write('session.revoke_all', target, {})
       return {
@@ -266,14 +325,24 @@ export class AdminService {
     work: (
       trx: Kysely<Database>,
       acting: Acting,
-      audit: { now: Date; write(action: AuditAction, target: User, changes: Record<string, AuditChange>): Promise<void> },
+      audit: {
+        now: Date
+        write(
+          action: AuditAction,
+          target: User,
+          changes: Record<string, AuditChange>,
+        ): Promise<void>
+      },
     ) => Promise<{ result: T; after?: (() => Promise<unknown>) | undefined }>,
   ): Promise<T> {
     const now = this.#now()
     const { result, after } = await adminTransaction(this.#d.database, async (trx) => {
       const acting = await this.#acting(trx, actor)
       const context: AuditContext = {
-        actor: acting.kind === 'cli' ? { id: null, username: `cli:${acting.osUser}` } : { id: acting.user.id as number, username: acting.user.username },
+        actor:
+          acting.kind === 'cli'
+            ? { id: null, username: `cli:${acting.osUser}` }
+            : { id: acting.user.id as number, username: acting.user.username },
         ip: client.ip ?? '',
         userAgent: client.userAgent ?? '',
         now,
@@ -281,7 +350,14 @@ export class AdminService {
       return work(trx, acting, {
         now,
         write: (action, target, changes) =>
-          writeAudit(trx, this.#d.database.dialect, context, action, { id: target.id as number, username: target.username }, changes),
+          writeAudit(
+            trx,
+            this.#d.database.dialect,
+            context,
+            action,
+            { id: target.id as number, username: target.username },
+            changes,
+          ),
       })
     })
     if (after) {
@@ -291,7 +367,10 @@ export class AdminService {
         // Committed: the database already refuses the sessions, and every process reads it within
         // revocationCacheTtl. Only a faster path (a cache, the blacklist copy) missed the news.
         if (!(error instanceof ServiceUnavailableError)) throw error
-        this.#d.onWarning?.('an admin change was committed but a revocation cache could not be updated', error)
+        this.#d.onWarning?.(
+          'an admin change was committed but a revocation cache could not be updated',
+          error,
+        )
       }
     }
     return result
@@ -301,7 +380,8 @@ export class AdminService {
     if (actor.kind === 'cli') return { kind: 'cli', osUser: actor.osUser }
     const user = await guard(() => this.#find(db, actor.id))
     // A deleted, deactivated or demoted admin loses the admin on their next request, whatever their token says.
-    if (!user) throw new AuthError('permission_denied', 'You do not have permission to perform this action.')
+    if (!user)
+      throw new AuthError('permission_denied', 'You do not have permission to perform this action.')
     const acting: Acting = { kind: 'user', user }
     assertMayAdminister(acting)
     return acting
@@ -316,7 +396,11 @@ export class AdminService {
   }
 
   /** Inside the admin lock: refuses the change when no other active superuser would remain. */
-  async #assertNotLastSuperuser(trx: Kysely<Database>, target: User, field: 'is_active' | 'is_superuser' | null): Promise<void> {
+  async #assertNotLastSuperuser(
+    trx: Kysely<Database>,
+    target: User,
+    field: 'is_active' | 'is_superuser' | null,
+  ): Promise<void> {
     const d = this.#d.database.dialect
     const other = await trx
       .selectFrom('auth_user')
@@ -327,9 +411,14 @@ export class AdminService {
       .limit(1)
       .executeTakeFirst()
     if (other) return
-    if (field === null) throw new AuthError('permission_denied', 'The last active superuser cannot be deleted.')
+    if (field === null)
+      throw new AuthError('permission_denied', 'The last active superuser cannot be deleted.')
     throw new ValidationError({
-      [field]: [field === 'is_active' ? 'The last active superuser cannot be deactivated.' : 'The last active superuser cannot be demoted.'],
+      [field]: [
+        field === 'is_active'
+          ? 'The last active superuser cannot be deactivated.'
+          : 'The last active superuser cannot be demoted.',
+      ],
     })
   }
 
@@ -340,7 +429,10 @@ export class AdminService {
 
 // Creating a user with a flag set grants it; false (the default) grants nothing.
 function grantsOf(input: AdminNewUser): AdminUserChanges {
-  return { ...(input.isStaff ? { isStaff: true } : {}), ...(input.isSuperuser ? { isSuperuser: true } : {}) }
+  return {
+    ...(input.isStaff ? { isStaff: true } : {}),
+    ...(input.isSuperuser ? { isSuperuser: true } : {}),
+  }
 }
 
 function notFound(): AuthError {

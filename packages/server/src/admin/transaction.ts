@@ -1,4 +1,9 @@
-import { AuthError, DuplicateUserError, ServiceUnavailableError, ValidationError } from '@cookiejwt/core'
+import {
+  AuthError,
+  DuplicateUserError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '@cookiejwt/core'
 import { sql, type Kysely } from 'kysely'
 import type { DatabaseHandle } from '../storage/db.js'
 import type { Database } from '../storage/schema.js'
@@ -13,11 +18,16 @@ const ADMIN_LOCK = 0x636a7761646d696en
  * PostgreSQL READ COMMITTED transaction see what others committed before them, so a count taken under the lock is
  * current. A throw rolls everything back; rule and validation errors pass through, driver failures become 503.
  */
-export async function adminTransaction<T>(handle: DatabaseHandle, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+export async function adminTransaction<T>(
+  handle: DatabaseHandle,
+  work: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
   try {
     if (handle.dialect === 'postgres') {
       return await handle.db.transaction().execute(async (trx) => {
-        await sql`select pg_advisory_xact_lock(cast(${ADMIN_LOCK.toString()} as bigint))`.execute(trx)
+        await sql`select pg_advisory_xact_lock(cast(${ADMIN_LOCK.toString()} as bigint))`.execute(
+          trx,
+        )
         return work(trx)
       })
     }

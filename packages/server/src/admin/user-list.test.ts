@@ -35,7 +35,10 @@ async function seed(database: TestDatabase, rows: Seed[]): Promise<void> {
         is_superuser: toDbBool(d, r.superuser ?? false),
         password: 'x$not-a-hash',
         date_joined: toDbDate(d, new Date(BASE + (r.joined ?? i) * 1000)),
-        last_login: r.login === undefined || r.login === null ? null : toDbDate(d, new Date(BASE + r.login * 1000)),
+        last_login:
+          r.login === undefined || r.login === null
+            ? null
+            : toDbDate(d, new Date(BASE + r.login * 1000)),
       })),
     )
     .execute()
@@ -46,7 +49,10 @@ async function readAll(database: TestDatabase, query: Record<string, string>): P
   const names: string[] = []
   let cursor: string | null = null
   for (let guard = 0; guard < 100; guard++) {
-    const page = await listUsers(database, parseUserListQuery({ ...query, ...(cursor ? { cursor } : {}) }, database.dialect))
+    const page = await listUsers(
+      database,
+      parseUserListQuery({ ...query, ...(cursor ? { cursor } : {}) }, database.dialect),
+    )
     expect(page.results.length).toBeLessThanOrEqual(Number(query.page_size ?? 25))
     names.push(...page.results.map((u) => u.username))
     cursor = page.next
@@ -60,7 +66,12 @@ const usernames = (page: { results: User[] }) => page.results.map((u) => u.usern
 describe('user list query parsing', () => {
   it('defaults to username order, 25 a page, no filters', () => {
     const q = parseUserListQuery({}, 'sqlite')
-    expect(q).toMatchObject({ terms: [], pageSize: 25, cursor: null, ordering: { name: 'username', descending: false } })
+    expect(q).toMatchObject({
+      terms: [],
+      pageSize: 25,
+      cursor: null,
+      ordering: { name: 'username', descending: false },
+    })
   })
 
   it('caps page_size at 100 and refuses non-numbers, zero and negatives with a field error', () => {
@@ -71,7 +82,15 @@ describe('user list query parsing', () => {
   })
 
   it('refuses an ordering outside the allow-list, naming the parameter', () => {
-    for (const bad of ['password', '-password', 'is_staff', 'username desc', '--id', '__proto__', 'constructor']) {
+    for (const bad of [
+      'password',
+      '-password',
+      'is_staff',
+      'username desc',
+      '--id',
+      '__proto__',
+      'constructor',
+    ]) {
       try {
         parseUserListQuery({ ordering: bad }, 'sqlite')
         expect.unreachable(`ordering=${bad} was accepted`)
@@ -80,12 +99,18 @@ describe('user list query parsing', () => {
         expect(Object.keys((error as ValidationError).fields)).toEqual(['ordering'])
       }
     }
-    expect(parseUserOrdering('-last_login')).toMatchObject({ descending: true, field: { column: 'last_login' } })
+    expect(parseUserOrdering('-last_login')).toMatchObject({
+      descending: true,
+      field: { column: 'last_login' },
+    })
   })
 
   it('refuses a malformed boolean filter and reports every bad parameter at once', () => {
     try {
-      parseUserListQuery({ is_active: 'yes', is_staff: 'maybe', page_size: 'x', ordering: 'nope' }, 'sqlite')
+      parseUserListQuery(
+        { is_active: 'yes', is_staff: 'maybe', page_size: 'x', ordering: 'nope' },
+        'sqlite',
+      )
       expect.unreachable()
     } catch (error) {
       expect((error as ValidationError).fields).toMatchObject({
@@ -95,7 +120,9 @@ describe('user list query parsing', () => {
         ordering: [expect.stringContaining('Select a valid choice')],
       })
     }
-    expect(parseUserListQuery({ is_active: 'false', is_staff: '1', is_superuser: '' }, 'sqlite')).toMatchObject({
+    expect(
+      parseUserListQuery({ is_active: 'false', is_staff: '1', is_superuser: '' }, 'sqlite'),
+    ).toMatchObject({
       isActive: false,
       isStaff: true,
       isSuperuser: undefined,
@@ -103,16 +130,24 @@ describe('user list query parsing', () => {
   })
 
   it('refuses a repeated parameter, a null character and an over-long search', () => {
-    expect(() => parseUserListQuery({ is_active: ['true', 'false'] }, 'sqlite')).toThrow(ValidationError)
+    expect(() => parseUserListQuery({ is_active: ['true', 'false'] }, 'sqlite')).toThrow(
+      ValidationError,
+    )
     expect(() => parseUserListQuery({ search: 'a\u0000b' }, 'sqlite')).toThrow(ValidationError)
     expect(() => parseUserListQuery({ search: 'a'.repeat(257) }, 'sqlite')).toThrow(ValidationError)
-    expect(() => parseUserListQuery({ search: 'a b c d e f g h i j k' }, 'sqlite')).toThrow(ValidationError)
+    expect(() => parseUserListQuery({ search: 'a b c d e f g h i j k' }, 'sqlite')).toThrow(
+      ValidationError,
+    )
   })
 
   it('refuses tampered, truncated, foreign and non-canonical cursors with a cursor field error', () => {
     const ordering = parseUserOrdering('username')
     const good = encodeCursor(ordering, { key: 'ada', id: 3, direction: 'next' })
-    expect(parseUserListQuery({ cursor: good }, 'sqlite').cursor).toEqual({ key: 'ada', id: 3, direction: 'next' })
+    expect(parseUserListQuery({ cursor: good }, 'sqlite').cursor).toEqual({
+      key: 'ada',
+      id: 3,
+      direction: 'next',
+    })
     const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
     const bad = [
       good.slice(0, -3),
@@ -145,12 +180,29 @@ describe('user list query parsing', () => {
 
   it('accepts on PostgreSQL only timestamps it can cast back', () => {
     const ordering = parseUserOrdering('date_joined')
-    const at = (k: unknown) => Buffer.from(JSON.stringify({ o: 'date_joined', k, i: 1, d: 'n' })).toString('base64url')
-    expect(parseUserListQuery({ ordering: 'date_joined', cursor: at('2024-01-01 00:00:00.123456+00') }, 'postgres').cursor).toMatchObject({
+    const at = (k: unknown) =>
+      Buffer.from(JSON.stringify({ o: 'date_joined', k, i: 1, d: 'n' })).toString('base64url')
+    expect(
+      parseUserListQuery(
+        { ordering: 'date_joined', cursor: at('2024-01-01 00:00:00.123456+00') },
+        'postgres',
+      ).cursor,
+    ).toMatchObject({
       id: 1,
     })
-    for (const bad of ['2024-13-01 00:00:00+00', '2024-02-30 00:00:00', '2024-01-01 25:00:00', "2024'; drop", 'now', null, 5]) {
-      expect(() => parseUserListQuery({ ordering: 'date_joined', cursor: at(bad) }, 'postgres'), String(bad)).toThrow(ValidationError)
+    for (const bad of [
+      '2024-13-01 00:00:00+00',
+      '2024-02-30 00:00:00',
+      '2024-01-01 25:00:00',
+      "2024'; drop",
+      'now',
+      null,
+      5,
+    ]) {
+      expect(
+        () => parseUserListQuery({ ordering: 'date_joined', cursor: at(bad) }, 'postgres'),
+        String(bad),
+      ).toThrow(ValidationError)
     }
     expect(ordering.field.nullable).toBe(false)
   })
@@ -166,7 +218,14 @@ for (const dialect of TEST_DIALECTS) {
     beforeAll(async () => {
       database = await openTestDatabase(dialect)
       await seed(database, [
-        { username: 'ada', first: 'Ada', last: 'Lovelace', staff: true, superuser: true, login: 50 },
+        {
+          username: 'ada',
+          first: 'Ada',
+          last: 'Lovelace',
+          staff: true,
+          superuser: true,
+          login: 50,
+        },
         { username: 'bob', email: 'bob@Example.org', last: 'Builder', login: 10 },
         { username: 'carol_x', email: 'carol@example.com' },
         { username: 'caroly', email: 'caroly@example.com', active: false },
@@ -177,7 +236,8 @@ for (const dialect of TEST_DIALECTS) {
     })
     afterAll(() => database.destroy())
 
-    const list = (query: Record<string, string>) => listUsers(database, parseUserListQuery(query, dialect))
+    const list = (query: Record<string, string>) =>
+      listUsers(database, parseUserListQuery(query, dialect))
 
     it('lists every user by username with the total count, never a password hash', async () => {
       const page = await list({})
@@ -215,12 +275,39 @@ for (const dialect of TEST_DIALECTS) {
     })
 
     it('orders by last_login with never-logged-in users lowest, ties broken by id, both ways', async () => {
-      expect(usernames(await list({ ordering: 'last_login' }))).toEqual(['carol_x', 'caroly', 'dan', 'bob', 'erin', 'frank', 'ada'])
-      expect(usernames(await list({ ordering: '-last_login' }))).toEqual(['ada', 'frank', 'erin', 'bob', 'dan', 'caroly', 'carol_x'])
+      expect(usernames(await list({ ordering: 'last_login' }))).toEqual([
+        'carol_x',
+        'caroly',
+        'dan',
+        'bob',
+        'erin',
+        'frank',
+        'ada',
+      ])
+      expect(usernames(await list({ ordering: '-last_login' }))).toEqual([
+        'ada',
+        'frank',
+        'erin',
+        'bob',
+        'dan',
+        'caroly',
+        'carol_x',
+      ])
     })
 
     it('pages through every ordering in both directions without repeating or skipping a row', async () => {
-      for (const ordering of ['id', 'username', '-username', 'email', 'last_name', '-first_name', 'date_joined', '-date_joined', 'last_login', '-last_login']) {
+      for (const ordering of [
+        'id',
+        'username',
+        '-username',
+        'email',
+        'last_name',
+        '-first_name',
+        'date_joined',
+        '-date_joined',
+        'last_login',
+        '-last_login',
+      ]) {
         const whole = usernames(await list({ ordering, page_size: '100' }))
         const forward = await readAll(database, { ordering, page_size: '2' })
         expect(forward, ordering).toEqual(whole)
@@ -244,7 +331,9 @@ for (const dialect of TEST_DIALECTS) {
     it('refuses a cursor made for another ordering', async () => {
       const page = await list({ ordering: 'email', page_size: '2' })
       expect(page.next).not.toBeNull()
-      expect(() => parseUserListQuery({ ordering: 'username', cursor: page.next! }, dialect)).toThrow(ValidationError)
+      expect(() =>
+        parseUserListQuery({ ordering: 'username', cursor: page.next! }, dialect),
+      ).toThrow(ValidationError)
     })
   })
 
@@ -256,22 +345,36 @@ for (const dialect of TEST_DIALECTS) {
     afterAll(() => database.destroy())
 
     it('never repeats or skips a row that was there all along', async () => {
-      const original = Array.from({ length: 40 }, (_, i) => ({ username: `u${String(i * 2).padStart(3, '0')}`, joined: i * 2, login: i % 3 === 0 ? null : i }))
+      const original = Array.from({ length: 40 }, (_, i) => ({
+        username: `u${String(i * 2).padStart(3, '0')}`,
+        joined: i * 2,
+        login: i % 3 === 0 ? null : i,
+      }))
       await seed(database, original)
       for (const ordering of ['username', '-date_joined', 'last_login', 'id']) {
         const seen: string[] = []
-        let page = await listUsers(database, parseUserListQuery({ ordering, page_size: '7' }, dialect))
+        let page = await listUsers(
+          database,
+          parseUserListQuery({ ordering, page_size: '7' }, dialect),
+        )
         seen.push(...usernames(page))
         let round = 0
         while (page.next) {
           // Rows that sort before, between and after the position, inserted between page reads.
           round++
           await seed(database, [
-            { username: `u${String(round * 7).padStart(3, '0')}x${ordering}`, joined: round * 7 + 0.5, login: round },
+            {
+              username: `u${String(round * 7).padStart(3, '0')}x${ordering}`,
+              joined: round * 7 + 0.5,
+              login: round,
+            },
             { username: `a${round}${ordering}`, joined: -round, login: null },
             { username: `z${round}${ordering}`, joined: 1000 + round, login: 1000 },
           ])
-          page = await listUsers(database, parseUserListQuery({ ordering, page_size: '7', cursor: page.next }, dialect))
+          page = await listUsers(
+            database,
+            parseUserListQuery({ ordering, page_size: '7', cursor: page.next }, dialect),
+          )
           seen.push(...usernames(page))
         }
         const originals = seen.filter((name) => /^u\d{3}$/.test(name))
@@ -288,7 +391,13 @@ for (const dialect of TEST_DIALECTS) {
     beforeAll(async () => {
       database = await openTestDatabase(dialect)
       for (let start = 0; start < 5000; start += 500) {
-        await seed(database, Array.from({ length: 500 }, (_, i) => ({ username: `user${String(start + i).padStart(5, '0')}`, joined: start + i })))
+        await seed(
+          database,
+          Array.from({ length: 500 }, (_, i) => ({
+            username: `user${String(start + i).padStart(5, '0')}`,
+            joined: start + i,
+          })),
+        )
       }
       if (dialect === 'postgres') await sql`analyze auth_user`.execute(database.db)
     })
@@ -314,14 +423,22 @@ for (const dialect of TEST_DIALECTS) {
           const raw = (await import('better-sqlite3')).default
           const connection = new raw(database.url.slice('sqlite:'.length), { readonly: true })
           try {
-            const plan = (connection.prepare(`explain query plan ${query.sql}`).all(...(query.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail).join('; ')
+            const plan = (
+              connection
+                .prepare(`explain query plan ${query.sql}`)
+                .all(...(query.parameters as unknown[])) as { detail: string }[]
+            )
+              .map((r) => r.detail)
+              .join('; ')
             expect(plan, query.sql).toMatch(/USING (COVERING )?INDEX sqlite_autoindex_auth_user_1/)
             expect(plan, query.sql).not.toMatch(/TEMP B-TREE|SCAN auth_user$/)
           } finally {
             connection.close()
           }
         } else {
-          const explained = await sql.raw<{ 'QUERY PLAN': string }>(`explain ${inline(query)}`).execute(database.db)
+          const explained = await sql
+            .raw<{ 'QUERY PLAN': string }>(`explain ${inline(query)}`)
+            .execute(database.db)
           const plan = explained.rows.map((r) => r['QUERY PLAN']).join('; ')
           expect(plan, query.sql).toMatch(/Index (Only )?Scan/)
           expect(plan, query.sql).not.toMatch(/Seq Scan|Sort/)

@@ -5,7 +5,16 @@ import { guard } from '../storage/errors.js'
 import type { Database } from '../storage/schema.js'
 import { toUser } from '../storage/users.js'
 import { toDbBool } from '../storage/values.js'
-import { decodeCursor, parsePageSize, readPage, sortKeyExpression, type Cursor, type Ordering, type Page, type SortField } from './keyset.js'
+import {
+  decodeCursor,
+  parsePageSize,
+  readPage,
+  sortKeyExpression,
+  type Cursor,
+  type Ordering,
+  type Page,
+  type SortField,
+} from './keyset.js'
 import { readQueryValue, type RawQuery } from './query.js'
 
 /** The fields `ordering=` accepts (each also with `-` in front); anything else is a 400. */
@@ -27,7 +36,14 @@ export const USER_SEARCH_FIELDS = ['username', 'email', 'first_name', 'last_name
 
 const SEARCH_MAX = 256
 const SEARCH_TERMS_MAX = 10
-const BOOLEANS: Readonly<Record<string, boolean>> = { true: true, True: true, '1': true, false: false, False: false, '0': false }
+const BOOLEANS: Readonly<Record<string, boolean>> = {
+  true: true,
+  True: true,
+  '1': true,
+  false: false,
+  False: false,
+  '0': false,
+}
 
 /** A parsed, validated `GET /api/admin/users/` query. */
 export interface UserListQuery {
@@ -50,7 +66,9 @@ export function parseUserOrdering(raw: string | undefined): Ordering {
     : undefined
   if (!field) {
     throw new ValidationError({
-      ordering: [`Select a valid choice. Allowed: ${Object.keys(USER_SORT_FIELDS).join(', ')}, each optionally with "-".`],
+      ordering: [
+        `Select a valid choice. Allowed: ${Object.keys(USER_SORT_FIELDS).join(', ')}, each optionally with "-".`,
+      ],
     })
   }
   return { name, field, descending }
@@ -74,7 +92,8 @@ export function parseUserListQuery(raw: RawQuery, dialect: DialectName): UserLis
   }
   const search = attempt(() => readQueryValue(raw, 'search')) ?? ''
   let terms: string[] = []
-  if (search.length > SEARCH_MAX) errors.search = [`Ensure this field has no more than ${SEARCH_MAX} characters.`]
+  if (search.length > SEARCH_MAX)
+    errors.search = [`Ensure this field has no more than ${SEARCH_MAX} characters.`]
   else if (search.includes('\u0000')) errors.search = ['Null characters are not allowed.']
   else {
     terms = search.split(/\s+/).filter((t) => t !== '')
@@ -85,7 +104,8 @@ export function parseUserListQuery(raw: RawQuery, dialect: DialectName): UserLis
       const value = readQueryValue(raw, name)
       if (value === undefined || value === '') return undefined
       const parsed = Object.hasOwn(BOOLEANS, value) ? BOOLEANS[value] : undefined
-      if (parsed === undefined) throw new ValidationError({ [name]: ['Must be a valid boolean: true or false.'] })
+      if (parsed === undefined)
+        throw new ValidationError({ [name]: ['Must be a valid boolean: true or false.'] })
       return parsed
     })
   const isActive = flag('is_active')
@@ -96,8 +116,10 @@ export function parseUserListQuery(raw: RawQuery, dialect: DialectName): UserLis
   let cursor: Cursor | null = null
   const rawCursor = attempt(() => readQueryValue(raw, 'cursor'))
   // A cursor is only judged against a valid ordering; with a bad ordering that error alone is reported.
-  if (ordering && rawCursor) cursor = attempt(() => decodeCursor(rawCursor, ordering, dialect)) ?? null
-  if (Object.keys(errors).length > 0 || !ordering || pageSize === undefined) throw new ValidationError(errors)
+  if (ordering && rawCursor)
+    cursor = attempt(() => decodeCursor(rawCursor, ordering, dialect)) ?? null
+  if (Object.keys(errors).length > 0 || !ordering || pageSize === undefined)
+    throw new ValidationError(errors)
   return { terms, isActive, isStaff, isSuperuser, ordering, cursor, pageSize }
 }
 
@@ -110,7 +132,11 @@ export function escapeLike(text: string): string {
  * Case-insensitive "contains", as Django's `icontains`: `LIKE … ESCAPE '\'` on SQLite (ASCII case folding, as
  * Django there), `ILIKE … ESCAPE '\'` on PostgreSQL.
  */
-export function containsInsensitive(column: string, text: string, dialect: DialectName): RawBuilder<SqlBool> {
+export function containsInsensitive(
+  column: string,
+  text: string,
+  dialect: DialectName,
+): RawBuilder<SqlBool> {
   const pattern = `%${escapeLike(text)}%`
   const op = sql.raw(dialect === 'postgres' ? 'ilike' : 'like')
   return sql<SqlBool>`${sql.ref(column)} ${op} ${pattern} escape '\\'`
@@ -123,11 +149,15 @@ export async function listUsers(handle: DatabaseHandle, query: UserListQuery): P
   const db = handle.db as Kysely<Database>
   const filtered = () => {
     let q = db.selectFrom('auth_user')
-    if (query.isActive !== undefined) q = q.where('is_active', '=', toDbBool(dialect, query.isActive))
+    if (query.isActive !== undefined)
+      q = q.where('is_active', '=', toDbBool(dialect, query.isActive))
     if (query.isStaff !== undefined) q = q.where('is_staff', '=', toDbBool(dialect, query.isStaff))
-    if (query.isSuperuser !== undefined) q = q.where('is_superuser', '=', toDbBool(dialect, query.isSuperuser))
+    if (query.isSuperuser !== undefined)
+      q = q.where('is_superuser', '=', toDbBool(dialect, query.isSuperuser))
     for (const term of query.terms) {
-      q = q.where((eb) => eb.or(USER_SEARCH_FIELDS.map((column) => containsInsensitive(column, term, dialect))))
+      q = q.where((eb) =>
+        eb.or(USER_SEARCH_FIELDS.map((column) => containsInsensitive(column, term, dialect))),
+      )
     }
     return q
   }
@@ -142,7 +172,14 @@ export async function listUsers(handle: DatabaseHandle, query: UserListQuery): P
           for (const term of order) q = q.orderBy(term)
           return q.limit(limit).execute()
         },
-        count: async () => Number((await filtered().select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+        count: async () =>
+          Number(
+            (
+              await filtered()
+                .select((eb) => eb.fn.countAll().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
+          ),
         positionOf: (row) => ({
           key: field.kind === 'integer' ? Number(row.id) : (row.sort_key as string | number | null),
           id: Number(row.id),

@@ -1,4 +1,9 @@
-import { ValidationError, validatePassword, type AuthSettings, type PasswordHashers } from '@cookiejwt/core'
+import {
+  ValidationError,
+  validatePassword,
+  type AuthSettings,
+  type PasswordHashers,
+} from '@cookiejwt/core'
 import type { AdminUserChanges } from './rules.js'
 
 // As `createsuperuser`: Django's username characters (ASCII here), at most 150.
@@ -14,10 +19,18 @@ export interface AdminNewUser extends AdminUserChanges {
 }
 
 /** Checks the values of editable fields (types are the route schema's job); collects field errors into `errors`. */
-export function checkFieldValues(changes: AdminUserChanges, errors: Record<string, string[]>): void {
+export function checkFieldValues(
+  changes: AdminUserChanges,
+  errors: Record<string, string[]>,
+): void {
   if (changes.email !== undefined) {
-    if (changes.email.length > EMAIL_MAX) errors.email = [`Ensure this field has no more than ${EMAIL_MAX} characters.`]
-    else if (changes.email.includes('\u0000') || (changes.email !== '' && !EMAIL.test(changes.email))) errors.email = ['Enter a valid email address.']
+    if (changes.email.length > EMAIL_MAX)
+      errors.email = [`Ensure this field has no more than ${EMAIL_MAX} characters.`]
+    else if (
+      changes.email.includes('\u0000') ||
+      (changes.email !== '' && !EMAIL.test(changes.email))
+    )
+      errors.email = ['Enter a valid email address.']
   }
   for (const [key, field] of [
     ['firstName', 'first_name'],
@@ -25,7 +38,8 @@ export function checkFieldValues(changes: AdminUserChanges, errors: Record<strin
   ] as const) {
     const value = changes[key]
     if (value === undefined) continue
-    if (value.length > NAME_MAX) errors[field] = [`Ensure this field has no more than ${NAME_MAX} characters.`]
+    if (value.length > NAME_MAX)
+      errors[field] = [`Ensure this field has no more than ${NAME_MAX} characters.`]
     else if (value.includes('\u0000')) errors[field] = ['Null characters are not allowed.']
   }
 }
@@ -54,7 +68,9 @@ export function passwordProblems(
 export function validateNewUser(settings: AuthSettings, input: AdminNewUser): void {
   const errors: Record<string, string[]> = {}
   if (!USERNAME.test(input.username)) {
-    errors.username = ['Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.']
+    errors.username = [
+      'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.',
+    ]
   }
   checkFieldValues(input, errors)
   const problems = passwordProblems(settings, input.password, input)
@@ -67,7 +83,8 @@ export async function hashPassword(hashers: PasswordHashers, password: string): 
   try {
     return await hashers.hash(password)
   } catch (error) {
-    if (error instanceof RangeError) throw new ValidationError({ password: ['This password cannot be used.'] })
+    if (error instanceof RangeError)
+      throw new ValidationError({ password: ['This password cannot be used.'] })
     throw error
   }
 }

@@ -7,7 +7,11 @@ export const CLOSE_CONNECTIONS = 'cookiejwt:close-connections'
 
 /** Whether `message` is the cookiejwt IPC message `kind`. */
 export function isDrainMessage(message: unknown, kind: string): boolean {
-  return typeof message === 'object' && message !== null && (message as { cookiejwt?: unknown }).cookiejwt === kind
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { cookiejwt?: unknown }).cookiejwt === kind
+  )
 }
 
 /**

@@ -49,31 +49,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   // A key-set file (COOKIEJWT_KEYS_FILE) replaces the single key; an explicit COOKIEJWT_SIGNING_KEY beside it still
   // verifies tokens issued before the key set, so switching logs nobody out.
   const signingKeys = env.COOKIEJWT_KEYS_FILE
-    ? readKeysFile(resolve(cwd, env.COOKIEJWT_KEYS_FILE)).map(({ createdAt: _createdAt, ...k }) => k)
+    ? readKeysFile(resolve(cwd, env.COOKIEJWT_KEYS_FILE)).map(
+        ({ createdAt: _createdAt, ...k }) => k,
+      )
     : undefined
   const { key, notice } = signingKeys
     ? { key: env.COOKIEJWT_SIGNING_KEY || env.SECRET_KEY || undefined, notice: null }
     : signingKey(env, dataDir)
   const trustProxy = env.COOKIEJWT_TRUST_PROXY === '1' || env.COOKIEJWT_TRUST_PROXY === 'true'
   const list = (value: string | undefined) =>
-    value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean)
+    value === undefined
+      ? undefined
+      : value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
   const corsOrigins = list(env.COOKIEJWT_CORS_ALLOWED_ORIGINS)
   const trustedOrigins = list(env.COOKIEJWT_CSRF_TRUSTED_ORIGINS)
   // Keys protecting TOTP secrets and backup codes, newest first (base64 or hex: never a comma in them).
   const mfaKeys = list(env.COOKIEJWT_MFA_KEYS)
   const secure = production ? { secure: true } : {}
   const port = Number(env.PORT ?? 8000)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ImproperlyConfigured(`PORT must be a port number (got ${env.PORT})`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ImproperlyConfigured(`PORT must be a port number (got ${env.PORT})`)
   const host = env.HOST || '127.0.0.1'
   const input: AuthSettingsInput = {
     ...extra,
     ...(key !== undefined ? { signingKey: key } : {}),
     ...(signingKeys ? { signingKeys } : {}),
     ...(trustProxy ? { trustProxy } : {}),
-    ...(env.COOKIEJWT_ACCESS_TOKEN_LIFETIME ? { accessTokenLifetime: duration(env.COOKIEJWT_ACCESS_TOKEN_LIFETIME) } : {}),
-    ...(env.COOKIEJWT_REFRESH_TOKEN_LIFETIME ? { refreshTokenLifetime: duration(env.COOKIEJWT_REFRESH_TOKEN_LIFETIME) } : {}),
+    ...(env.COOKIEJWT_ACCESS_TOKEN_LIFETIME
+      ? { accessTokenLifetime: duration(env.COOKIEJWT_ACCESS_TOKEN_LIFETIME) }
+      : {}),
+    ...(env.COOKIEJWT_REFRESH_TOKEN_LIFETIME
+      ? { refreshTokenLifetime: duration(env.COOKIEJWT_REFRESH_TOKEN_LIFETIME) }
+      : {}),
     ...(env.COOKIEJWT_PASSWORD_HASHER ? { passwordHasher: env.COOKIEJWT_PASSWORD_HASHER } : {}),
-    ...(env.COOKIEJWT_SHUTDOWN_TIMEOUT ? { shutdownTimeout: duration(env.COOKIEJWT_SHUTDOWN_TIMEOUT) } : {}),
+    ...(env.COOKIEJWT_SHUTDOWN_TIMEOUT
+      ? { shutdownTimeout: duration(env.COOKIEJWT_SHUTDOWN_TIMEOUT) }
+      : {}),
     authCookie: { ...secure, ...(extra.authCookie ?? {}) },
     refreshCookie: { ...secure, ...(extra.refreshCookie ?? {}) },
     csrf: {
@@ -96,9 +110,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const settings = defineSettings(input)
   const defaultStatic = join(REPO_ROOT, 'apps/web/dist')
-  const staticRoot = env.COOKIEJWT_STATIC_ROOT !== undefined
-    ? env.COOKIEJWT_STATIC_ROOT === '' ? null : resolve(cwd, env.COOKIEJWT_STATIC_ROOT)
-    : existsSync(defaultStatic) ? defaultStatic : null
+  const staticRoot =
+    env.COOKIEJWT_STATIC_ROOT !== undefined
+      ? env.COOKIEJWT_STATIC_ROOT === ''
+        ? null
+        : resolve(cwd, env.COOKIEJWT_STATIC_ROOT)
+      : existsSync(defaultStatic)
+        ? defaultStatic
+        : null
   return {
     settings,
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
@@ -150,7 +169,9 @@ function accountSettings(
   if (env.COOKIEJWT_REGISTRATION !== undefined) {
     const value = env.COOKIEJWT_REGISTRATION.trim().toLowerCase()
     if (!['true', 'false', '1', '0'].includes(value)) {
-      throw new ImproperlyConfigured(`COOKIEJWT_REGISTRATION must be true or false (got ${JSON.stringify(env.COOKIEJWT_REGISTRATION)})`)
+      throw new ImproperlyConfigured(
+        `COOKIEJWT_REGISTRATION must be true or false (got ${JSON.stringify(env.COOKIEJWT_REGISTRATION)})`,
+      )
     }
     out.registration = value === 'true' || value === '1'
   }
@@ -166,29 +187,40 @@ function accountSettings(
   const fromEnv = env.COOKIEJWT_FRONTEND_URL?.trim()
   if (fromEnv) out.frontendUrl = fromEnv
   else if (extra.frontendUrl === undefined || extra.frontendUrl === null) {
-    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+    const shown =
+      host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
     out.frontendUrl = `http://${shown}:${port}`
   }
   const backend = env.COOKIEJWT_EMAIL_BACKEND?.trim()
   if (backend !== undefined && backend !== 'smtp' && backend !== 'console' && backend !== 'file') {
-    throw new ImproperlyConfigured(`COOKIEJWT_EMAIL_BACKEND must be smtp, console or file (got ${JSON.stringify(backend)})`)
+    throw new ImproperlyConfigured(
+      `COOKIEJWT_EMAIL_BACKEND must be smtp, console or file (got ${JSON.stringify(backend)})`,
+    )
   }
   if (env.COOKIEJWT_EMAIL_URL !== undefined && !/^smtps?:\/\//.test(env.COOKIEJWT_EMAIL_URL)) {
     // Never echo the value: it may carry the SMTP password.
-    throw new ImproperlyConfigured('COOKIEJWT_EMAIL_URL must look like smtp://user:password@host:port (or smtps://)')
+    throw new ImproperlyConfigured(
+      'COOKIEJWT_EMAIL_URL must look like smtp://user:password@host:port (or smtps://)',
+    )
   }
   const filePath = env.COOKIEJWT_EMAIL_FILE_PATH
     ? resolve(cwd, env.COOKIEJWT_EMAIL_FILE_PATH)
-    : extra.email?.filePath !== undefined ? resolve(cwd, extra.email.filePath) : join(dataDir, 'emails')
+    : extra.email?.filePath !== undefined
+      ? resolve(cwd, extra.email.filePath)
+      : join(dataDir, 'emails')
   out.email = {
     ...(extra.email ?? {}),
     filePath,
     ...(backend ? { backend } : {}),
     ...(env.COOKIEJWT_EMAIL_URL ? { url: env.COOKIEJWT_EMAIL_URL } : {}),
     // An SMTP URL alone means "send over SMTP" (the default backend writes files).
-    ...(env.COOKIEJWT_EMAIL_URL && !backend && extra.email?.backend === undefined ? { backend: 'smtp' as const } : {}),
+    ...(env.COOKIEJWT_EMAIL_URL && !backend && extra.email?.backend === undefined
+      ? { backend: 'smtp' as const }
+      : {}),
     ...(env.COOKIEJWT_EMAIL_FROM ? { from: env.COOKIEJWT_EMAIL_FROM } : {}),
-    ...(env.COOKIEJWT_EMAIL_TEMPLATES_DIR ? { templatesDir: resolve(cwd, env.COOKIEJWT_EMAIL_TEMPLATES_DIR) } : {}),
+    ...(env.COOKIEJWT_EMAIL_TEMPLATES_DIR
+      ? { templatesDir: resolve(cwd, env.COOKIEJWT_EMAIL_TEMPLATES_DIR) }
+      : {}),
   }
   return out
 }
@@ -198,16 +230,21 @@ function accountSettings(
  * A bad value gives the default here: the workers load the full configuration and report it.
  */
 export function loadShutdownTimeout(env: NodeJS.ProcessEnv = process.env): number {
-  let value: unknown = env.COOKIEJWT_SHUTDOWN_TIMEOUT ? duration(env.COOKIEJWT_SHUTDOWN_TIMEOUT) : undefined
+  let value: unknown = env.COOKIEJWT_SHUTDOWN_TIMEOUT
+    ? duration(env.COOKIEJWT_SHUTDOWN_TIMEOUT)
+    : undefined
   if (value === undefined && env.COOKIEJWT_SETTINGS) {
     try {
-      value = (JSON.parse(env.COOKIEJWT_SETTINGS) as { shutdownTimeout?: unknown } | null)?.shutdownTimeout
+      value = (JSON.parse(env.COOKIEJWT_SETTINGS) as { shutdownTimeout?: unknown } | null)
+        ?.shutdownTimeout
     } catch {
       value = undefined
     }
   }
   try {
-    return value === undefined ? DEFAULT_SETTINGS.shutdownTimeout : toSeconds(value as string | number, 'shutdownTimeout')
+    return value === undefined
+      ? DEFAULT_SETTINGS.shutdownTimeout
+      : toSeconds(value as string | number, 'shutdownTimeout')
   } catch {
     return DEFAULT_SETTINGS.shutdownTimeout
   }
@@ -217,12 +254,18 @@ function duration(value: string): string | number {
   return /^\d+$/.test(value) ? Number(value) : value
 }
 
-function signingKey(env: NodeJS.ProcessEnv, dataDir: string): { key: string; notice: string | null } {
+function signingKey(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+): { key: string; notice: string | null } {
   const fromEnv = env.COOKIEJWT_SIGNING_KEY || env.SECRET_KEY
   if (fromEnv) return { key: fromEnv, notice: null }
   const file = join(dataDir, 'signing_key')
   if (existsSync(file)) {
-    return { key: readFileSync(file, 'utf8').trim(), notice: `using the signing key stored in ${file} (set COOKIEJWT_SIGNING_KEY to choose one)` }
+    return {
+      key: readFileSync(file, 'utf8').trim(),
+      notice: `using the signing key stored in ${file} (set COOKIEJWT_SIGNING_KEY to choose one)`,
+    }
   }
   mkdirSync(dataDir, { recursive: true })
   const key = randomBytes(48).toString('base64url')
@@ -230,9 +273,13 @@ function signingKey(env: NodeJS.ProcessEnv, dataDir: string): { key: string; not
   try {
     writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' })
   } catch (error) {
-    if ((error as { code?: string }).code === 'EEXIST') return { key: readFileSync(file, 'utf8').trim(), notice: null }
+    if ((error as { code?: string }).code === 'EEXIST')
+      return { key: readFileSync(file, 'utf8').trim(), notice: null }
     throw error
   }
   chmodSync(file, 0o600)
-  return { key, notice: `no COOKIEJWT_SIGNING_KEY set: generated a random signing key and stored it in ${file} (mode 0600)` }
+  return {
+    key,
+    notice: `no COOKIEJWT_SIGNING_KEY set: generated a random signing key and stored it in ${file} (mode 0600)`,
+  }
 }

@@ -15,7 +15,9 @@ interface Client {
 
 async function open(port: number): Promise<Client> {
   const socket = connect({ port, host: '127.0.0.1' })
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
+  await new Promise<void>((resolve, reject) =>
+    socket.once('connect', resolve).once('error', reject),
+  )
   let buffer = ''
   let waiting: ((text: string | Error) => void) | null = null
   const ended = new Promise<string>((resolve) => {
@@ -61,7 +63,8 @@ afterEach(() => {
 function createTestServer(): Server {
   const server = createServer((req, res) => {
     if (req.url === '/stall') return
-    const answer = () => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 }).end('ok')
+    const answer = () =>
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 }).end('ok')
     if (req.url === '/slow') setTimeout(answer, 300)
     else answer()
   })
@@ -163,7 +166,9 @@ describe('makeGraceful', () => {
     expect(Date.now() - started).toBeLessThan(1000)
     expect(result).toMatchObject({ forced: true, destroyed: 1 })
     expect(await client.ended).not.toBe('')
-    expect(log.lines.join('\n')).toMatch(/warn drain timed out: destroying the connections still open \{"connections":1/)
+    expect(log.lines.join('\n')).toMatch(
+      /warn drain timed out: destroying the connections still open \{"connections":1/,
+    )
   })
 
   it('returns the same drain to a second caller', async () => {
@@ -216,7 +221,10 @@ describe('drainOnSignal', () => {
     const signals = new EventEmitter()
     const graceful = makeGraceful(server, { timeoutMs: 300 })
     await start(server)
-    const exit = drainOnSignal(graceful, { process: signals, onClosed: () => new Promise(() => {}) })
+    const exit = drainOnSignal(graceful, {
+      process: signals,
+      onClosed: () => new Promise(() => {}),
+    })
     const started = Date.now()
     signals.emit('SIGTERM', 'SIGTERM')
     expect(await exit).toBe(1)

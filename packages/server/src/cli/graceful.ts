@@ -96,7 +96,13 @@ export function makeGraceful(server: Server, options: DrainOptions): GracefulSer
   const counts = { answered: 0, idleClosed: 0, raced: 0 }
 
   const track = (socket: Socket): Connection => {
-    const connection: Connection = { socket, open: new Set(), lastActive: Date.now(), bytesRead: 0, endedAt: 0 }
+    const connection: Connection = {
+      socket,
+      open: new Set(),
+      lastActive: Date.now(),
+      bytesRead: 0,
+      endedAt: 0,
+    }
     connections.set(socket, connection)
     socket.once('close', () => connections.delete(socket))
     return connection
@@ -105,7 +111,8 @@ export function makeGraceful(server: Server, options: DrainOptions): GracefulSer
   // Before the framework's listener: the header must be set before the handler can send the head.
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     // A connection accepted before makeGraceful() is tracked from its first request on.
-    const connection = connections.get(req.socket) ?? (req.socket.destroyed ? null : track(req.socket))
+    const connection =
+      connections.get(req.socket) ?? (req.socket.destroyed ? null : track(req.socket))
     inFlight++
     connection?.open.add(res)
     if (connection) connection.lastActive = Date.now()
@@ -126,7 +133,10 @@ export function makeGraceful(server: Server, options: DrainOptions): GracefulSer
     const started = Date.now()
     // Stop accepting. With node:cluster the listening socket is shared: the other workers keep accepting.
     if (server.listening) NetServer.prototype.close.call(server)
-    options.log?.info({ connections: connections.size, inFlight }, 'draining: stopped accepting connections')
+    options.log?.info(
+      { connections: connections.size, inFlight },
+      'draining: stopped accepting connections',
+    )
     if (options.beforeClosingConnections) {
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
@@ -136,7 +146,8 @@ export function makeGraceful(server: Server, options: DrainOptions): GracefulSer
       clearTimeout(timer)
     }
     closing = true
-    for (const connection of connections.values()) for (const res of connection.open) closeAfter(res)
+    for (const connection of connections.values())
+      for (const res of connection.open) closeAfter(res)
     let forced = false
     let destroyed = 0
     for (;;) {
@@ -160,7 +171,10 @@ export function makeGraceful(server: Server, options: DrainOptions): GracefulSer
     server.close(() => {})
     const result = { forced, destroyed, ...counts, ms: Date.now() - started }
     if (counts.raced > 0) {
-      options.log?.warn({ raced: counts.raced }, 'requests arrived on connections the server had already half-closed')
+      options.log?.warn(
+        { raced: counts.raced },
+        'requests arrived on connections the server had already half-closed',
+      )
     }
     options.log?.info({ ...result }, 'drained')
     return result
@@ -236,7 +250,10 @@ export interface DrainOnSignalOptions {
  * cut the drain short or kill the process (the listeners stay, so Node's default action never runs).
  * @example process.exitCode = await drainOnSignal(makeGraceful(server, { timeoutMs: 10_000 }), { onClosed })
  */
-export function drainOnSignal(graceful: GracefulServer, options: DrainOnSignalOptions = {}): Promise<number> {
+export function drainOnSignal(
+  graceful: GracefulServer,
+  options: DrainOnSignalOptions = {},
+): Promise<number> {
   const source = options.process ?? process
   const { timeoutMs } = graceful
   return new Promise<number>((resolve) => {

@@ -12,14 +12,17 @@ async function help(): Promise<string> {
     'commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `cookiejwt <command> --help` for a command\'s options. Configuration comes from the environment',
+    "Run `cookiejwt <command> --help` for a command's options. Configuration comes from the environment",
     '(DATABASE_URL, COOKIEJWT_SIGNING_KEY, HOST, PORT, …; see the README).',
     '',
   ].join('\n')
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[], io: Partial<Pick<CommandContext, 'env' | 'stdin' | 'stdout' | 'stderr'>> = {}): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Partial<Pick<CommandContext, 'env' | 'stdin' | 'stdout' | 'stderr'>> = {},
+): Promise<number> {
   const stdout = io.stdout ?? process.stdout
   const stderr = io.stderr ?? process.stderr
   const [name, ...rest] = argv
@@ -35,7 +38,12 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'env
   const command = await entry.load()
   let parsed
   try {
-    parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
+    parsed = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    })
   } catch (error) {
     stderr.write(`cookiejwt ${name}: ${(error as Error).message}\nusage: ${command.usage}\n`)
     return 2
@@ -59,7 +67,9 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'env
       return 1
     }
     const cause = (error as { cause?: Error }).cause
-    stderr.write(`cookiejwt ${name}: ${(error as Error).message}${cause ? ` (${cause.message})` : ''}\n`)
+    stderr.write(
+      `cookiejwt ${name}: ${(error as Error).message}${cause ? ` (${cause.message})` : ''}\n`,
+    )
     return 1
   }
 }

@@ -1,6 +1,19 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { ImproperlyConfigured, normalizeSigningKeys, type KeySetFile, type SigningKey } from '@cookiejwt/core'
+import {
+  ImproperlyConfigured,
+  normalizeSigningKeys,
+  type KeySetFile,
+  type SigningKey,
+} from '@cookiejwt/core'
 
 /** A key as stored in the key-set file: a validated key plus when it was made. */
 export type StoredKey = SigningKey & { createdAt: string }
@@ -24,7 +37,9 @@ export function readKeysFile(file: string): StoredKey[] {
     throw new ImproperlyConfigured(`COOKIEJWT_KEYS_FILE: cannot read ${file}`)
   }
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    throw new ImproperlyConfigured(`COOKIEJWT_KEYS_FILE: ${file} holds private keys but is readable by others; run chmod 600 ${file}`)
+    throw new ImproperlyConfigured(
+      `COOKIEJWT_KEYS_FILE: ${file} holds private keys but is readable by others; run chmod 600 ${file}`,
+    )
   }
   let parsed: unknown
   try {
@@ -34,7 +49,9 @@ export function readKeysFile(file: string): StoredKey[] {
   }
   const keys = (parsed as Partial<KeySetFile> | null)?.keys
   if (!Array.isArray(keys) || keys.length === 0) {
-    throw new ImproperlyConfigured(`COOKIEJWT_KEYS_FILE: ${file} must be {"keys": [...]} with at least one key`)
+    throw new ImproperlyConfigured(
+      `COOKIEJWT_KEYS_FILE: ${file} must be {"keys": [...]} with at least one key`,
+    )
   }
   const valid = normalizeSigningKeys(keys, 'COOKIEJWT_KEYS_FILE keys')
   return valid.map((k, i) => ({ ...k, createdAt: String(keys[i]?.createdAt ?? '') }))
@@ -43,7 +60,10 @@ export function readKeysFile(file: string): StoredKey[] {
 /** Writes a key-set file atomically with mode 0600 (a temporary file renamed over the old one). */
 export function writeKeysFile(file: string, keys: readonly StoredKey[]): void {
   // Validate before writing: a file the server would refuse is never produced.
-  normalizeSigningKeys(keys.map(({ createdAt: _c, ...k }) => k), 'keys')
+  normalizeSigningKeys(
+    keys.map(({ createdAt: _c, ...k }) => k),
+    'keys',
+  )
   mkdirSync(dirname(file), { recursive: true })
   const body: KeySetFile = {
     keys: keys.map((k) => ({

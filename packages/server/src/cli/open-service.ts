@@ -1,6 +1,9 @@
 import { ImproperlyConfigured } from '@cookiejwt/core'
 import { pino, type Logger } from 'pino'
-import { migrateSharedDjangoDatabase, prepareSharedDjangoDatabase } from '../django/shared-database.js'
+import {
+  migrateSharedDjangoDatabase,
+  prepareSharedDjangoDatabase,
+} from '../django/shared-database.js'
 import { createService, type CookiejwtService, type ServiceOptions } from '../service/service.js'
 import { openDatabase } from '../storage/db.js'
 import { migrateToLatest, pendingMigrations } from '../storage/migrate.js'
@@ -32,25 +35,36 @@ export interface EnvServiceOptions {
  * @example
  * const { service, config } = await createServiceFromEnv(process.env)
  */
-export async function createServiceFromEnv(env: NodeJS.ProcessEnv, options: EnvServiceOptions = {}): Promise<EnvService> {
+export async function createServiceFromEnv(
+  env: NodeJS.ProcessEnv,
+  options: EnvServiceOptions = {},
+): Promise<EnvService> {
   const config = loadConfig(env)
   const logger = options.logger ?? pino({ level: env.LOG_LEVEL ?? 'info' })
   // REDIS_URL: throttling counters and the revocation cache shared by every process (else the database).
   const redisUrl = env.REDIS_URL || null
   // ioredis loads only when Redis is configured (start-up time).
   const redisModule = redisUrl !== null ? await import('../redis/services.js') : null
-  if (redisUrl !== null && !redisModule?.isRedisUrl(redisUrl)) throw new ImproperlyConfigured('REDIS_URL must start with redis:// or rediss://')
+  if (redisUrl !== null && !redisModule?.isRedisUrl(redisUrl))
+    throw new ImproperlyConfigured('REDIS_URL must start with redis:// or rediss://')
   const database = await openDatabase(config.databaseUrl, { poolMax: config.databasePoolMax })
   try {
     // COOKIEJWT_DJANGO_DATABASE=shared: check Django's schema; migrations then add only cookiejwt_* tables.
     const { userTable } = config.settings
     const shared = await prepareSharedDjangoDatabase(env, database, userTable)
     if (options.migrate) {
-      const { error } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(database, userTable)
-      if (error) throw new ImproperlyConfigured(`migrate failed: ${(error as Error).message ?? String(error)}`)
+      const { error } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(
+        database,
+        userTable,
+      )
+      if (error)
+        throw new ImproperlyConfigured(
+          `migrate failed: ${(error as Error).message ?? String(error)}`,
+        )
     } else {
       const pending = await pendingMigrations(database).catch(() => [])
-      if (pending.length > 0) logger.warn(`${pending.length} migration(s) not applied; run \`npx cookiejwt migrate\``)
+      if (pending.length > 0)
+        logger.warn(`${pending.length} migration(s) not applied; run \`npx cookiejwt migrate\``)
     }
   } catch (error) {
     await database.destroy()

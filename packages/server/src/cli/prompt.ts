@@ -19,7 +19,11 @@ export class Prompter {
         callback()
       },
     })
-    this.#rl = createInterface({ input: context.stdin, output, terminal: Boolean(context.stdin.isTTY) })
+    this.#rl = createInterface({
+      input: context.stdin,
+      output,
+      terminal: Boolean(context.stdin.isTTY),
+    })
     this.#rl.on('line', (line) => {
       const waiter = this.#waiting.shift()
       if (waiter) waiter(line)

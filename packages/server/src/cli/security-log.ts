@@ -7,5 +7,7 @@ import type { CommandContext } from './command.js'
  * `LOG_LEVEL` (default `info`; `silent` writes none), in the format `serve` writes, with the command's name.
  */
 export function commandSecurityLogger(context: CommandContext, command: string): SecurityLogger {
-  return pino({ level: context.env.LOG_LEVEL ?? 'info' }, context.stderr as never).child({ command })
+  return pino({ level: context.env.LOG_LEVEL ?? 'info' }, context.stderr as never).child({
+    command,
+  })
 }

@@ -14,9 +14,14 @@ describe('parseWorkers', () => {
     expect(parseWorkers('64')).toBe(64)
   })
 
-  it.each(['0', '65', '-1', '2.5', 'two', ' 2', '1e1'])('refuses %j with a one-line reason', (value) => {
-    expect(() => parseWorkers(value)).toThrow(`--workers must be a whole number from 1 to 64 (got "${value}")`)
-  })
+  it.each(['0', '65', '-1', '2.5', 'two', ' 2', '1e1'])(
+    'refuses %j with a one-line reason',
+    (value) => {
+      expect(() => parseWorkers(value)).toThrow(
+        `--workers must be a whole number from 1 to 64 (got "${value}")`,
+      )
+    },
+  )
 })
 
 describe('withWorkers', () => {
@@ -43,6 +48,8 @@ describe('withWorkers', () => {
     expect(await wrapped.run(context)).toBe(7)
     expect(await wrapped.run({ ...context, values: { migrate: true, workers: '1' } })).toBe(7)
     expect(await wrapped.run({ ...context, env: { COOKIEJWT_WORKERS: '1' } })).toBe(7)
-    await expect(wrapped.run({ ...context, env: { COOKIEJWT_WORKERS: 'lots' } })).rejects.toThrow(/--workers/)
+    await expect(wrapped.run({ ...context, env: { COOKIEJWT_WORKERS: 'lots' } })).rejects.toThrow(
+      /--workers/,
+    )
   })
 })

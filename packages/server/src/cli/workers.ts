@@ -58,9 +58,21 @@ export function parseWorkers(value: string | undefined): number {
 }
 
 /** One structured log line of the primary: the shape pino gives the workers' lines, so one parser reads both. */
-type PrimaryLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void
+type PrimaryLog = (
+  level: 'info' | 'warn' | 'error',
+  message: string,
+  fields?: Record<string, unknown>,
+) => void
 
-const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity }
+const LEVELS: Record<string, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Infinity,
+}
 
 function primaryLog(context: CommandContext): PrimaryLog {
   const threshold = LEVELS[context.env.LOG_LEVEL ?? 'info'] ?? 30
@@ -69,7 +81,15 @@ function primaryLog(context: CommandContext): PrimaryLog {
   return (level, message, fields = {}) => {
     const n = LEVELS[level] ?? 30
     if (n < threshold) return
-    const line = { level: n, time: Date.now(), pid: process.pid, hostname: host, role: 'primary', ...fields, msg: message }
+    const line = {
+      level: n,
+      time: Date.now(),
+      pid: process.pid,
+      hostname: host,
+      role: 'primary',
+      ...fields,
+      msg: message,
+    }
     context.stderr.write(`${JSON.stringify(line)}\n`)
   }
 }
@@ -103,11 +123,15 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
       // One glibc malloc arena per worker (unless the operator chose): argon2's 19 MiB blocks freed on libuv's pool
       // threads otherwise stay resident in per-thread arenas (measured 188 → 125 MB peak, bench/README.md). glibc
       // reads it only at process start, so it is set for the worker, not from inside it.
-      const worker = cluster.fork({ [SKIP_MIGRATE_ENV]: skipMigrate ? '1' : '0', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1' })
+      const worker = cluster.fork({
+        [SKIP_MIGRATE_ENV]: skipMigrate ? '1' : '0',
+        MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1',
+      })
       live.add(worker)
       worker.once('listening', () => {
         listening.add(worker)
-        if (listening.size === count && !stopping && !restarting) log('info', `${count} workers listening`)
+        if (listening.size === count && !stopping && !restarting)
+          log('info', `${count} workers listening`)
       })
       worker.on('message', (message: unknown) => {
         if (!isDrainMessage(message, STOPPED_ACCEPTING)) return
@@ -123,14 +147,22 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
         releaseConnections()
         const how = signal ?? `code ${code}`
         if (retiring.delete(worker)) {
-          log(code === 0 ? 'info' : 'warn', `worker ${worker.process.pid} drained and exited (${how})`, { worker: worker.process.pid, code, signal })
+          log(
+            code === 0 ? 'info' : 'warn',
+            `worker ${worker.process.pid} drained and exited (${how})`,
+            { worker: worker.process.pid, code, signal },
+          )
           if (stopping && live.size === 0) resolve(failed ? 1 : 0)
           return
         }
         if (pending.delete(worker) && !stopping) return
         if (!started && !stopping) {
           // The first worker failed to start (bad configuration, migration error): give up at once.
-          log('error', `the first worker exited before listening (${how})`, { worker: worker.process.pid, code, signal })
+          log('error', `the first worker exited before listening (${how})`, {
+            worker: worker.process.pid,
+            code,
+            signal,
+          })
           stopping = true
           resolve(code || 1)
           return
@@ -141,12 +173,19 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
           if (live.size === 0) resolve(failed ? 1 : 0)
           return
         }
-        log('warn', `worker ${worker.process.pid} exited (${how}): replacing it`, { worker: worker.process.pid, code, signal })
+        log('warn', `worker ${worker.process.pid} exited (${how}): replacing it`, {
+          worker: worker.process.pid,
+          code,
+          signal,
+        })
         const now = Date.now()
         crashes.push(now)
         while (crashes.length > 0 && (crashes[0] ?? 0) < now - CRASH_WINDOW_MS) crashes.shift()
         if (crashes.length > MAX_CRASHES) {
-          log('error', `workers keep crashing (${crashes.length} in ${CRASH_WINDOW_MS / 1000} s): stopping`)
+          log(
+            'error',
+            `workers keep crashing (${crashes.length} in ${CRASH_WINDOW_MS / 1000} s): stopping`,
+          )
           failed = true
           stop('crash loop')
           return
@@ -167,7 +206,8 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
         if (![...live].every((w) => stoppedAccepting.has(w) || !listening.has(w))) return
         everyListenerClosed = true
       }
-      for (const worker of waiting) if (worker.isConnected()) worker.send({ cookiejwt: CLOSE_CONNECTIONS })
+      for (const worker of waiting)
+        if (worker.isConnected()) worker.send({ cookiejwt: CLOSE_CONNECTIONS })
       waiting.clear()
     }
 
@@ -176,7 +216,11 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
       new Promise((done) => {
         if (worker.isDead()) return done()
         const timer = setTimeout(() => {
-          log('warn', `worker ${worker.process.pid} still running after the shutdown timeout: killing it`, { worker: worker.process.pid })
+          log(
+            'warn',
+            `worker ${worker.process.pid} still running after the shutdown timeout: killing it`,
+            { worker: worker.process.pid },
+          )
           worker.process.kill('SIGKILL')
         }, killAfterMs)
         timer.unref()
@@ -225,7 +269,9 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
       }
       restarting = true
       const old = [...live].filter((w) => !pending.has(w))
-      log('info', `SIGHUP: replacing ${old.length} worker(s) one at a time`, { workers: old.map((w) => w.process.pid) })
+      log('info', `SIGHUP: replacing ${old.length} worker(s) one at a time`, {
+        workers: old.map((w) => w.process.pid),
+      })
       let migrateNext = true
       for (const worker of old) {
         if (stopping) break
@@ -237,22 +283,31 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
         const ok = await listens(replacement)
         pending.delete(replacement)
         if (!ok) {
-          log('error', 'rolling restart aborted: a new worker exited before listening; the old workers keep serving', {
-            worker: replacement.process.pid,
-          })
+          log(
+            'error',
+            'rolling restart aborted: a new worker exited before listening; the old workers keep serving',
+            {
+              worker: replacement.process.pid,
+            },
+          )
           restarting = false
           return
         }
         if (stopping) break
-        log('info', `worker ${replacement.process.pid} listening: draining worker ${worker.process.pid}`, {
-          worker: worker.process.pid,
-          replacement: replacement.process.pid,
-        })
+        log(
+          'info',
+          `worker ${replacement.process.pid} listening: draining worker ${worker.process.pid}`,
+          {
+            worker: worker.process.pid,
+            replacement: replacement.process.pid,
+          },
+        )
         retiring.add(worker)
         await drain(worker)
       }
       restarting = false
-      if (!stopping) log('info', 'rolling restart complete', { workers: [...live].map((w) => w.process.pid) })
+      if (!stopping)
+        log('info', 'rolling restart complete', { workers: [...live].map((w) => w.process.pid) })
     }
 
     // `on`, not `once`: npx forwards a Ctrl-C the terminal already delivered, and a second signal must neither
@@ -281,8 +336,10 @@ function runPrimary(count: number, context: CommandContext): Promise<number> {
  */
 function releaseListeningSocket(): void {
   type Handle = { constructor?: { name?: string }; fd?: number; close?: () => void }
-  const handles = (process as unknown as { _getActiveHandles?: () => Handle[] })._getActiveHandles?.() ?? []
+  const handles =
+    (process as unknown as { _getActiveHandles?: () => Handle[] })._getActiveHandles?.() ?? []
   for (const handle of handles) {
-    if (handle?.constructor?.name === 'TCP' && typeof handle.fd === 'number' && handle.fd > 2) handle.close?.()
+    if (handle?.constructor?.name === 'TCP' && typeof handle.fd === 'number' && handle.fd > 2)
+      handle.close?.()
   }
 }

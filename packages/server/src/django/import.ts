@@ -107,7 +107,14 @@ export async function importDjangoUsers(
     .execute()
     .catch(() => [])
 
-  const report: DjangoImportReport = { created: 0, updated: 0, unchanged: 0, conflicts: [], blacklistedTokens: 0, dryRun }
+  const report: DjangoImportReport = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    conflicts: [],
+    blacklistedTokens: 0,
+    dryRun,
+  }
   const d = target.dialect
 
   const apply = async (trx: Transaction<Database>): Promise<void> => {
@@ -120,7 +127,10 @@ export async function importDjangoUsers(
       const sameId = byId.get(user.id)
       if (sameName) {
         if (!sameUser(sameName, user)) {
-          report.conflicts.push({ username: user.username, reason: 'a different user has this username' })
+          report.conflicts.push({
+            username: user.username,
+            reason: 'a different user has this username',
+          })
           continue
         }
         imported.add(user.id)
@@ -196,8 +206,11 @@ export async function importDjangoUsers(
         .values({
           jti: row.jti,
           // cookiejwt stores a digest, never a usable token.
-          token: row.token.startsWith('sha256$') ? row.token : `sha256$${createHash('sha256').update(row.token).digest('hex')}`,
-          created_at: row.created_at === null ? null : toDbDate(d, fromDbDate(row.created_at) ?? now),
+          token: row.token.startsWith('sha256$')
+            ? row.token
+            : `sha256$${createHash('sha256').update(row.token).digest('hex')}`,
+          created_at:
+            row.created_at === null ? null : toDbDate(d, fromDbDate(row.created_at) ?? now),
           expires_at: toDbDate(d, expiresAt),
           user_id: userId,
         })
@@ -220,7 +233,9 @@ export async function importDjangoUsers(
 
     if (!dryRun && report.created > 0 && d === 'postgres') {
       // Explicit ids leave the identity sequence behind: move it past the largest id.
-      await sql`select setval(pg_get_serial_sequence('auth_user', 'id'), (select max(id) from auth_user))`.execute(trx)
+      await sql`select setval(pg_get_serial_sequence('auth_user', 'id'), (select max(id) from auth_user))`.execute(
+        trx,
+      )
     }
   }
 

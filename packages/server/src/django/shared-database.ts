@@ -40,7 +40,9 @@ export function isSharedDjangoDatabase(env: NodeJS.ProcessEnv): boolean {
   const value = env[DJANGO_DATABASE_ENV]
   if (value === undefined || value === '') return false
   if (value === 'shared') return true
-  throw new ImproperlyConfigured(`${DJANGO_DATABASE_ENV} must be "shared" or unset (got ${JSON.stringify(value)})`)
+  throw new ImproperlyConfigured(
+    `${DJANGO_DATABASE_ENV} must be "shared" or unset (got ${JSON.stringify(value)})`,
+  )
 }
 
 /**
@@ -57,13 +59,17 @@ export async function checkDjangoSchema(
   const tables = await handle.db.introspection.getTables()
   const byName = new Map(tables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))]))
   if (!byName.has('django_migrations')) {
-    return ['no django_migrations table: this is not a migrated Django database (run manage.py migrate)']
+    return [
+      'no django_migrations table: this is not a migrated Django database (run manage.py migrate)',
+    ]
   }
   for (const [table, columns] of Object.entries(DJANGO_TABLES)) {
     if (table === 'auth_user') continue
     const have = byName.get(table)
     if (!have) {
-      problems.push(`no ${table} table: add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS and run manage.py migrate`)
+      problems.push(
+        `no ${table} table: add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS and run manage.py migrate`,
+      )
       continue
     }
     const missing = columns.filter((c) => !have.has(c))
@@ -77,10 +83,13 @@ export async function checkDjangoSchema(
   } else {
     problems.push(...(await checkUserTable(handle, userTable)))
   }
-  const applied = await sql<{ app: string }>`select distinct app from django_migrations`.execute(handle.db)
+  const applied = await sql<{ app: string }>`select distinct app from django_migrations`.execute(
+    handle.db,
+  )
   const apps = new Set(applied.rows.map((r) => r.app))
   for (const app of ['auth', 'token_blacklist']) {
-    if (!apps.has(app)) problems.push(`Django app "${app}" has no applied migrations (run manage.py migrate)`)
+    if (!apps.has(app))
+      problems.push(`Django app "${app}" has no applied migrations (run manage.py migrate)`)
   }
   return problems
 }
@@ -105,7 +114,10 @@ export async function prepareSharedDjangoDatabase(
 }
 
 /** Column names of Django's tables (and the user table), to prove a migration left them alone. */
-async function djangoColumns(handle: DatabaseHandle, userTable: UserTableSettings): Promise<string> {
+async function djangoColumns(
+  handle: DatabaseHandle,
+  userTable: UserTableSettings,
+): Promise<string> {
   const tables = await handle.db.introspection.getTables()
   return JSON.stringify(
     tables
@@ -127,7 +139,10 @@ export async function migrateSharedDjangoDatabase(
   const before = await djangoColumns(handle, userTable)
   const result = await migrateToLatest(handle, userTable)
   if (result.error === undefined && (await djangoColumns(handle, userTable)) !== before) {
-    return { ...result, error: new Error("a cookiejwt migration changed Django's tables; report this as a bug") }
+    return {
+      ...result,
+      error: new Error("a cookiejwt migration changed Django's tables; report this as a bug"),
+    }
   }
   return result
 }

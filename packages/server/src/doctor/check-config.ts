@@ -1,4 +1,9 @@
-import { compileOrigins, isHmacAlgorithm, type AuthSettings, type CookieSettings } from '@cookiejwt/core'
+import {
+  compileOrigins,
+  isHmacAlgorithm,
+  type AuthSettings,
+  type CookieSettings,
+} from '@cookiejwt/core'
 import { AXIOS_SNIPPET, type Finding } from './findings.js'
 import { domainMatches, isSameSite } from './sites.js'
 
@@ -17,7 +22,8 @@ export interface ConfigContext {
 /** Checks settings for what will break in browsers; never reads the environment itself. */
 export function checkSettings(settings: AuthSettings, context: ConfigContext): Finding[] {
   const findings: Finding[] = []
-  const add = (level: Finding['level'], code: string, message: string) => findings.push({ level, code, message })
+  const add = (level: Finding['level'], code: string, message: string) =>
+    findings.push({ level, code, message })
   const cookies: [string, CookieSettings][] = [
     ['authCookie', settings.authCookie],
     ['refreshCookie', settings.refreshCookie],
@@ -26,9 +32,17 @@ export function checkSettings(settings: AuthSettings, context: ConfigContext): F
   // Keys.
   if (settings.signingKeys.length === 0 && isHmacAlgorithm(settings.algorithm)) {
     if (Buffer.byteLength(settings.signingKey) < 32) {
-      add('error', 'short-signing-key', 'The signing key is shorter than 32 bytes: anyone who guesses it can sign tokens.')
+      add(
+        'error',
+        'short-signing-key',
+        'The signing key is shorter than 32 bytes: anyone who guesses it can sign tokens.',
+      )
     } else if (new Set(settings.signingKey).size < 10) {
-      add('warning', 'weak-signing-key', 'The signing key uses very few distinct characters; generate one with `npx cookiejwt keys generate` or `openssl rand -base64 48`.')
+      add(
+        'warning',
+        'weak-signing-key',
+        'The signing key uses very few distinct characters; generate one with `npx cookiejwt keys generate` or `openssl rand -base64 48`.',
+      )
     }
   }
 
@@ -44,7 +58,11 @@ export function checkSettings(settings: AuthSettings, context: ConfigContext): F
       )
     }
     if (c.sameSite === 'None' && !c.secure) {
-      add('error', 'samesite-none-insecure', `${key} is SameSite=None without Secure: browsers reject the cookie.`)
+      add(
+        'error',
+        'samesite-none-insecure',
+        `${key} is SameSite=None without Secure: browsers reject the cookie.`,
+      )
     }
     if (c.domain !== null && context.apiUrl && !domainMatches(context.apiUrl.hostname, c.domain)) {
       add(
@@ -55,8 +73,16 @@ export function checkSettings(settings: AuthSettings, context: ConfigContext): F
       )
     }
   }
-  if (settings.csrf.cookieDomain !== null && context.apiUrl && !domainMatches(context.apiUrl.hostname, settings.csrf.cookieDomain)) {
-    add('error', 'cookie-domain-mismatch', `csrf.cookieDomain "${settings.csrf.cookieDomain}" does not contain the API host "${context.apiUrl.hostname}".`)
+  if (
+    settings.csrf.cookieDomain !== null &&
+    context.apiUrl &&
+    !domainMatches(context.apiUrl.hostname, settings.csrf.cookieDomain)
+  ) {
+    add(
+      'error',
+      'cookie-domain-mismatch',
+      `csrf.cookieDomain "${settings.csrf.cookieDomain}" does not contain the API host "${context.apiUrl.hostname}".`,
+    )
   }
 
   // Front end and API: same site or not.
@@ -66,11 +92,19 @@ export function checkSettings(settings: AuthSettings, context: ConfigContext): F
     if (!sameOrigin) {
       const allowed = compileOrigins(settings.cors.allowedOrigins).matches(app.origin)
       if (!allowed) {
-        add('error', 'cors-origin-not-allowed', `The front end ${app.origin} is not in cors.allowedOrigins: the browser will block every API response. Add it (COOKIEJWT_CORS_ALLOWED_ORIGINS).`)
+        add(
+          'error',
+          'cors-origin-not-allowed',
+          `The front end ${app.origin} is not in cors.allowedOrigins: the browser will block every API response. Add it (COOKIEJWT_CORS_ALLOWED_ORIGINS).`,
+        )
       }
       const trusted = compileOrigins(settings.csrf.trustedOrigins).matches(app.origin)
       if (!trusted) {
-        add('error', 'csrf-origin-not-trusted', `The front end ${app.origin} is not a trusted CSRF origin: login, refresh and logout will answer 403. Add it to csrf.trustedOrigins (COOKIEJWT_CSRF_TRUSTED_ORIGINS).`)
+        add(
+          'error',
+          'csrf-origin-not-trusted',
+          `The front end ${app.origin} is not a trusted CSRF origin: login, refresh and logout will answer 403. Add it to csrf.trustedOrigins (COOKIEJWT_CSRF_TRUSTED_ORIGINS).`,
+        )
       }
     }
     if (!isSameSite(app, context.apiUrl)) {
@@ -80,12 +114,16 @@ export function checkSettings(settings: AuthSettings, context: ConfigContext): F
         'cross-site',
         `The front end (${app.origin}) and the API (${context.apiUrl.origin}) are different sites. ` +
           (lax
-            ? 'With SameSite=Lax/Strict the browser never sends the auth cookies on the front end\'s API calls, so users appear logged out. '
+            ? "With SameSite=Lax/Strict the browser never sends the auth cookies on the front end's API calls, so users appear logged out. "
             : 'SameSite=None cookies are third-party cookies there: Safari (Intelligent Tracking Prevention) and Firefox block them, and Chrome is phasing them out. ') +
-          'Serve both from one site (app.example.com + api.example.com, or proxy /api through the front end\'s host).',
+          "Serve both from one site (app.example.com + api.example.com, or proxy /api through the front end's host).",
       )
     } else if (!sameOrigin) {
-      add('info', 'same-site', `Front end and API are different origins of the same site: SameSite=Lax cookies flow; CORS must allow ${app.origin}.`)
+      add(
+        'info',
+        'same-site',
+        `Front end and API are different origins of the same site: SameSite=Lax cookies flow; CORS must allow ${app.origin}.`,
+      )
     }
   }
 
@@ -101,7 +139,11 @@ export function checkSettings(settings: AuthSettings, context: ConfigContext): F
 
   // Clock tolerance.
   if (settings.leeway > 60) {
-    add('warning', 'large-leeway', `leeway is ${settings.leeway} s: expired tokens stay valid that much longer. A few seconds is enough for clock skew.`)
+    add(
+      'warning',
+      'large-leeway',
+      `leeway is ${settings.leeway} s: expired tokens stay valid that much longer. A few seconds is enough for clock skew.`,
+    )
   }
   // Accounts email.
   const accountMail = settings.registration || settings.emailVerification === 'mandatory'
@@ -115,10 +157,18 @@ export function checkSettings(settings: AuthSettings, context: ConfigContext): F
     )
   }
   if (context.production && settings.frontendUrl?.startsWith('http://')) {
-    add('warning', 'insecure-frontend-url', `frontendUrl is ${settings.frontendUrl}: reset and verification links would travel over plain HTTP.`)
+    add(
+      'warning',
+      'insecure-frontend-url',
+      `frontendUrl is ${settings.frontendUrl}: reset and verification links would travel over plain HTTP.`,
+    )
   }
   if (context.production && settings.email.from.endsWith('@localhost')) {
-    add('warning', 'email-from-localhost', `email.from is ${settings.email.from}: mail servers reject or junk it. Set COOKIEJWT_EMAIL_FROM.`)
+    add(
+      'warning',
+      'email-from-localhost',
+      `email.from is ${settings.email.from}: mail servers reject or junk it. Set COOKIEJWT_EMAIL_FROM.`,
+    )
   }
   // Second factor.
   if (context.production && settings.mfa.keys.length === 0) {

@@ -19,7 +19,10 @@ export async function checkDatabase(
   }
   let handle
   try {
-    handle = await openDatabase(database.url, { poolMax: Math.min(database.poolMax, 2), ...(database.cwd ? { cwd: database.cwd } : {}) })
+    handle = await openDatabase(database.url, {
+      poolMax: Math.min(database.poolMax, 2),
+      ...(database.cwd ? { cwd: database.cwd } : {}),
+    })
     const problems = await checkUserTable(handle, settings.userTable)
     return problems.map((problem) => ({
       level: 'error' as const,

@@ -43,7 +43,8 @@ const PROBE_ORIGIN = 'https://cookiejwt-doctor-probe.invalid'
  */
 export async function checkDeployment(options: LiveCheckOptions): Promise<Finding[]> {
   const findings: Finding[] = []
-  const add = (level: Finding['level'], code: string, message: string) => findings.push({ level, code, message })
+  const add = (level: Finding['level'], code: string, message: string) =>
+    findings.push({ level, code, message })
   const base = options.url.href.replace(/\/+$/, '')
   const timeout = options.timeoutMs ?? 5000
   const get = (path: string, headers: Record<string, string> = {}) =>
@@ -60,7 +61,12 @@ export async function checkDeployment(options: LiveCheckOptions): Promise<Findin
     add('error', 'unreachable', `Cannot reach ${base}/api/health/: ${(error as Error).message}.`)
     return findings
   }
-  if (health.status !== 200) add('error', 'unhealthy', `${base}/api/health/ answered ${health.status}, not 200: the API or its database is down.`)
+  if (health.status !== 200)
+    add(
+      'error',
+      'unhealthy',
+      `${base}/api/health/ answered ${health.status}, not 200: the API or its database is down.`,
+    )
 
   // Clock skew: the Date header is whole seconds, and servers reuse it for up to a second, so the server's clock
   // was somewhere in [date, date + 2 s) while ours ran from sentAt to receivedAt; only the gap between the two
@@ -88,25 +94,42 @@ export async function checkDeployment(options: LiveCheckOptions): Promise<Findin
     add('error', 'unreachable', `Cannot reach ${base}/api/auth/csrf/: ${(error as Error).message}.`)
     return findings
   }
-  if (csrf.status !== 200) add('error', 'csrf-endpoint', `${base}/api/auth/csrf/ answered ${csrf.status}, not 200.`)
+  if (csrf.status !== 200)
+    add('error', 'csrf-endpoint', `${base}/api/auth/csrf/ answered ${csrf.status}, not 200.`)
   const https = options.url.protocol === 'https:'
   const setCookies = csrf.headers.getSetCookie()
   if (csrf.status === 200 && setCookies.length === 0) {
-    add('warning', 'no-cookie', `${base}/api/auth/csrf/ set no cookie: is a proxy stripping Set-Cookie?`)
+    add(
+      'warning',
+      'no-cookie',
+      `${base}/api/auth/csrf/ set no cookie: is a proxy stripping Set-Cookie?`,
+    )
   }
   for (const header of setCookies) {
     const cookie = parseSetCookie(header)
     const secure = cookie.attributes.has('secure')
     const sameSite = cookie.attributes.get('samesite')?.toLowerCase()
     if (sameSite === 'none' && !secure) {
-      add('error', 'samesite-none-insecure', `Cookie ${cookie.name} is SameSite=None without Secure: browsers reject it.`)
+      add(
+        'error',
+        'samesite-none-insecure',
+        `Cookie ${cookie.name} is SameSite=None without Secure: browsers reject it.`,
+      )
     }
     if (https && !secure) {
-      add('error', 'insecure-cookie', `Cookie ${cookie.name} is served over HTTPS without Secure: set secure, or trustProxy when TLS ends at a proxy.`)
+      add(
+        'error',
+        'insecure-cookie',
+        `Cookie ${cookie.name} is served over HTTPS without Secure: set secure, or trustProxy when TLS ends at a proxy.`,
+      )
     }
     const domain = cookie.attributes.get('domain')
     if (domain && !domainMatches(options.url.hostname, domain)) {
-      add('error', 'cookie-domain-mismatch', `Cookie ${cookie.name} has Domain=${domain}, which does not contain ${options.url.hostname}: browsers reject it.`)
+      add(
+        'error',
+        'cookie-domain-mismatch',
+        `Cookie ${cookie.name} has Domain=${domain}, which does not contain ${options.url.hostname}: browsers reject it.`,
+      )
     }
   }
 
@@ -114,23 +137,40 @@ export async function checkDeployment(options: LiveCheckOptions): Promise<Findin
   const acao = csrf.headers.get('access-control-allow-origin')
   const acac = csrf.headers.get('access-control-allow-credentials')
   if (acao === '*' && acac === 'true') {
-    add('error', 'cors-wildcard-credentials', 'The API answers Access-Control-Allow-Origin: * with credentials: browsers refuse it, and it would let any site read user data.')
+    add(
+      'error',
+      'cors-wildcard-credentials',
+      'The API answers Access-Control-Allow-Origin: * with credentials: browsers refuse it, and it would let any site read user data.',
+    )
   }
   if (appOrigin && appOrigin !== options.url.origin) {
     if (acao !== appOrigin) {
-      add('error', 'cors-origin-not-allowed', `The API does not allow ${appOrigin} (Access-Control-Allow-Origin: ${acao ?? 'absent'}): the browser blocks its API calls.`)
+      add(
+        'error',
+        'cors-origin-not-allowed',
+        `The API does not allow ${appOrigin} (Access-Control-Allow-Origin: ${acao ?? 'absent'}): the browser blocks its API calls.`,
+      )
     } else if (acac !== 'true') {
-      add('error', 'cors-no-credentials', 'CORS allows the front end but without Access-Control-Allow-Credentials: true, so cookies are not sent.')
+      add(
+        'error',
+        'cors-no-credentials',
+        'CORS allows the front end but without Access-Control-Allow-Credentials: true, so cookies are not sent.',
+      )
     }
   }
   try {
     const probe = await get('/api/auth/csrf/', { origin: PROBE_ORIGIN })
     if (probe.headers.get('access-control-allow-origin') === PROBE_ORIGIN) {
-      add('error', 'cors-reflects-any-origin', 'The API reflects any Origin in Access-Control-Allow-Origin: every website can call it with the user\'s cookies.')
+      add(
+        'error',
+        'cors-reflects-any-origin',
+        "The API reflects any Origin in Access-Control-Allow-Origin: every website can call it with the user's cookies.",
+      )
     }
   } catch {
     // The probe is best-effort; the earlier requests already reported reachability.
   }
-  if (findings.length === 0) add('info', 'live-ok', `${base}: health, CSRF cookie and CORS look right.`)
+  if (findings.length === 0)
+    add('info', 'live-ok', `${base}: health, CSRF cookie and CORS look right.`)
   return findings
 }

@@ -33,9 +33,17 @@ export const AXIOS_SNIPPET = `const api = axios.create({
 export function formatReport(report: DoctorReport): string {
   const order: Record<FindingLevel, number> = { error: 0, warning: 1, info: 2 }
   const sorted = [...report.findings].sort((a, b) => order[a.level] - order[b.level])
-  const lines = sorted.map((f) => `${f.level.toUpperCase().padEnd(7)} [${f.code}] ${f.message.replace(/\n/g, '\n        ')}`)
+  const lines = sorted.map(
+    (f) =>
+      `${f.level.toUpperCase().padEnd(7)} [${f.code}] ${f.message.replace(/\n/g, '\n        ')}`,
+  )
   const errors = sorted.filter((f) => f.level === 'error').length
   const warnings = sorted.filter((f) => f.level === 'warning').length
-  lines.push('', report.ok ? `No errors (${warnings} warning(s)).` : `${errors} error(s), ${warnings} warning(s).`)
+  lines.push(
+    '',
+    report.ok
+      ? `No errors (${warnings} warning(s)).`
+      : `${errors} error(s), ${warnings} warning(s).`,
+  )
   return `${lines.join('\n')}\n`
 }

@@ -16,7 +16,16 @@ describe('backup codes', () => {
   })
 
   it('refuses anything that cannot be a backup code', () => {
-    for (const bad of ['', '123456', 'abcde-fgh1', 'abcde-fgh123', 'abcde-fghu2', 'abcde_fgh12', 'ａbcde-fgh12', 'x'.repeat(100)]) {
+    for (const bad of [
+      '',
+      '123456',
+      'abcde-fgh1',
+      'abcde-fgh123',
+      'abcde-fghu2',
+      'abcde_fgh12',
+      'ａbcde-fgh12',
+      'x'.repeat(100),
+    ]) {
       expect(normalizeBackupCode(bad)).toBeNull()
     }
   })

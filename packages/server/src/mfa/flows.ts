@@ -1,4 +1,11 @@
-import { AuthError, ValidationError, type AuthSettings, type PasswordHashers, type User, type UserId } from '@cookiejwt/core'
+import {
+  AuthError,
+  ValidationError,
+  type AuthSettings,
+  type PasswordHashers,
+  type User,
+  type UserId,
+} from '@cookiejwt/core'
 import { ThrottledError, type LoginThrottle } from '../throttle/lockout.js'
 import { generateBackupCodes, normalizeBackupCode } from './backup-codes.js'
 import type { MfaKeyRing } from './key-ring.js'
@@ -22,7 +29,11 @@ export interface MfaDeps {
 /** A second-factor event worth a security log line (never a secret, a code or a key in it). */
 export type MfaEvent =
   | { event: 'mfa_secret_unreadable'; userId: UserId }
-  | { event: 'mfa_enabled' | 'mfa_disabled' | 'mfa_backup_codes_regenerated'; userId: UserId; ip: string }
+  | {
+      event: 'mfa_enabled' | 'mfa_disabled' | 'mfa_backup_codes_regenerated'
+      userId: UserId
+      ip: string
+    }
   | { event: 'mfa_backup_code_used'; userId: UserId; ip: string }
   /** A wrong code; `locked` names the limits it reached (the next code is refused). */
   | { event: 'mfa_failed'; userId: UserId; ip: string; locked: CodeLockoutScope[] }
@@ -75,7 +86,11 @@ export async function setupTotp(
   context: MfaContext,
 ): Promise<{ secret: string; otpauthUrl: string }> {
   const secret = generateTotpSecret()
-  const saved = await deps.store.savePending(user.id, deps.keyRing.seal(secret, sealContext(user.id)), context.now)
+  const saved = await deps.store.savePending(
+    user.id,
+    deps.keyRing.seal(secret, sealContext(user.id)),
+    context.now,
+  )
   if (!saved) throw alreadyEnabled()
   return { secret, otpauthUrl: totpUri(secret, deps.settings.mfa.issuer, user.username) }
 }
@@ -92,14 +107,25 @@ export async function confirmTotp(
 ): Promise<{ backupCodes: string[] }> {
   return countedGuess(deps, user.id, context, async () => {
     const device = await deps.store.findDevice(user.id)
-    if (!device) throw new AuthError('mfa_not_enabled', 'No TOTP setup is pending; start one first.')
+    if (!device)
+      throw new AuthError('mfa_not_enabled', 'No TOTP setup is pending; start one first.')
     if (device.confirmedAt) throw alreadyEnabled()
     const opened = openSecret(deps, user.id, device.sealedSecret)
-    const step = opened ? await verifyTotpCode(opened.plaintext, compact(code), context.now, device.lastUsedStep) : null
+    const step = opened
+      ? await verifyTotpCode(opened.plaintext, compact(code), context.now, device.lastUsedStep)
+      : null
     if (step === null) return null
     const backupCodes = generateBackupCodes()
     // Confirms exactly the setup this code was checked against; a setup started meanwhile makes this one void.
-    if (!(await deps.store.confirm(user.id, device.sealedSecret, step, digestCodes(deps, user.id, backupCodes), context.now))) {
+    if (
+      !(await deps.store.confirm(
+        user.id,
+        device.sealedSecret,
+        step,
+        digestCodes(deps, user.id, backupCodes),
+        context.now,
+      ))
+    ) {
       return null
     }
     deps.onEvent?.({ event: 'mfa_enabled', userId: user.id, ip: context.ip })
@@ -120,16 +146,26 @@ export async function verifySecondFactor(
 ): Promise<{ method: 'totp' | 'backup_code' }> {
   return countedGuess(deps, user.id, context, async () => {
     const device = await deps.store.findDevice(user.id)
-    if (!device?.confirmedAt) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on for this account.')
+    if (!device?.confirmedAt)
+      throw new AuthError(
+        'mfa_not_enabled',
+        'Two-factor authentication is not on for this account.',
+      )
     const typed = compact(code)
     if (TOTP_CODE.test(typed)) {
       const opened = openSecret(deps, user.id, device.sealedSecret)
-      const step = opened ? await verifyTotpCode(opened.plaintext, typed, context.now, device.lastUsedStep) : null
+      const step = opened
+        ? await verifyTotpCode(opened.plaintext, typed, context.now, device.lastUsedStep)
+        : null
       if (step === null) return null
       // A secret sealed by an older key is sealed again under the current one, in the statement that spends the step.
       const resealed =
-        opened!.keyId !== deps.keyRing.currentKeyId ? deps.keyRing.seal(opened!.plaintext, sealContext(user.id)) : undefined
-      return (await deps.store.useStep(user.id, step, resealed)) ? { method: 'totp' as const } : null
+        opened!.keyId !== deps.keyRing.currentKeyId
+          ? deps.keyRing.seal(opened!.plaintext, sealContext(user.id))
+          : undefined
+      return (await deps.store.useStep(user.id, step, resealed))
+        ? { method: 'totp' as const }
+        : null
     }
     const backup = normalizeBackupCode(code)
     if (backup === null) return null
@@ -144,9 +180,15 @@ export async function verifySecondFactor(
  * Turns TOTP off after re-authentication with the password: removes the authenticator (pending or confirmed) and
  * every backup code. A wrong password is 400 `{"password": [...]}` and counts as a failed login of the username.
  */
-export async function disableTotp(deps: MfaDeps, user: User, password: string, context: MfaContext): Promise<void> {
+export async function disableTotp(
+  deps: MfaDeps,
+  user: User,
+  password: string,
+  context: MfaContext,
+): Promise<void> {
   await checkPassword(deps, user, password, context)
-  if (!(await deps.store.remove(user.id))) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on.')
+  if (!(await deps.store.remove(user.id)))
+    throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on.')
   deps.onEvent?.({ event: 'mfa_disabled', userId: user.id, ip: context.ip })
 }
 
@@ -158,14 +200,20 @@ export async function regenerateBackupCodes(
   context: MfaContext,
 ): Promise<{ backupCodes: string[] }> {
   await checkPassword(deps, user, password, context)
-  if (!(await isTotpEnabled(deps, user.id))) throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on.')
+  if (!(await isTotpEnabled(deps, user.id)))
+    throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on.')
   const backupCodes = generateBackupCodes()
   await deps.store.replaceBackupCodes(user.id, digestCodes(deps, user.id, backupCodes), context.now)
   deps.onEvent?.({ event: 'mfa_backup_codes_regenerated', userId: user.id, ip: context.ip })
   return { backupCodes }
 }
 
-async function checkPassword(deps: MfaDeps, user: User, password: string, context: MfaContext): Promise<void> {
+async function checkPassword(
+  deps: MfaDeps,
+  user: User,
+  password: string,
+  context: MfaContext,
+): Promise<void> {
   const attempt = await deps.loginThrottle?.beginLogin(user.username, context.ip)
   let valid: boolean
   try {
@@ -185,13 +233,23 @@ async function checkPassword(deps: MfaDeps, user: User, password: string, contex
  * Runs one guess at a code under the code throttle: counted before `check` runs, kept as a failure when `check`
  * returns null (then 400 `{"code": [INVALID_CODE]}`), taken back when `check` throws (no verdict on the code).
  */
-async function countedGuess<T>(deps: MfaDeps, userId: UserId, context: MfaContext, check: () => Promise<T | null>): Promise<T> {
+async function countedGuess<T>(
+  deps: MfaDeps,
+  userId: UserId,
+  context: MfaContext,
+  check: () => Promise<T | null>,
+): Promise<T> {
   let attempt: CodeAttempt
   try {
     attempt = await deps.codeThrottle.begin(userId, context.ip)
   } catch (error) {
     if (error instanceof ThrottledError) {
-      deps.onEvent?.({ event: 'mfa_throttled', userId, ip: context.ip, retryAfter: error.retryAfter })
+      deps.onEvent?.({
+        event: 'mfa_throttled',
+        userId,
+        ip: context.ip,
+        retryAfter: error.retryAfter,
+      })
     }
     throw error
   }
@@ -211,7 +269,11 @@ async function countedGuess<T>(deps: MfaDeps, userId: UserId, context: MfaContex
   return result
 }
 
-function openSecret(deps: MfaDeps, userId: UserId, sealed: string): { plaintext: string; keyId: string } | null {
+function openSecret(
+  deps: MfaDeps,
+  userId: UserId,
+  sealed: string,
+): { plaintext: string; keyId: string } | null {
   const opened = deps.keyRing.open(sealed, sealContext(userId))
   if (!opened) deps.onEvent?.({ event: 'mfa_secret_unreadable', userId })
   return opened
@@ -222,7 +284,10 @@ function digestCodes(deps: MfaDeps, userId: UserId, codes: readonly string[]): s
 }
 
 function alreadyEnabled(): AuthError {
-  return new AuthError('mfa_already_enabled', 'Two-factor authentication is already on; turn it off first.')
+  return new AuthError(
+    'mfa_already_enabled',
+    'Two-factor authentication is already on; turn it off first.',
+  )
 }
 
 // Binds a sealed secret to its user: a secret copied into another user's row does not open (AES-GCM AAD).

@@ -11,7 +11,10 @@ describe('MfaKeyRing', () => {
     const sealed = ring.seal('JBSWY3DPEHPK3PXP', 'totp:1')
     expect(sealed).not.toContain('JBSWY3DPEHPK3PXP')
     expect(sealed).toMatch(/^v1\$[A-Za-z0-9_-]{8}\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/)
-    expect(ring.open(sealed, 'totp:1')).toEqual({ plaintext: 'JBSWY3DPEHPK3PXP', keyId: ring.currentKeyId })
+    expect(ring.open(sealed, 'totp:1')).toEqual({
+      plaintext: 'JBSWY3DPEHPK3PXP',
+      keyId: ring.currentKeyId,
+    })
     expect(ring.seal('JBSWY3DPEHPK3PXP', 'totp:1')).not.toBe(sealed)
   })
 
@@ -27,7 +30,15 @@ describe('MfaKeyRing', () => {
     const body = Buffer.from(parts[3]!, 'base64url')
     body[0] = body[0]! ^ 1
     const flipped = [parts[0], parts[1], parts[2], body.toString('base64url')].join('$')
-    for (const bad of [flipped, sealed.slice(0, -4), '', 'JBSWY3DPEHPK3PXP', 'v1$x$y$z', 'v2' + sealed.slice(2), `${sealed}$x`]) {
+    for (const bad of [
+      flipped,
+      sealed.slice(0, -4),
+      '',
+      'JBSWY3DPEHPK3PXP',
+      'v1$x$y$z',
+      'v2' + sealed.slice(2),
+      `${sealed}$x`,
+    ]) {
       expect(ring.open(bad, 'totp:1')).toBeNull()
     }
     expect(new MfaKeyRing([KEY_B]).open(sealed, 'totp:1')).toBeNull()
@@ -58,8 +69,12 @@ describe('MfaKeyRing', () => {
 
 describe('mfaKeyRingFromSettings', () => {
   it('uses mfa.keys when set, independent of the signing key', () => {
-    const one = mfaKeyRingFromSettings(defineSettings({ signingKey: KEY_A, mfa: { keys: [KEY_B] } }))
-    const two = mfaKeyRingFromSettings(defineSettings({ signingKey: 'c'.repeat(32), mfa: { keys: [KEY_B] } }))
+    const one = mfaKeyRingFromSettings(
+      defineSettings({ signingKey: KEY_A, mfa: { keys: [KEY_B] } }),
+    )
+    const two = mfaKeyRingFromSettings(
+      defineSettings({ signingKey: 'c'.repeat(32), mfa: { keys: [KEY_B] } }),
+    )
     expect(one.currentKeyId).toBe(two.currentKeyId)
     expect(two.open(one.seal('S', 'totp:1'), 'totp:1')?.plaintext).toBe('S')
   })
@@ -71,9 +86,7 @@ describe('mfaKeyRingFromSettings', () => {
     const withSet = mfaKeyRingFromSettings(
       defineSettings({
         signingKey: KEY_A,
-        signingKeys: [
-          { kid: 'new', algorithm: 'HS256', key: KEY_B, active: true },
-        ],
+        signingKeys: [{ kid: 'new', algorithm: 'HS256', key: KEY_B, active: true }],
       }),
     )
     expect(withSet.currentKeyId).toBe(new MfaKeyRing([KEY_B]).currentKeyId)

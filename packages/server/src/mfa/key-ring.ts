@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto'
 import { ImproperlyConfigured, type AuthSettings } from '@cookiejwt/core'
 
 /** One key of the ring: an id stored beside what it protects, an AES-256-GCM key and an HMAC key. */
@@ -24,7 +31,8 @@ export class MfaKeyRing {
 
   /** `secrets[0]` protects new values; throws `ImproperlyConfigured` when there is none. */
   constructor(secrets: readonly (string | Buffer)[]) {
-    if (secrets.length === 0) throw new ImproperlyConfigured('the MFA key ring needs at least one key ("mfa.keys")')
+    if (secrets.length === 0)
+      throw new ImproperlyConfigured('the MFA key ring needs at least one key ("mfa.keys")')
     const seen = new Set<string>()
     this.#keys = secrets.map(deriveKey).filter((k) => !seen.has(k.id) && seen.add(k.id))
   }
@@ -40,7 +48,11 @@ export class MfaKeyRing {
     const iv = randomBytes(IV_BYTES)
     const cipher = createCipheriv('aes-256-gcm', key.encryption, iv)
     cipher.setAAD(Buffer.from(context, 'utf8'))
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()])
+    const body = Buffer.concat([
+      cipher.update(plaintext, 'utf8'),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ])
     return [VERSION, key.id, iv.toString('base64url'), body.toString('base64url')].join('$')
   }
 
@@ -57,10 +69,15 @@ export class MfaKeyRing {
     const body = Buffer.from(parts[3]!, 'base64url')
     if (iv.length !== IV_BYTES || body.length <= TAG_BYTES) return null
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key.encryption, iv, { authTagLength: TAG_BYTES })
+      const decipher = createDecipheriv('aes-256-gcm', key.encryption, iv, {
+        authTagLength: TAG_BYTES,
+      })
       decipher.setAAD(Buffer.from(context, 'utf8'))
       decipher.setAuthTag(body.subarray(body.length - TAG_BYTES))
-      const plain = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()])
+      const plain = Buffer.concat([
+        decipher.update(body.subarray(0, body.length - TAG_BYTES)),
+        decipher.final(),
+      ])
       return { plaintext: plain.toString('utf8'), keyId: key.id }
     } catch {
       return null
@@ -99,14 +116,16 @@ export function mfaKeyRingFromSettings(settings: AuthSettings): MfaKeyRing {
   const legacy = settings.signingKey ? [settings.signingKey] : []
   // With a key set the active key signs; a kid-less `signingKey` then only verifies old tokens.
   const ordered = active.length > 0 ? [...active, ...legacy, ...others] : [...legacy, ...others]
-  if (ordered.length === 0) throw new ImproperlyConfigured('set "mfa.keys": no signing key to derive the MFA key from')
+  if (ordered.length === 0)
+    throw new ImproperlyConfigured('set "mfa.keys": no signing key to derive the MFA key from')
   return new MfaKeyRing(ordered)
 }
 
 function deriveKey(secret: string | Buffer): RingKey {
   const ikm = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret
   // Separate HKDF outputs per purpose (RFC 5869 §3.2 "info"): the id reveals nothing about either key.
-  const expand = (info: string, bytes: number) => Buffer.from(hkdfSync('sha256', ikm, 'cookiejwt-mfa', info, bytes))
+  const expand = (info: string, bytes: number) =>
+    Buffer.from(hkdfSync('sha256', ikm, 'cookiejwt-mfa', info, bytes))
   return {
     id: expand('cookiejwt mfa key id v1', 6).toString('base64url'),
     encryption: expand('cookiejwt mfa totp secret v1', 32),

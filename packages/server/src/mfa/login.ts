@@ -1,5 +1,10 @@
 import { AuthError, issueToken, verifyToken, type IssuedToken, type User } from '@cookiejwt/core'
-import { authenticateWithPassword, completeLoginWithUser, type FlowDeps, type IssuedPair } from '../flows.js'
+import {
+  authenticateWithPassword,
+  completeLoginWithUser,
+  type FlowDeps,
+  type IssuedPair,
+} from '../flows.js'
 import type { ThrottleStore } from '../throttle/throttle-store.js'
 import { logSecurityEvent } from '../security-log.js'
 import type { ClientInfo } from '../sessions/manager.js'
@@ -34,7 +39,12 @@ export async function beginMfaLogin(
     return { mfaRequired: false, ...(await completeLoginWithUser(deps.flow, user, client)) }
   }
   const mfaToken = issueMfaToken(deps, user)
-  logSecurityEvent(deps.flow.log, 'mfa_required', { userId: user.id, jti: mfaToken.jti, ip: client.ip, userAgent: client.userAgent })
+  logSecurityEvent(deps.flow.log, 'mfa_required', {
+    userId: user.id,
+    jti: mfaToken.jti,
+    ip: client.ip,
+    userAgent: client.userAgent,
+  })
   return { mfaRequired: true, user, mfaToken }
 }
 
@@ -53,9 +63,12 @@ export async function finishMfaLogin(
   const token = verifyToken(settings, rawToken, 'mfa', { now })
   // Loaded from the database even with `statelessUser`: the second factor is stored with the user.
   const user =
-    settings.userIdField === 'id' ? await users.findById(token.userId) : await users.findByUsername(String(token.userId))
+    settings.userIdField === 'id'
+      ? await users.findById(token.userId)
+      : await users.findByUsername(String(token.userId))
   // A deleted or deactivated user's pending login ends here, as a refresh would.
-  if (!user || !settings.userAuthenticationRule(user)) throw new AuthError('token_not_valid', 'Token is invalid or expired')
+  if (!user || !settings.userAuthenticationRule(user))
+    throw new AuthError('token_not_valid', 'Token is invalid or expired')
   // The token is claimed before its code is checked, so of two requests with one token only one checks (and spends)
   // a code; a wrong code gives the claim back (a typo must not end the login), a right one keeps it for good.
   const key = `mfa:t:${token.jti}`
@@ -78,5 +91,10 @@ export async function finishMfaLogin(
 function issueMfaToken(deps: MfaLoginDeps, user: User): IssuedToken {
   const { settings } = deps.flow
   const now = deps.flow.now?.() ?? new Date()
-  return issueToken(settings, 'mfa', { [settings.userIdClaim]: settings.userIdField === 'id' ? user.id : user.username }, now)
+  return issueToken(
+    settings,
+    'mfa',
+    { [settings.userIdClaim]: settings.userIdField === 'id' ? user.id : user.username },
+    now,
+  )
 }

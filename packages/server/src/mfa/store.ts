@@ -55,7 +55,13 @@ export class KyselyMfaStore {
     return guard(async () => {
       const row = await this.#h.db
         .insertInto('cookiejwt_mfa_totp')
-        .values({ user_id: userId, secret: sealedSecret, created_at: created, confirmed_at: null, last_used_step: null })
+        .values({
+          user_id: userId,
+          secret: sealedSecret,
+          created_at: created,
+          confirmed_at: null,
+          last_used_step: null,
+        })
         .onConflict((oc) =>
           oc
             .column('user_id')
@@ -73,7 +79,13 @@ export class KyselyMfaStore {
    * records `step` as used and replaces the user's backup codes with `codeDigests`, in one transaction. Returns false
    * when that pending authenticator is gone or already confirmed.
    */
-  confirm(userId: UserId, sealedSecret: string, step: number, codeDigests: readonly string[], now: Date): Promise<boolean> {
+  confirm(
+    userId: UserId,
+    sealedSecret: string,
+    step: number,
+    codeDigests: readonly string[],
+    now: Date,
+  ): Promise<boolean> {
     const at = toDbDate(this.#h.dialect, now)
     return guard(() =>
       this.#h.db.transaction().execute(async (trx) => {
@@ -89,7 +101,14 @@ export class KyselyMfaStore {
         if (codeDigests.length > 0) {
           await trx
             .insertInto('cookiejwt_mfa_backup_code')
-            .values(codeDigests.map((code_hash) => ({ user_id: userId, code_hash, created_at: at, used_at: null })))
+            .values(
+              codeDigests.map((code_hash) => ({
+                user_id: userId,
+                code_hash,
+                created_at: at,
+                used_at: null,
+              })),
+            )
             .execute()
         }
         return true
@@ -142,7 +161,14 @@ export class KyselyMfaStore {
         if (codeDigests.length > 0) {
           await trx
             .insertInto('cookiejwt_mfa_backup_code')
-            .values(codeDigests.map((code_hash) => ({ user_id: userId, code_hash, created_at: at, used_at: null })))
+            .values(
+              codeDigests.map((code_hash) => ({
+                user_id: userId,
+                code_hash,
+                created_at: at,
+                used_at: null,
+              })),
+            )
             .execute()
         }
       }),
@@ -167,7 +193,10 @@ export class KyselyMfaStore {
     return guard(() =>
       this.#h.db.transaction().execute(async (trx) => {
         await trx.deleteFrom('cookiejwt_mfa_backup_code').where('user_id', '=', userId).execute()
-        const result = await trx.deleteFrom('cookiejwt_mfa_totp').where('user_id', '=', userId).executeTakeFirst()
+        const result = await trx
+          .deleteFrom('cookiejwt_mfa_totp')
+          .where('user_id', '=', userId)
+          .executeTakeFirst()
         return Number(result.numDeletedRows) === 1
       }),
     )

@@ -43,7 +43,8 @@ export class CodeThrottle {
   async begin(userId: UserId, ip: string): Promise<CodeAttempt> {
     const ms = this.#settings.throttle.window * 1000
     const keys: [string, number][] = [[mfaThrottleKey(userId), this.#settings.mfa.failuresPerUser]]
-    if (this.#settings.throttle.enabled) keys.push([throttleKeys.ip(ip), this.#settings.throttle.failuresPerIp])
+    if (this.#settings.throttle.enabled)
+      keys.push([throttleKeys.ip(ip), this.#settings.throttle.failuresPerIp])
     const hits = await Promise.all(keys.map(([key]) => this.#store.hit(key, ms)))
     const release = (which: readonly [string, number][]) =>
       Promise.all(which.map(([key]) => this.#store.release(key))).then(() => {})

@@ -14,7 +14,8 @@ const at = (seconds: number) => new Date(seconds * 1000)
 
 describe('TOTP', () => {
   it('computes the RFC 6238 test vectors', async () => {
-    for (const [seconds, code] of RFC_VECTORS) expect(await generateTotpCode(RFC_SECRET, at(seconds))).toBe(code)
+    for (const [seconds, code] of RFC_VECTORS)
+      expect(await generateTotpCode(RFC_SECRET, at(seconds))).toBe(code)
   })
 
   it('accepts the current code and the codes one step either side, and returns the matching step', async () => {
@@ -48,7 +49,17 @@ describe('TOTP', () => {
 
   it('returns null for malformed codes without throwing', async () => {
     const now = at(59)
-    for (const bad of ['', '28708', '2870822', '28708a', ' 287082', '287082\n', '２８７０８２', '1e5000', '-28708']) {
+    for (const bad of [
+      '',
+      '28708',
+      '2870822',
+      '28708a',
+      ' 287082',
+      '287082\n',
+      '２８７０８２',
+      '1e5000',
+      '-28708',
+    ]) {
       expect(await verifyTotpCode(RFC_SECRET, bad, now, null)).toBeNull()
     }
   })

@@ -21,7 +21,14 @@ export function generateTotpSecret(): string {
  * `issuer:account`, SHA-1, 6 digits, 30 s — the defaults every app supports.
  */
 export function totpUri(secret: string, issuer: string, account: string): string {
-  return generateURI({ issuer, label: account, secret, algorithm: 'sha1', digits: TOTP_DIGITS, period: TOTP_PERIOD })
+  return generateURI({
+    issuer,
+    label: account,
+    secret,
+    algorithm: 'sha1',
+    digits: TOTP_DIGITS,
+    period: TOTP_PERIOD,
+  })
 }
 
 /** The RFC 6238 time step of an instant: floor(unix seconds / 30). */
@@ -31,7 +38,12 @@ export function totpStep(now: Date): number {
 
 /** The code for `secret` at `now` (tests and the demo's e2e compute codes with it). */
 export function generateTotpCode(secret: string, now: Date): Promise<string> {
-  return generate({ secret, epoch: Math.floor(now.getTime() / 1000), period: TOTP_PERIOD, digits: TOTP_DIGITS })
+  return generate({
+    secret,
+    epoch: Math.floor(now.getTime() / 1000),
+    period: TOTP_PERIOD,
+    digits: TOTP_DIGITS,
+  })
 }
 
 /**

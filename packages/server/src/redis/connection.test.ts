@@ -97,7 +97,9 @@ describe('RedisConnection', () => {
       expect(redis.lastError).toBe('timeout')
       expect(Date.now() - started).toBeLessThan(600)
       // Once the pause is over, the same connection serves again.
-      await expect.poll(() => redis.run((c) => c.ping()).catch(() => 'down'), { timeout: 3000 }).toBe('PONG')
+      await expect
+        .poll(() => redis.run((c) => c.ping()).catch(() => 'down'), { timeout: 3000 })
+        .toBe('PONG')
     } finally {
       await redis.close()
       await blocker.close()
@@ -125,7 +127,16 @@ describe('openRedisServices', () => {
       await own.kill()
       await expect(services.healthChecks.redis()).rejects.toThrow(/^redis: /)
       await own.restart()
-      await expect.poll(() => services.healthChecks.redis().then(() => 'ok', () => 'down'), { timeout: 5000 }).toBe('ok')
+      await expect
+        .poll(
+          () =>
+            services.healthChecks.redis().then(
+              () => 'ok',
+              () => 'down',
+            ),
+          { timeout: 5000 },
+        )
+        .toBe('ok')
     } finally {
       await services.close()
       await own.stop()

@@ -2,11 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedis, type ServiceHandle } from '../../test/services/index.js'
 import { RedisConnection } from './connection.js'
 import { isServiceUnavailable } from './errors.js'
-import {
-  MemoryRevocationCache,
-  RedisRevocationCache,
-  type RevocationCache,
-} from './revocation.js'
+import { MemoryRevocationCache, RedisRevocationCache, type RevocationCache } from './revocation.js'
 
 let server: ServiceHandle
 const connections: RedisConnection[] = []
@@ -100,7 +96,9 @@ describe('RedisRevocationCache across processes', () => {
     try {
       expect(await cache.isRevoked({ jti: JTI, userId: '1', iat: nowSeconds() })).toBe(false)
       await own.kill()
-      const error = await cache.isRevoked({ jti: JTI, userId: '1', iat: nowSeconds() }).catch((e) => e)
+      const error = await cache
+        .isRevoked({ jti: JTI, userId: '1', iat: nowSeconds() })
+        .catch((e) => e)
       expect(isServiceUnavailable(error)).toBe(true)
     } finally {
       await connection.close()

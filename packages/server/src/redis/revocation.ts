@@ -33,7 +33,13 @@ export class RedisRevocationCache implements RevocationCache {
   async revokeUserTokens(userId: string, notBefore: number, ttlSeconds: number): Promise<void> {
     const ttlMs = String(Math.max(1000, Math.ceil(ttlSeconds * 1000)))
     await this.#redis.run((client) =>
-      client.eval(REVOKE_USER_SCRIPT, 1, this.#userKey(userId), String(Math.floor(notBefore)), ttlMs),
+      client.eval(
+        REVOKE_USER_SCRIPT,
+        1,
+        this.#userKey(userId),
+        String(Math.floor(notBefore)),
+        ttlMs,
+      ),
     )
   }
 

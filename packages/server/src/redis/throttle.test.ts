@@ -83,7 +83,14 @@ for (const [name, makeStore] of stores) {
 
     it('clear() forgets one key, a prefix/suffix family, or everything', async () => {
       const store = makeStore()
-      for (const key of ['uip:aa:1.2.3.4', 'uip:aa:5.6.7.8', 'uip:bb:1.2.3.4', 'u:aa', 'ip:1.2.3.4', 'x*[?]']) {
+      for (const key of [
+        'uip:aa:1.2.3.4',
+        'uip:aa:5.6.7.8',
+        'uip:bb:1.2.3.4',
+        'u:aa',
+        'ip:1.2.3.4',
+        'x*[?]',
+      ]) {
         await store.hit(key, 60_000)
       }
       expect(await store.clear({ key: 'u:aa' })).toBe(1)

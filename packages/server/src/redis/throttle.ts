@@ -45,7 +45,8 @@ export class RedisThrottleStore implements ThrottleStore {
   async hit(key: string, windowMs: number): Promise<ThrottleHit> {
     const windowArg = String(Math.max(1, Math.ceil(windowMs)))
     const reply = await this.#redis.run(
-      (client) => client.eval(HIT_SCRIPT, 1, this.#key(key), windowArg) as Promise<[number, number]>,
+      (client) =>
+        client.eval(HIT_SCRIPT, 1, this.#key(key), windowArg) as Promise<[number, number]>,
     )
     return { count: Number(reply[0]), resetInMs: Math.max(0, Number(reply[1])) }
   }

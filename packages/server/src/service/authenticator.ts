@@ -21,12 +21,17 @@ export type Authenticator = (
  * `authenticateRequest`), then, for a cookie-authenticated unsafe request, a trusted `Origin` and the CSRF token.
  * `deps` holds the collaborators: the user store and the per-request revocation check.
  */
-export function createAuthenticator(settings: AuthSettings, deps: AuthenticateDeps, trustProxy: boolean): Authenticator {
+export function createAuthenticator(
+  settings: AuthSettings,
+  deps: AuthenticateDeps,
+  trustProxy: boolean,
+): Authenticator {
   return async (request, cookie, required) => {
     const authRequest = toAuthRequest(request, cookie)
     const auth = await authenticateRequest(settings, authRequest, deps)
     if (auth === null) {
-      if (required) throw new AuthError('not_authenticated', 'Authentication credentials were not provided.')
+      if (required)
+        throw new AuthError('not_authenticated', 'Authentication credentials were not provided.')
       return null
     }
     if (auth.via === 'cookie') {

@@ -79,7 +79,8 @@ const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/i
  */
 export function parseJsonBody(raw: Uint8Array | null, contentType: string | undefined): unknown {
   if (raw === null) {
-    if (contentType !== undefined && contentType !== '' && !JSON_TYPE.test(contentType)) throw unsupported()
+    if (contentType !== undefined && contentType !== '' && !JSON_TYPE.test(contentType))
+      throw unsupported()
     return undefined
   }
   if (contentType === undefined || !JSON_TYPE.test(contentType)) throw unsupported()
@@ -92,9 +93,14 @@ export function parseJsonBody(raw: Uint8Array | null, contentType: string | unde
 }
 
 function unsupported(): AuthError {
-  return new AuthError('unsupported_media_type', 'Unsupported media type in request; send application/json.')
+  return new AuthError(
+    'unsupported_media_type',
+    'Unsupported media type in request; send application/json.',
+  )
 }
 
 function parseError(cause?: unknown): AuthError {
-  return new AuthError('parse_error', 'JSON parse error - the request body is not valid JSON.', { cause })
+  return new AuthError('parse_error', 'JSON parse error - the request body is not valid JSON.', {
+    cause,
+  })
 }

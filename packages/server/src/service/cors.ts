@@ -10,7 +10,10 @@ export interface Cors {
    * The answer to an `OPTIONS` request: 204 with the grant for an allowed origin, 400 for an allowed origin that
    * sent no `Access-Control-Request-Method`, or null (no grant: the route answers as for any unknown method).
    */
-  preflight(origin: string | undefined, requestMethod: string | undefined): { status: number; headers: Record<string, string>; body: string | null } | null
+  preflight(
+    origin: string | undefined,
+    requestMethod: string | undefined,
+  ): { status: number; headers: Record<string, string>; body: string | null } | null
 }
 
 /** Builds the CORS policy from `settings.cors` (exact origins and anchored one-label patterns). */
@@ -28,7 +31,11 @@ export function createCors(settings: AuthSettings): Cors {
     preflight(origin, requestMethod) {
       if (origin === undefined || !allowed.matches(origin)) return null
       if (!requestMethod) {
-        return { status: 400, headers: { ...grant(origin), 'content-type': 'text/plain; charset=utf-8' }, body: 'Invalid Preflight Request' }
+        return {
+          status: 400,
+          headers: { ...grant(origin), 'content-type': 'text/plain; charset=utf-8' },
+          body: 'Invalid Preflight Request',
+        }
       }
       return {
         status: 204,

@@ -1,4 +1,9 @@
-import { AuthError, ServiceUnavailableError, ValidationError, type AuthErrorCode } from '@cookiejwt/core'
+import {
+  AuthError,
+  ServiceUnavailableError,
+  ValidationError,
+  type AuthErrorCode,
+} from '@cookiejwt/core'
 
 /** HTTP status for each error code, in one table (DRF's choices). */
 export const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
@@ -43,18 +48,25 @@ export function renderServiceError(error: unknown): RenderedError {
     if (status === 401) headers['www-authenticate'] = 'Bearer realm="api"'
     // DRF's Throttled: the wait in whole seconds (RFC 9110 §10.2.3).
     const retryAfter = (error as { retryAfter?: unknown }).retryAfter
-    if (status === 429 && typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter)
+    if (status === 429 && typeof retryAfter === 'number')
+      headers['retry-after'] = String(retryAfter)
     return { status, body: { detail: error.message, code: error.code }, headers }
   }
-  if (error instanceof ValidationError) return { status: 400, body: { ...error.fields } as Record<string, string[]>, headers: {} }
+  if (error instanceof ValidationError)
+    return { status: 400, body: { ...error.fields } as Record<string, string[]>, headers: {} }
   if (error instanceof ServiceUnavailableError) {
-    return { status: 503, body: { detail: error.message, code: error.code }, headers: { 'retry-after': '5' } }
+    return {
+      status: 503,
+      body: { detail: error.message, code: error.code },
+      headers: { 'retry-after': '5' },
+    }
   }
   return { status: 500, body: { detail: 'A server error occurred.', code: 'error' }, headers: {} }
 }
 
 /** Marks an error so its response also carries these `Set-Cookie` values (a failed refresh clears the cookies). */
 export function withCookies<E>(error: E, cookies: string[]): E {
-  if (error !== null && typeof error === 'object') (error as { cookies?: string[] }).cookies = cookies
+  if (error !== null && typeof error === 'object')
+    (error as { cookies?: string[] }).cookies = cookies
   return error
 }

@@ -12,12 +12,17 @@ const ERROR_SCHEMA: JsonSchema = {
 }
 const FIELD_ERRORS_SCHEMA: JsonSchema = {
   type: 'object',
-  description: 'Field validation errors, as DRF renders them: every refused field with its messages.',
+  description:
+    'Field validation errors, as DRF renders them: every refused field with its messages.',
   additionalProperties: { type: 'array', items: { type: 'string' } },
 }
 // Every route can answer these whatever it documents: a body it cannot read, too large, the database down.
 const ALWAYS: readonly AuthErrorCode[] = ['service_unavailable']
-const BODY_ERRORS: readonly AuthErrorCode[] = ['parse_error', 'unsupported_media_type', 'payload_too_large']
+const BODY_ERRORS: readonly AuthErrorCode[] = [
+  'parse_error',
+  'unsupported_media_type',
+  'payload_too_large',
+]
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /** What a route must document to appear complete; empty when it documents everything. */
@@ -28,9 +33,11 @@ export function missingDocumentation(route: RouteDef): string[] {
   if (!s?.tags || s.tags.length === 0) missing.push('tags')
   if (BODY_METHODS.has(route.method) && !s?.body) missing.push('request body schema')
   const statuses = Object.keys(s?.response ?? {}).map(Number)
-  if (!statuses.some((status) => status >= 200 && status < 300)) missing.push('success response schema')
+  if (!statuses.some((status) => status >= 200 && status < 300))
+    missing.push('success response schema')
   if (!s?.errors) missing.push('error codes')
-  for (const code of s?.errors ?? []) if (!(code in STATUS_BY_CODE)) missing.push(`unknown error code "${code}"`)
+  for (const code of s?.errors ?? [])
+    if (!(code in STATUS_BY_CODE)) missing.push(`unknown error code "${code}"`)
   return missing
 }
 
@@ -39,7 +46,11 @@ export function missingDocumentation(route: RouteDef): string[] {
  * the querystring schema, the body schema, one response per documented status, and every documented error code
  * under its status (DRF's `{detail, code}`, or the field map for 400 `invalid`).
  */
-export function buildOpenApi(routes: readonly RouteDef[], settings: AuthSettings, info: { version: string }): Record<string, unknown> {
+export function buildOpenApi(
+  routes: readonly RouteDef[],
+  settings: AuthSettings,
+  info: { version: string },
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const route of routes) {
     const path = route.path.replace(/:(\w+)/g, '{$1}')
@@ -52,7 +63,13 @@ export function buildOpenApi(routes: readonly RouteDef[], settings: AuthSettings
     const required = new Set((s.querystring?.required as string[] | undefined) ?? [])
     for (const [name, schema] of Object.entries(query)) {
       const { description, ...rest } = schema as { description?: string }
-      parameters.push({ name, in: 'query', required: required.has(name), schema: rest, ...(description ? { description } : {}) })
+      parameters.push({
+        name,
+        in: 'query',
+        required: required.has(name),
+        schema: rest,
+        ...(description ? { description } : {}),
+      })
     }
     const responses: Record<string, unknown> = {}
     for (const [status, schema] of Object.entries(s.response ?? {})) {
@@ -60,9 +77,16 @@ export function buildOpenApi(routes: readonly RouteDef[], settings: AuthSettings
       responses[status] =
         status === '204' || Object.keys(rest).length === 0
           ? { description: description ?? 'No content' }
-          : { description: description ?? 'Success', content: { 'application/json': { schema: rest } } }
+          : {
+              description: description ?? 'Success',
+              content: { 'application/json': { schema: rest } },
+            }
     }
-    const codes = [...(s.errors ?? []), ...ALWAYS, ...(s.body ? BODY_ERRORS : [])] as AuthErrorCode[]
+    const codes = [
+      ...(s.errors ?? []),
+      ...ALWAYS,
+      ...(s.body ? BODY_ERRORS : []),
+    ] as AuthErrorCode[]
     const byStatus = new Map<number, AuthErrorCode[]>()
     for (const code of new Set(codes)) {
       const status = STATUS_BY_CODE[code]
@@ -70,18 +94,37 @@ export function buildOpenApi(routes: readonly RouteDef[], settings: AuthSettings
       byStatus.set(status, [...(byStatus.get(status) ?? []), code])
     }
     for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
-      const schema = list.includes('invalid') ? { oneOf: [{ $ref: '#/components/schemas/FieldErrors' }, { $ref: '#/components/schemas/Error' }] } : { $ref: '#/components/schemas/Error' }
-      responses[String(status)] = { description: list.map((c) => `\`${c}\``).join(', '), content: { 'application/json': { schema } } }
+      const schema = list.includes('invalid')
+        ? {
+            oneOf: [
+              { $ref: '#/components/schemas/FieldErrors' },
+              { $ref: '#/components/schemas/Error' },
+            ],
+          }
+        : { $ref: '#/components/schemas/Error' }
+      responses[String(status)] = {
+        description: list.map((c) => `\`${c}\``).join(', '),
+        content: { 'application/json': { schema } },
+      }
     }
     const operation: Record<string, unknown> = {
       ...(s.summary ? { summary: s.summary } : {}),
       ...(s.tags ? { tags: s.tags } : {}),
       operationId: `${route.method.toLowerCase()}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(s.body ? { requestBody: { required: !acceptsNull(s.body), content: { 'application/json': { schema: s.body } } } } : {}),
+      ...(s.body
+        ? {
+            requestBody: {
+              required: !acceptsNull(s.body),
+              content: { 'application/json': { schema: s.body } },
+            },
+          }
+        : {}),
       responses,
       ...(route.auth === 'required' ? { security: [{ cookieAuth: [] }, { bearerAuth: [] }] } : {}),
-      ...(route.auth === 'optional' ? { security: [{ cookieAuth: [] }, { bearerAuth: [] }, {}] } : {}),
+      ...(route.auth === 'optional'
+        ? { security: [{ cookieAuth: [] }, { bearerAuth: [] }, {}] }
+        : {}),
     }
     ;(paths[path] ??= {})[route.method.toLowerCase()] = operation
   }

@@ -29,7 +29,11 @@ export function peerOf(request: ServiceRequest, trustProxy: boolean): Peer {
   const ip = forwardedFor ? (forwardedFor.split(',')[0] ?? '').trim() || socketIp : socketIp
   const proto = headerOf(request.headers, 'x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase()
   const forwardedHost = headerOf(request.headers, 'x-forwarded-host')?.split(',')[0]?.trim()
-  return { ip, protocol: proto === 'https' ? 'https' : proto === 'http' ? 'http' : ownProtocol, host: forwardedHost || host }
+  return {
+    ip,
+    protocol: proto === 'https' ? 'https' : proto === 'http' ? 'http' : ownProtocol,
+    host: forwardedHost || host,
+  }
 }
 
 /** Cookies of a request: the framework's parse if it made one, else the `Cookie` header (parsed once, lazily). */
@@ -49,7 +53,10 @@ export function cookieReader(request: ServiceRequest): (name: string) => string 
 }
 
 /** Core's `AuthRequest` over a service request. */
-export function toAuthRequest(request: ServiceRequest, cookie: (name: string) => string | undefined): AuthRequest {
+export function toAuthRequest(
+  request: ServiceRequest,
+  cookie: (name: string) => string | undefined,
+): AuthRequest {
   return { method: request.method, header: (name) => headerOf(request.headers, name), cookie }
 }
 

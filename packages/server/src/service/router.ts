@@ -29,7 +29,8 @@ export class Router {
     const byPath = new Map<string, Map<string, RouteDef>>()
     for (const route of routes) {
       const methods = byPath.get(route.path) ?? new Map<string, RouteDef>()
-      if (methods.has(route.method)) throw new Error(`route ${route.method} ${route.path} is defined twice`)
+      if (methods.has(route.method))
+        throw new Error(`route ${route.method} ${route.path} is defined twice`)
       methods.set(route.method, route)
       byPath.set(route.path, methods)
     }
@@ -44,7 +45,8 @@ export class Router {
 
   /** The routes for a path (without query string), or null when no route has that path. */
   match(path: string): RouteMatch | null {
-    const fixed = this.#fixed.get(path) ?? (path.endsWith('/') ? undefined : this.#fixed.get(`${path}/`))
+    const fixed =
+      this.#fixed.get(path) ?? (path.endsWith('/') ? undefined : this.#fixed.get(`${path}/`))
     if (fixed) return { routes: fixed, params: {} }
     if (this.#patterns.length === 0) return null
     const withSlash = path.endsWith('/') ? path : `${path}/`
@@ -73,6 +75,8 @@ export class Router {
 
   /** Every route, in definition order per path (for the OpenAPI document). */
   routes(): RouteDef[] {
-    return [...this.#fixed.values(), ...this.#patterns.map((p) => p.routes)].flatMap((r) => [...r.byMethod.values()])
+    return [...this.#fixed.values(), ...this.#patterns.map((p) => p.routes)].flatMap((r) => [
+      ...r.byMethod.values(),
+    ])
   }
 }

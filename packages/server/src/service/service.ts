@@ -44,7 +44,14 @@ import { Router } from './router.js'
 import { docsRoutes } from './routes/docs.js'
 import { defaultRoutes } from './routes/index.js'
 import type { HealthCheck } from './routes/health.js'
-import type { RouteContext, RouteDef, ServiceDeps, ServiceLogger, ServiceRequest, ServiceResponse } from './types.js'
+import type {
+  RouteContext,
+  RouteDef,
+  ServiceDeps,
+  ServiceLogger,
+  ServiceRequest,
+  ServiceResponse,
+} from './types.js'
 import { compileValidator } from './validate.js'
 
 /** What `createService` needs besides settings; everything but the database has a default. */
@@ -99,7 +106,10 @@ export interface CookiejwtService {
    * Authenticates a request for an application's own route: Bearer header first, else the access cookie, with CSRF
    * and `Origin` checks for cookie-authenticated unsafe methods. `required`: anonymous is a 401.
    */
-  authenticate(request: ServiceRequest, options?: { required?: boolean }): Promise<AuthenticateResult>
+  authenticate(
+    request: ServiceRequest,
+    options?: { required?: boolean },
+  ): Promise<AuthenticateResult>
   /** The DRF-shaped response for any error (unknown errors are a 500 that reveals nothing, and are logged). */
   errorResponse(error: unknown, request?: ServiceRequest): ServiceResponse
   /** Stops background work and closes the database. */
@@ -133,7 +143,10 @@ export const APP_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  * @example
  * const service = await createService(settings, { database: await openDatabase('sqlite:data/db.sqlite3') })
  */
-export async function createService(settings: AuthSettings, options: ServiceOptions): Promise<CookiejwtService> {
+export async function createService(
+  settings: AuthSettings,
+  options: ServiceOptions,
+): Promise<CookiejwtService> {
   const database = options.database
   const log = options.logger ?? SILENT
   // The user table must match settings.userTable: an ImproperlyConfigured naming the column now, never a 500 later.
@@ -141,7 +154,11 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
   const users = options.users ?? new KyselyUserStore(database, settings.userTable)
   const tokens = options.tokens ?? new KyselyTokenStore(database, settings.userTable)
   const hashers = limitHashing(
-    options.hashers ?? createPasswordHashers({ ...(settings.passwordHasherOptions as object), default: settings.passwordHasher }),
+    options.hashers ??
+      createPasswordHashers({
+        ...(settings.passwordHasherOptions as object),
+        default: settings.passwordHasher,
+      }),
     options.hashConcurrency,
   )
   const sessions = new SessionManager({
@@ -182,15 +199,26 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
           // Events carry the message id, template and error: never an address's mail or a link.
           onEvent: (event) => {
             if (event.event === 'email_sent') log.info(event, 'email sent')
-            else log.warn(event, event.event === 'email_failed' ? 'email failed: gave up (see `cookiejwt emails list`)' : 'email delivery failed')
+            else
+              log.warn(
+                event,
+                event.event === 'email_failed'
+                  ? 'email failed: gave up (see `cookiejwt emails list`)'
+                  : 'email delivery failed',
+              )
           },
         })
   const mailer = new Mailer({ queue: emailQueue, settings, worker: emailWorker })
   emailWorker?.start()
   const now = options.now ?? (() => new Date())
   // Links in account emails come from frontendUrl alone, never from a request's Host (reset-link poisoning).
-  if (settings.frontendUrl === null && (settings.registration || settings.emailVerification === 'mandatory')) {
-    throw new ImproperlyConfigured('"frontendUrl" is required with registration or mandatory email verification (COOKIEJWT_FRONTEND_URL)')
+  if (
+    settings.frontendUrl === null &&
+    (settings.registration || settings.emailVerification === 'mandatory')
+  ) {
+    throw new ImproperlyConfigured(
+      '"frontendUrl" is required with registration or mandatory email verification (COOKIEJWT_FRONTEND_URL)',
+    )
   }
   const accounts = new AccountService({
     settings,
@@ -225,7 +253,10 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
   // The OpenAPI document and its reference page describe every route, the application's own included.
   routes.push(...docsRoutes(deps, () => routes))
   const router = new Router(routes)
-  const validators = new Map<RouteDef, { body?: (d: unknown) => void; query?: (d: unknown) => void; params?: (d: unknown) => void }>()
+  const validators = new Map<
+    RouteDef,
+    { body?: (d: unknown) => void; query?: (d: unknown) => void; params?: (d: unknown) => void }
+  >()
   for (const route of routes) {
     const s = route.schema
     validators.set(route, {
@@ -241,7 +272,8 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
   const jwtNames = new Set([settings.authCookie.name, settings.refreshCookie.name])
   const legacyClears = serializeClearedLegacyCookies(settings)
 
-  const hsts = settings.hstsMaxAge === null ? null : `max-age=${settings.hstsMaxAge}; includeSubDomains`
+  const hsts =
+    settings.hstsMaxAge === null ? null : `max-age=${settings.hstsMaxAge}; includeSubDomains`
   const baseHeaders = (request: ServiceRequest): Record<string, string> => ({
     'x-content-type-options': 'nosniff',
     // Tokens and user data must never sit in a shared or browser cache.
@@ -251,14 +283,17 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     // API URLs carry ids and query strings that are no third party's business (ASVS 5.0 §3.4.5).
     'referrer-policy': 'no-referrer',
     // Only over HTTPS: a browser ignores the header over plain HTTP (RFC 6797 §8.1).
-    ...(hsts !== null && peerOf(request, deps.trustProxy).protocol === 'https' ? { 'strict-transport-security': hsts } : {}),
+    ...(hsts !== null && peerOf(request, deps.trustProxy).protocol === 'https'
+      ? { 'strict-transport-security': hsts }
+      : {}),
     vary: 'Origin',
     ...cors.responseHeaders(headerOf(request.headers, 'origin')),
   })
 
   const errorResponse = (error: unknown, request?: ServiceRequest): ServiceResponse => {
     const rendered = renderServiceError(error)
-    if (rendered.status >= 500 && !(error instanceof AuthError)) log.error({ err: error }, 'request failed')
+    if (rendered.status >= 500 && !(error instanceof AuthError))
+      log.error({ err: error }, 'request failed')
     // A refused authorisation (CSRF, Origin, a non-staff user on the admin API) is a security event (ASVS 16.3.2).
     if (request && error instanceof AuthError && error.code === 'permission_denied') {
       logSecurityEvent(log, 'access_denied', {
@@ -271,7 +306,12 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     }
     return {
       status: rendered.status,
-      headers: { ...(request ? baseHeaders(request) : {}), ...rendered.headers, 'content-type': JSON_TYPE, 'cache-control': 'no-store' },
+      headers: {
+        ...(request ? baseHeaders(request) : {}),
+        ...rendered.headers,
+        'content-type': JSON_TYPE,
+        'cache-control': 'no-store',
+      },
       cookies: [],
       body: JSON.stringify(rendered.body),
     }
@@ -280,9 +320,16 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
   const authenticateWith = createAuthenticator(settings, authDeps, deps.trustProxy)
 
   /** Secure on every cookie over HTTPS; legacy cookies cleared whenever a JWT cookie is set or cleared. */
-  const cookieHygiene = (cookies: string[], protocol: 'http' | 'https', request: ServiceRequest): string[] => {
+  const cookieHygiene = (
+    cookies: string[],
+    protocol: 'http' | 'https',
+    request: ServiceRequest,
+  ): string[] => {
     let out = cookies
-    if (legacyClears.length > 0 && out.some((c) => jwtNames.has(c.slice(0, c.indexOf('=')).trim()))) {
+    if (
+      legacyClears.length > 0 &&
+      out.some((c) => jwtNames.has(c.slice(0, c.indexOf('=')).trim()))
+    ) {
       out = [...out, ...legacyClears]
       const raw = headerOf(request.headers, 'cookie') ?? ''
       const seen = new Map<string, number>()
@@ -291,7 +338,11 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
         if (jwtNames.has(name)) seen.set(name, (seen.get(name) ?? 0) + 1)
       }
       const duplicates = [...seen].filter(([, n]) => n > 1).map(([name]) => name)
-      if (duplicates.length > 0) log.warn({ cookies: duplicates }, 'request carried duplicate auth cookies; clearing legacy cookies')
+      if (duplicates.length > 0)
+        log.warn(
+          { cookies: duplicates },
+          'request carried duplicate auth cookies; clearing legacy cookies',
+        )
     }
     if (protocol === 'https') out = out.map((c) => (SECURE.test(c) ? c : `${c}; Secure`))
     return out
@@ -309,13 +360,24 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
     const method = request.method.toUpperCase()
     try {
       if (method === 'OPTIONS') {
-        const preflight = cors.preflight(headerOf(request.headers, 'origin'), headerOf(request.headers, 'access-control-request-method'))
+        const preflight = cors.preflight(
+          headerOf(request.headers, 'origin'),
+          headerOf(request.headers, 'access-control-request-method'),
+        )
         if (preflight === null) throw new AuthError('not_found', 'Not found.')
-        return { status: preflight.status, headers: { 'x-content-type-options': 'nosniff', vary: 'Origin', ...preflight.headers }, cookies: [], body: preflight.body }
+        return {
+          status: preflight.status,
+          headers: { 'x-content-type-options': 'nosniff', vary: 'Origin', ...preflight.headers },
+          cookies: [],
+          body: preflight.body,
+        }
       }
       const route = match.routes.byMethod.get(method === 'HEAD' ? 'GET' : method)
       if (route === undefined) {
-        const response = errorResponse(new AuthError('method_not_allowed', `Method "${method}" not allowed.`), request)
+        const response = errorResponse(
+          new AuthError('method_not_allowed', `Method "${method}" not allowed.`),
+          request,
+        )
         response.headers.allow = match.routes.allow
         return response
       }
@@ -333,7 +395,8 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
       const cookie = cookieReader(request)
       const peer = peerOf(request, deps.trustProxy)
       const mode = route.auth ?? 'none'
-      const auth = mode === 'none' ? null : await authenticateWith(request, cookie, mode === 'required')
+      const auth =
+        mode === 'none' ? null : await authenticateWith(request, cookie, mode === 'required')
       const ownOrigin = `${peer.protocol}://${peer.host}`
       const authRequest = route.guardOrigin ? toAuthRequest(request, cookie) : null
       if (authRequest) enforceTrustedOrigin(settings, authRequest, ownOrigin)
@@ -368,13 +431,21 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
         }
       }
       if (method === 'HEAD') payload = null
-      const cookies = result.cookies && result.cookies.length > 0 ? cookieHygiene(result.cookies, peer.protocol, request) : []
+      const cookies =
+        result.cookies && result.cookies.length > 0
+          ? cookieHygiene(result.cookies, peer.protocol, request)
+          : []
       return { status, headers, cookies, body: payload }
     } catch (error) {
       const response = errorResponse(error, request)
       // Errors may set cookies too (a failed refresh clears the session's cookies).
       const cookies = (error as { cookies?: unknown }).cookies
-      if (Array.isArray(cookies)) response.cookies = cookieHygiene(cookies as string[], peerOf(request, deps.trustProxy).protocol, request)
+      if (Array.isArray(cookies))
+        response.cookies = cookieHygiene(
+          cookies as string[],
+          peerOf(request, deps.trustProxy).protocol,
+          request,
+        )
       if (method === 'HEAD') response.body = null
       return response
     }
@@ -394,7 +465,10 @@ export async function createService(settings: AuthSettings, options: ServiceOpti
         : { ...APP_HEADERS },
     async authenticate(request, opts = {}) {
       try {
-        return { ok: true, auth: await authenticateWith(request, cookieReader(request), opts.required ?? true) }
+        return {
+          ok: true,
+          auth: await authenticateWith(request, cookieReader(request), opts.required ?? true),
+        }
       } catch (error) {
         return { ok: false, response: errorResponse(error, request) }
       }
@@ -422,6 +496,7 @@ function queryOf(url: string): Record<string, string> {
   const q = url.indexOf('?')
   const out: Record<string, string> = {}
   if (q < 0) return out
-  for (const [key, value] of new URLSearchParams(url.slice(q + 1))) if (!(key in out)) out[key] = value
+  for (const [key, value] of new URLSearchParams(url.slice(q + 1)))
+    if (!(key in out)) out[key] = value
   return out
 }

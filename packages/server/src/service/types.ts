@@ -1,4 +1,11 @@
-import type { Authentication, AuthSettings, PasswordHashers, TokenStore, User, UserStore } from '@cookiejwt/core'
+import type {
+  Authentication,
+  AuthSettings,
+  PasswordHashers,
+  TokenStore,
+  User,
+  UserStore,
+} from '@cookiejwt/core'
 import type { AccountService } from '../accounts/service.js'
 import type { Mailer } from '../email/mailer.js'
 import type { MfaDeps } from '../mfa/flows.js'

@@ -42,7 +42,11 @@ function fieldMessage(e: ErrorObject): string {
       return 'This field is required.'
     case 'type':
       if (e.instancePath === '') return NOT_A_DICT
-      return e.params.type === 'boolean' ? 'Must be a valid boolean.' : e.params.type === 'integer' ? 'A valid integer is required.' : 'Not a valid string.'
+      return e.params.type === 'boolean'
+        ? 'Must be a valid boolean.'
+        : e.params.type === 'integer'
+          ? 'A valid integer is required.'
+          : 'Not a valid string.'
     case 'maxLength':
       return `Ensure this field has no more than ${String(e.params.limit)} characters.`
     case 'minLength':
@@ -52,7 +56,7 @@ function fieldMessage(e: ErrorObject): string {
     case 'pattern':
       return 'Null characters are not allowed.'
     case 'enum':
-      return "Not a valid choice."
+      return 'Not a valid choice.'
     case 'additionalProperties':
       return 'Unknown field.'
     case 'minimum':

@@ -1,6 +1,15 @@
 // Over 300 lines: the session rules (start, rotate with reuse detection and grace replay, revoke, versions, the
 // per-request check and its caches). Splitting out a store interface is planned; see the closing note of issue 14.
-import { AuthError, newJti, ServiceUnavailableError, type AuthSettings, type IssuedToken, type TokenStore, type UserId, type VerifiedToken } from '@cookiejwt/core'
+import {
+  AuthError,
+  newJti,
+  ServiceUnavailableError,
+  type AuthSettings,
+  type IssuedToken,
+  type TokenStore,
+  type UserId,
+  type VerifiedToken,
+} from '@cookiejwt/core'
 import type { RevocationCache } from './revocation-cache.js'
 import type { Kysely } from 'kysely'
 import { logSecurityEvent, type SecurityLogger } from '../security-log.js'
@@ -8,7 +17,13 @@ import type { DatabaseHandle } from '../storage/db.js'
 import type { Database } from '../storage/schema.js'
 import { guard } from '../storage/errors.js'
 import { fromDbDate, toDbDate } from '../storage/values.js'
-import { AUTH_TIME_CLAIM, mintToken, newSessionId, SESSION_ID_CLAIM, SESSION_VERSION_CLAIM } from './mint.js'
+import {
+  AUTH_TIME_CLAIM,
+  mintToken,
+  newSessionId,
+  SESSION_ID_CLAIM,
+  SESSION_VERSION_CLAIM,
+} from './mint.js'
 import { hashToken, outstandingOf, recordIssuedRefresh } from '../token-records.js'
 
 /** Where a session was started from, shown in the sessions list. */
@@ -84,19 +99,39 @@ export class SessionManager {
     const log = deps.log
     this.#log = log
     this.#onEvent = (event) => {
-      logSecurityEvent(log, event.event, { userId: event.userId, sessionId: event.family, jti: event.jti, reason: event.reason })
+      logSecurityEvent(log, event.event, {
+        userId: event.userId,
+        sessionId: event.family,
+        jti: event.jti,
+        reason: event.reason,
+      })
       onEvent?.(event)
     }
   }
 
   /** Starts a new family for a user (login) and returns its first pair. */
-  async start(userId: UserId, claimUserId: number | string, client: ClientInfo, now: Date): Promise<SessionPair> {
+  async start(
+    userId: UserId,
+    claimUserId: number | string,
+    client: ClientInfo,
+    now: Date,
+  ): Promise<SessionPair> {
     const sid = newSessionId()
     const iat = Math.floor(now.getTime() / 1000)
     const version = await this.version(userId)
-    const base = { [this.#s.userIdClaim]: claimUserId, [SESSION_ID_CLAIM]: sid, [AUTH_TIME_CLAIM]: iat }
+    const base = {
+      [this.#s.userIdClaim]: claimUserId,
+      [SESSION_ID_CLAIM]: sid,
+      [AUTH_TIME_CLAIM]: iat,
+    }
     const refresh = mintToken(this.#s, 'refresh', base, newJti(), iat)
-    const access = mintToken(this.#s, 'access', { ...base, [SESSION_VERSION_CLAIM]: version }, newJti(), iat)
+    const access = mintToken(
+      this.#s,
+      'access',
+      { ...base, [SESSION_VERSION_CLAIM]: version },
+      newJti(),
+      iat,
+    )
     const d = this.#h.dialect
     await guard(() =>
       this.#h.db
@@ -132,7 +167,8 @@ export class SessionManager {
    */
   async rotate(old: VerifiedToken, userId: UserId, now: Date): Promise<SessionPair> {
     const sid = old.payload[SESSION_ID_CLAIM]
-    if (typeof sid !== 'string') throw new AuthError('token_not_valid', 'Token is invalid or expired')
+    if (typeof sid !== 'string')
+      throw new AuthError('token_not_valid', 'Token is invalid or expired')
     const nowMs = now.getTime()
     const iat = Math.floor(nowMs / 1000)
     const claims = this.#copyable(old)
@@ -161,7 +197,13 @@ export class SessionManager {
         .executeTakeFirst(),
     )
     if (won) {
-      const access = mintToken(this.#s, 'access', { ...claims, [SESSION_VERSION_CLAIM]: won.session_version }, accessJti, iat)
+      const access = mintToken(
+        this.#s,
+        'access',
+        { ...claims, [SESSION_VERSION_CLAIM]: won.session_version },
+        accessJti,
+        iat,
+      )
       // simplejwt compatibility: the old token lands in the blacklist, the new one in the outstanding table. A token
       // someone else already blacklisted (Django admin, /api/token/blacklist/) ends the family instead.
       await this.#recordOutstanding(refresh, userId, now)
@@ -174,11 +216,26 @@ export class SessionManager {
     return this.#replayOrRevoke(old, sid, userId, claims, now)
   }
 
-  async #replayOrRevoke(old: VerifiedToken, sid: string, userId: UserId, claims: Record<string, unknown>, now: Date) {
+  async #replayOrRevoke(
+    old: VerifiedToken,
+    sid: string,
+    userId: UserId,
+    claims: Record<string, unknown>,
+    now: Date,
+  ) {
     const row = await guard(() =>
       this.#h.db
         .selectFrom('cookiejwt_session')
-        .select(['user_id', 'previous_jti', 'rotated_at', 'current_jti', 'access_jti', 'issued_at', 'session_version', 'revoked_at'])
+        .select([
+          'user_id',
+          'previous_jti',
+          'rotated_at',
+          'current_jti',
+          'access_jti',
+          'issued_at',
+          'session_version',
+          'revoked_at',
+        ])
         .where('id', '=', sid)
         .executeTakeFirst(),
     )
@@ -187,7 +244,12 @@ export class SessionManager {
     }
     const rotatedAt = row.rotated_at === null ? null : Number(row.rotated_at)
     const graceMs = this.#s.refreshGraceWindow * 1000
-    if (row.previous_jti === old.jti && rotatedAt !== null && now.getTime() - rotatedAt <= graceMs && graceMs > 0) {
+    if (
+      row.previous_jti === old.jti &&
+      rotatedAt !== null &&
+      now.getTime() - rotatedAt <= graceMs &&
+      graceMs > 0
+    ) {
       // A concurrent tab: the same successor pair, re-minted from the stored jtis and issue time.
       const iat = Number(row.issued_at)
       const refresh = mintToken(this.#s, 'refresh', claims, row.current_jti, iat)
@@ -201,7 +263,13 @@ export class SessionManager {
       return { access, refresh }
     }
     // Reuse of a rotated token: the thief and the victim both lose the family (RFC 9700 §4.14.2).
-    this.#onEvent({ event: 'refresh_token_reuse', jti: old.jti, family: sid, userId, reason: 'reuse' })
+    this.#onEvent({
+      event: 'refresh_token_reuse',
+      jti: old.jti,
+      family: sid,
+      userId,
+      reason: 'reuse',
+    })
     await this.revoke(sid, 'reuse', now)
     throw new AuthError('token_not_valid', 'Token is blacklisted')
   }
@@ -236,7 +304,12 @@ export class SessionManager {
    * returned function runs — after the commit — to update this process's cache, the shared cache and simplejwt's
    * blacklist; a rolled-back change revokes nothing. The function resolves to how many families were revoked.
    */
-  async endAllInTransaction(trx: Kysely<Database>, userId: UserId, reason: string, now: Date): Promise<() => Promise<number>> {
+  async endAllInTransaction(
+    trx: Kysely<Database>,
+    userId: UserId,
+    reason: string,
+    now: Date,
+  ): Promise<() => Promise<number>> {
     const version = await this.#bumpRow(trx, userId)
     const rows = await this.#revokeRows(trx, { userId }, reason, now)
     return async () => {
@@ -263,7 +336,12 @@ export class SessionManager {
     return () => this.#afterRevoke(rows, reason, now)
   }
 
-  #revokeRows(db: Kysely<Database>, which: { sid?: string; userId?: UserId | undefined; keep?: string | undefined }, reason: string, now: Date) {
+  #revokeRows(
+    db: Kysely<Database>,
+    which: { sid?: string; userId?: UserId | undefined; keep?: string | undefined },
+    reason: string,
+    now: Date,
+  ) {
     let query = db
       .updateTable('cookiejwt_session')
       .set({ revoked_at: toDbDate(this.#h.dialect, now), revoked_reason: reason })
@@ -271,22 +349,35 @@ export class SessionManager {
     if (which.sid !== undefined) query = query.where('id', '=', which.sid)
     if (which.userId !== undefined) query = query.where('user_id', '=', which.userId)
     if (which.keep !== undefined) query = query.where('id', '!=', which.keep)
-    return query.returning(['id', 'user_id', 'current_jti', 'current_hash', 'created_at', 'expires_at']).execute()
+    return query
+      .returning(['id', 'user_id', 'current_jti', 'current_hash', 'created_at', 'expires_at'])
+      .execute()
   }
 
   async #bumpRow(db: Kysely<Database>, userId: UserId): Promise<number> {
     const row = await db
       .insertInto('cookiejwt_session_version')
       .values({ user_id: userId, version: 1 })
-      .onConflict((oc) => oc.column('user_id').doUpdateSet((eb) => ({ version: eb('cookiejwt_session_version.version', '+', 1) })))
+      .onConflict((oc) =>
+        oc
+          .column('user_id')
+          .doUpdateSet((eb) => ({ version: eb('cookiejwt_session_version.version', '+', 1) })),
+      )
       .returning('version')
       .executeTakeFirstOrThrow()
     return Number(row.version)
   }
 
   async #afterBump(userId: UserId, version: number, now: Date): Promise<void> {
-    this.#versions.set(String(userId), { version, until: Date.now() + this.#s.revocationCacheTtl * 1000 })
-    await this.#shared?.revokeUserTokens(String(userId), Math.floor(now.getTime() / 1000), this.#s.refreshTokenLifetime)
+    this.#versions.set(String(userId), {
+      version,
+      until: Date.now() + this.#s.revocationCacheTtl * 1000,
+    })
+    await this.#shared?.revokeUserTokens(
+      String(userId),
+      Math.floor(now.getTime() / 1000),
+      this.#s.refreshTokenLifetime,
+    )
   }
 
   /**
@@ -305,7 +396,13 @@ export class SessionManager {
   /** A new access token for the session of `token`, at session version `version` (after a password change). */
   reissueAccess(token: VerifiedToken, version: number, now: Date): IssuedToken {
     const iat = Math.floor(now.getTime() / 1000)
-    return mintToken(this.#s, 'access', { ...this.#copyable(token), [SESSION_VERSION_CLAIM]: version }, newJti(), iat)
+    return mintToken(
+      this.#s,
+      'access',
+      { ...this.#copyable(token), [SESSION_VERSION_CLAIM]: version },
+      newJti(),
+      iat,
+    )
   }
 
   /** Binds a family to the user's current session version, so its next refresh mints access tokens that pass. */
@@ -324,7 +421,11 @@ export class SessionManager {
   /** The user's current session version (0 before any bump). */
   async version(userId: UserId): Promise<number> {
     const row = await guard(() =>
-      this.#h.db.selectFrom('cookiejwt_session_version').select('version').where('user_id', '=', userId).executeTakeFirst(),
+      this.#h.db
+        .selectFrom('cookiejwt_session_version')
+        .select('version')
+        .where('user_id', '=', userId)
+        .executeTakeFirst(),
     )
     return row ? Number(row.version) : 0
   }
@@ -369,7 +470,8 @@ export class SessionManager {
     // Redis is down.
     if (this.#shared) {
       try {
-        if (await this.#shared.isRevoked({ jti: familyKey(sid), userId, iat: token.iat })) return true
+        if (await this.#shared.isRevoked({ jti: familyKey(sid), userId, iat: token.iat }))
+          return true
       } catch (error) {
         if (!(error instanceof ServiceUnavailableError)) throw error
       }
@@ -389,7 +491,8 @@ export class SessionManager {
     )
     // The session must belong to the token's user; with `userIdField: 'username'` the claim is not the row's id, and
     // the 128-bit session id alone binds the token to its row.
-    const foreign = this.#s.userIdField === 'id' && row !== undefined && String(row.user_id) !== userId
+    const foreign =
+      this.#s.userIdField === 'id' && row !== undefined && String(row.user_id) !== userId
     const revoked = !row || row.revoked_at !== null || foreign
     const current = row?.version == null ? 0 : Number(row.version)
     this.#remember(this.#families, sid, { revoked, until })
@@ -403,7 +506,14 @@ export class SessionManager {
   }
 
   async #afterRevoke(
-    rows: { id: string; user_id: UserId; current_jti: string; current_hash: string; created_at: unknown; expires_at: unknown }[],
+    rows: {
+      id: string
+      user_id: UserId
+      current_jti: string
+      current_hash: string
+      created_at: unknown
+      expires_at: unknown
+    }[],
     reason: string,
     now: Date,
   ): Promise<void> {
@@ -422,8 +532,17 @@ export class SessionManager {
         now,
       )
       // Access tokens live at most accessTokenLifetime; the shared key needs to outlive them, not the refresh token.
-      await this.#shared?.revokeToken(familyKey(row.id), Math.floor(now.getTime() / 1000) + this.#s.accessTokenLifetime + 60)
-      if (reason !== 'reuse') this.#onEvent({ event: 'session_revoked', family: row.id, userId: toUserId(row.user_id), reason })
+      await this.#shared?.revokeToken(
+        familyKey(row.id),
+        Math.floor(now.getTime() / 1000) + this.#s.accessTokenLifetime + 60,
+      )
+      if (reason !== 'reuse')
+        this.#onEvent({
+          event: 'session_revoked',
+          family: row.id,
+          userId: toUserId(row.user_id),
+          reason,
+        })
     }
   }
 
@@ -439,7 +558,6 @@ export class SessionManager {
   async #recordOutstanding(refresh: IssuedToken, userId: UserId, now: Date): Promise<void> {
     await recordIssuedRefresh(this.#tokens, refresh, userId, now)
   }
-
 }
 
 /** A user id as the driver returns it: PostgreSQL's bigint arrives as text, a UUID always is. */

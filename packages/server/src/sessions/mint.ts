@@ -1,4 +1,11 @@
-import { AUTH_TIME_CLAIM, issueToken, newJti, type AuthSettings, type IssuedToken, type TokenType } from '@cookiejwt/core'
+import {
+  AUTH_TIME_CLAIM,
+  issueToken,
+  newJti,
+  type AuthSettings,
+  type IssuedToken,
+  type TokenType,
+} from '@cookiejwt/core'
 
 /** The claim carrying the session (refresh-token family) id in both tokens. */
 export const SESSION_ID_CLAIM = 'sid'

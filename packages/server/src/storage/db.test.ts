@@ -29,7 +29,9 @@ describe('openDatabase', () => {
   it('refuses other schemes with ImproperlyConfigured, without echoing the URL', async () => {
     const error = await openDatabase('mysql://root:hunter2@db/app').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ImproperlyConfigured)
-    expect((error as Error).message).toMatch(/^DATABASE_URL must start with sqlite: or postgres:\/\//)
+    expect((error as Error).message).toMatch(
+      /^DATABASE_URL must start with sqlite: or postgres:\/\//,
+    )
     expect((error as Error).message).not.toContain('hunter2')
   })
 
@@ -68,7 +70,9 @@ describe('openDatabase', () => {
     for (const poolMax of [0, -1, 1.5, 1001, Number.NaN]) {
       const error = await openDatabase('sqlite::memory:', { poolMax }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(ImproperlyConfigured)
-      expect((error as Error).message).toMatch(/^poolMax must be a whole number from 1 to 1000 \(got /)
+      expect((error as Error).message).toMatch(
+        /^poolMax must be a whole number from 1 to 1000 \(got /,
+      )
     }
   })
 })
@@ -86,7 +90,9 @@ describe('COOKIEJWT_DB_POOL_MAX', () => {
 
   it('refuses anything else with ImproperlyConfigured naming the variable', () => {
     for (const value of ['0', '1001', '-5', '2.5', '1e2', '0x10', ' 5', 'ten', '99999999999']) {
-      expect(() => loadConfig({ ...env, COOKIEJWT_DB_POOL_MAX: value }), value).toThrow(ImproperlyConfigured)
+      expect(() => loadConfig({ ...env, COOKIEJWT_DB_POOL_MAX: value }), value).toThrow(
+        ImproperlyConfigured,
+      )
       expect(() => loadConfig({ ...env, COOKIEJWT_DB_POOL_MAX: value }), value).toThrow(
         /^COOKIEJWT_DB_POOL_MAX must be a whole number from 1 to 1000 \(got /,
       )

@@ -29,8 +29,15 @@ export interface OpenDatabaseOptions {
 
 /** Checks a pool size: a whole number from 1 to {@link MAX_DB_POOL_MAX}; throws `ImproperlyConfigured` naming `key`. */
 export function checkPoolMax(value: unknown, key = 'poolMax'): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_DB_POOL_MAX) {
-    throw new ImproperlyConfigured(`${key} must be a whole number from 1 to ${MAX_DB_POOL_MAX} (got ${JSON.stringify(value)})`)
+  if (
+    typeof value !== 'number' ||
+    !Number.isSafeInteger(value) ||
+    value < 1 ||
+    value > MAX_DB_POOL_MAX
+  ) {
+    throw new ImproperlyConfigured(
+      `${key} must be a whole number from 1 to ${MAX_DB_POOL_MAX} (got ${JSON.stringify(value)})`,
+    )
   }
   return value
 }
@@ -40,18 +47,27 @@ export function checkPoolMax(value: unknown, key = 'poolMax'): number {
  * tests) or `postgres://…` (see `openPostgres`; a pool of `poolMax` connections). Throws `ImproperlyConfigured` for
  * anything else and for a bad `poolMax`.
  */
-export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+export async function openDatabase(
+  url: string,
+  options: OpenDatabaseOptions = {},
+): Promise<DatabaseHandle> {
   const poolMax = checkPoolMax(options.poolMax ?? DEFAULT_DB_POOL_MAX)
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.cwd)
+  if (url.startsWith('sqlite:'))
+    return openSqlite(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.cwd)
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { openPostgres } = await import('./postgres.js')
     return openPostgres(url, { max: poolMax })
   }
-  throw new ImproperlyConfigured(`DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`)
+  throw new ImproperlyConfigured(
+    `DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`,
+  )
 }
 
 function openSqlite(path: string, cwd = process.cwd()): DatabaseHandle {
-  if (path === '') throw new ImproperlyConfigured('DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/db.sqlite3')
+  if (path === '')
+    throw new ImproperlyConfigured(
+      'DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/db.sqlite3',
+    )
   const file = path === ':memory:' ? path : resolve(cwd, path)
   const created = file !== ':memory:' && !existsSync(file)
   // The database holds password hashes: a folder and file we create are readable by their owner only.
@@ -95,7 +111,8 @@ function withStatementCache(sqlite: SQLite.Database): Pick<SQLite.Database, 'pre
       let statement = statements.get(source)
       if (!statement) {
         statement = sqlite.prepare(source)
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string)
+        if (statements.size >= STATEMENT_CACHE_SIZE)
+          statements.delete(statements.keys().next().value as string)
         statements.set(source, statement)
       }
       return statement

@@ -53,7 +53,10 @@ export async function pendingMigrations(handle: DatabaseHandle): Promise<string[
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: `${MIGRATION_TABLE}_lock`,
     allowUnorderedMigrations: true,
-    provider: { getMigrations: async () => Object.fromEntries(Object.keys(MIGRATIONS).map((n) => [n, { up: async () => {} }])) },
+    provider: {
+      getMigrations: async () =>
+        Object.fromEntries(Object.keys(MIGRATIONS).map((n) => [n, { up: async () => {} }])),
+    },
   })
   return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name)
 }

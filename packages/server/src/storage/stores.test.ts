@@ -36,7 +36,13 @@ for (const dialect of TEST_DIALECTS) {
 
     it('creates and reads a user with booleans and timestamps intact', async () => {
       const created = await users.create(
-        { username: 'ada', email: 'ada@example.com', password: 'x$hash', isStaff: true, firstName: 'Ada' },
+        {
+          username: 'ada',
+          email: 'ada@example.com',
+          password: 'x$hash',
+          isStaff: true,
+          firstName: 'Ada',
+        },
         NOW,
       )
       expect(created).toMatchObject({
@@ -69,7 +75,11 @@ for (const dialect of TEST_DIALECTS) {
 
     it('updates fields, password and last login', async () => {
       const { id } = await users.create({ username: 'bob', password: 'old' }, NOW)
-      const updated = await users.update(id, { email: 'b@example.com', isActive: false, isSuperuser: true })
+      const updated = await users.update(id, {
+        email: 'b@example.com',
+        isActive: false,
+        isSuperuser: true,
+      })
       expect(updated).toMatchObject({ email: 'b@example.com', isActive: false, isSuperuser: true })
       expect(await users.setPassword(id, 'new')).toBe(true)
       expect(await users.setPassword(id + 1000, 'new')).toBe(false)
@@ -130,9 +140,14 @@ for (const dialect of TEST_DIALECTS) {
       await tokens.recordOutstanding(outstanding('0'.repeat(32), null, LATER))
       expect(await tokens.flushExpired(NOW)).toBe(1)
       expect(await tokens.isBlacklisted('f'.repeat(32))).toBe(false)
-      const left = await database.db.selectFrom('token_blacklist_outstandingtoken').select('jti').execute()
+      const left = await database.db
+        .selectFrom('token_blacklist_outstandingtoken')
+        .select('jti')
+        .execute()
       expect(left).toEqual([{ jti: '0'.repeat(32) }])
-      expect(await database.db.selectFrom('token_blacklist_blacklistedtoken').select('id').execute()).toEqual([])
+      expect(
+        await database.db.selectFrom('token_blacklist_blacklistedtoken').select('id').execute(),
+      ).toEqual([])
     })
   })
 }
@@ -162,9 +177,16 @@ describe('PostgreSQL outage', () => {
 
       await server.restart()
       await expect
-        .poll(() => users.findByUsername('erin').then((u) => u?.username, () => 'down'), {
-          timeout: 10_000,
-        })
+        .poll(
+          () =>
+            users.findByUsername('erin').then(
+              (u) => u?.username,
+              () => 'down',
+            ),
+          {
+            timeout: 10_000,
+          },
+        )
         .toBe('erin')
     } finally {
       await handle.destroy()

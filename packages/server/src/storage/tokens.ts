@@ -1,4 +1,9 @@
-import { DEFAULT_SETTINGS, type OutstandingToken, type TokenStore, type UserTableSettings } from '@cookiejwt/core'
+import {
+  DEFAULT_SETTINGS,
+  type OutstandingToken,
+  type TokenStore,
+  type UserTableSettings,
+} from '@cookiejwt/core'
 import { sql } from 'kysely'
 import type { DatabaseHandle } from './db.js'
 import { guard } from './errors.js'
@@ -75,7 +80,9 @@ export class KyselyTokenStore implements TokenStore {
         user_id:
           token.userId === null
             ? null
-            : sql<string | number>`(select ${sql.ref(this.#users.id)} from ${sql.table(this.#users.table)} where ${sql.ref(this.#users.id)} = ${token.userId})`,
+            : sql<
+                string | number
+              >`(select ${sql.ref(this.#users.id)} from ${sql.table(this.#users.table)} where ${sql.ref(this.#users.id)} = ${token.userId})`,
         created_at: toDbDate(d, token.createdAt),
         expires_at: toDbDate(d, token.expiresAt),
       }))

@@ -1,4 +1,9 @@
-import { DEFAULT_SETTINGS, ImproperlyConfigured, isDefaultUserTable, type UserTableSettings } from '@cookiejwt/core'
+import {
+  DEFAULT_SETTINGS,
+  ImproperlyConfigured,
+  isDefaultUserTable,
+  type UserTableSettings,
+} from '@cookiejwt/core'
 import { sql, type Kysely } from 'kysely'
 import type { DatabaseHandle, DialectName } from './db.js'
 import { quoteTable } from './users.js'
@@ -22,7 +27,11 @@ const REFERENCING_TABLES = [
 ] as const
 
 /** The columns of `table`, or null when it does not exist. */
-export async function tableColumns(db: Kysely<unknown>, dialect: DialectName, table: string): Promise<ColumnInfo[] | null> {
+export async function tableColumns(
+  db: Kysely<unknown>,
+  dialect: DialectName,
+  table: string,
+): Promise<ColumnInfo[] | null> {
   if (dialect === 'postgres') {
     // to_regclass is null for a missing table; a name without a schema resolves through search_path, as queries do.
     const { rows } = await sql<{ name: string; type: string }>`
@@ -31,7 +40,9 @@ export async function tableColumns(db: Kysely<unknown>, dialect: DialectName, ta
       where a.attrelid = to_regclass(${quoteTable(table)}) and a.attnum > 0 and not a.attisdropped
       order by a.attnum`.execute(db)
     if (rows.length > 0) return rows
-    const exists = await sql<{ oid: unknown }>`select to_regclass(${quoteTable(table)}) as oid`.execute(db)
+    const exists = await sql<{
+      oid: unknown
+    }>`select to_regclass(${quoteTable(table)}) as oid`.execute(db)
     return exists.rows[0]?.oid == null ? null : []
   }
   const [schema, name] = table.includes('.') ? table.split('.') : ['main', table]
@@ -41,12 +52,18 @@ export async function tableColumns(db: Kysely<unknown>, dialect: DialectName, ta
 }
 
 /** What a foreign key of `table.user_id` points at, or null when it has none (or the table does not exist). */
-async function userIdReference(db: Kysely<unknown>, dialect: DialectName, table: string): Promise<string | null> {
+async function userIdReference(
+  db: Kysely<unknown>,
+  dialect: DialectName,
+  table: string,
+): Promise<string | null> {
   if (dialect === 'postgres') {
     const { rows } = await sql<{ target: string }>`
       select c.confrelid::regclass::text as target
       from pg_constraint c join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any (c.conkey)
-      where c.contype = 'f' and c.conrelid = to_regclass(${table}) and a.attname = 'user_id'`.execute(db)
+      where c.contype = 'f' and c.conrelid = to_regclass(${table}) and a.attname = 'user_id'`.execute(
+      db,
+    )
     return rows[0]?.target.replaceAll('"', '') ?? null
   }
   const { rows } = await sql<{ table: string; from: string }>`
@@ -72,7 +89,11 @@ function typeClass(dialect: DialectName, type: string): TypeClass {
  * AutoField `integer`, BigAutoField `bigint`, a `uuid`). Throws when the user table or its id column is missing:
  * cookiejwt never creates an application's own user table.
  */
-export async function userIdColumnType(db: Kysely<unknown>, dialect: DialectName, userTable: UserTableSettings): Promise<string> {
+export async function userIdColumnType(
+  db: Kysely<unknown>,
+  dialect: DialectName,
+  userTable: UserTableSettings,
+): Promise<string> {
   if (isDefaultUserTable(userTable, DEFAULT_SETTINGS.userTable)) {
     const columns = await tableColumns(db, dialect, userTable.table)
     return columns?.find((c) => c.name === userTable.columns.id)?.type || 'integer'
@@ -81,7 +102,7 @@ export async function userIdColumnType(db: Kysely<unknown>, dialect: DialectName
   if (columns === null) {
     throw new ImproperlyConfigured(
       `user table "${userTable.table}" (userTable.table) does not exist: cookiejwt does not create an application's own ` +
-        'user table; create it first, or leave userTable unset for Django\'s auth_user',
+        "user table; create it first, or leave userTable unset for Django's auth_user",
     )
   }
   const id = columns.find((c) => c.name === userTable.columns.id)
@@ -90,7 +111,10 @@ export async function userIdColumnType(db: Kysely<unknown>, dialect: DialectName
   return id.type || (userTable.idType === 'uuid' ? 'varchar(36)' : 'integer')
 }
 
-function missingColumn(userTable: UserTableSettings, field: keyof UserTableSettings['columns']): ImproperlyConfigured {
+function missingColumn(
+  userTable: UserTableSettings,
+  field: keyof UserTableSettings['columns'],
+): ImproperlyConfigured {
   return new ImproperlyConfigured(
     `user table "${userTable.table}" has no column "${userTable.columns[field]}" (userTable.columns.${field})`,
   )
@@ -102,7 +126,10 @@ function missingColumn(userTable: UserTableSettings, field: keyof UserTableSetti
  * per problem (each naming the table, column and setting); empty when usable. A default `auth_user` that does not
  * exist yet is not a problem (the database is simply not migrated; `migrate` creates it).
  */
-export async function checkUserTable(handle: DatabaseHandle, userTable: UserTableSettings): Promise<string[]> {
+export async function checkUserTable(
+  handle: DatabaseHandle,
+  userTable: UserTableSettings,
+): Promise<string[]> {
   const db = handle.db as unknown as Kysely<unknown>
   const { dialect } = handle
   const isDefault = isDefaultUserTable(userTable, DEFAULT_SETTINGS.userTable)
@@ -114,13 +141,16 @@ export async function checkUserTable(handle: DatabaseHandle, userTable: UserTabl
   const problems: string[] = []
   const byName = new Map(columns.map((c) => [c.name, c]))
   for (const [field, column] of Object.entries(userTable.columns)) {
-    if (column !== null && !byName.has(column)) problems.push(missingColumn(userTable, field as never).message)
+    if (column !== null && !byName.has(column))
+      problems.push(missingColumn(userTable, field as never).message)
   }
   const id = byName.get(userTable.columns.id)
   if (id) {
     const cls = typeClass(dialect, id.type)
     if (userTable.idType === 'integer' && cls !== 'integer') {
-      problems.push(`${t}.${id.name} is ${id.type || 'untyped'}, not an integer: set userTable.idType to 'uuid' if it holds UUIDs`)
+      problems.push(
+        `${t}.${id.name} is ${id.type || 'untyped'}, not an integer: set userTable.idType to 'uuid' if it holds UUIDs`,
+      )
     }
     if (userTable.idType === 'uuid') {
       if (dialect === 'sqlite' && /^char\(32\)$/i.test(id.type)) {
@@ -129,7 +159,9 @@ export async function checkUserTable(handle: DatabaseHandle, userTable: UserTabl
             'does not read: UUID ids on SQLite must be stored as hyphenated text (use PostgreSQL for Django UUID users)',
         )
       } else if (cls !== 'uuid' && cls !== 'text') {
-        problems.push(`${t}.${id.name} is ${id.type || 'untyped'}, not a uuid or text column (userTable.idType is 'uuid')`)
+        problems.push(
+          `${t}.${id.name} is ${id.type || 'untyped'}, not a uuid or text column (userTable.idType is 'uuid')`,
+        )
       }
     }
   }
@@ -141,9 +173,13 @@ export async function checkUserTable(handle: DatabaseHandle, userTable: UserTabl
       if (!info || (field === 'isActive' && userTable.activeStatus)) continue
       const cls = typeClass(dialect, info.type)
       if (userTable.booleans === 'native' && cls !== 'boolean') {
-        problems.push(`${t}.${info.name} is ${info.type}, not boolean: set userTable.booleans to 'integer' for 0/1 flags`)
+        problems.push(
+          `${t}.${info.name} is ${info.type}, not boolean: set userTable.booleans to 'integer' for 0/1 flags`,
+        )
       } else if (userTable.booleans === 'integer' && cls !== 'integer') {
-        problems.push(`${t}.${info.name} is ${info.type}, not an integer: userTable.booleans 'integer' means 0/1 flags`)
+        problems.push(
+          `${t}.${info.name} is ${info.type}, not an integer: userTable.booleans 'integer' means 0/1 flags`,
+        )
       }
     }
   }
@@ -173,7 +209,10 @@ async function checkReferences(
       continue
     }
     const cls = typeClass(dialect, userId.type)
-    const compatible = cls === idClass || (idClass === 'uuid' && cls === 'text') || (idClass === 'text' && cls === 'uuid')
+    const compatible =
+      cls === idClass ||
+      (idClass === 'uuid' && cls === 'text') ||
+      (idClass === 'text' && cls === 'uuid')
     if (!compatible) {
       problems.push(
         `${table}.user_id is ${userId.type} but ${userTable.table}.${id.name} is ${id.type}: ` +
@@ -185,9 +224,14 @@ async function checkReferences(
 }
 
 /** Throws `ImproperlyConfigured` listing every problem `checkUserTable` finds (start-up: `buildApp`, `serve`). */
-export async function assertUserTable(handle: DatabaseHandle, userTable: UserTableSettings): Promise<void> {
+export async function assertUserTable(
+  handle: DatabaseHandle,
+  userTable: UserTableSettings,
+): Promise<void> {
   const problems = await checkUserTable(handle, userTable)
   if (problems.length > 0) {
-    throw new ImproperlyConfigured(`the user table does not match settings.userTable: ${problems.join('; ')}`)
+    throw new ImproperlyConfigured(
+      `the user table does not match settings.userTable: ${problems.join('; ')}`,
+    )
   }
 }

@@ -117,7 +117,8 @@ export class KyselyUserStore implements UserStore {
     if (patch.lastName !== undefined) this.#set(values, 'lastName', patch.lastName)
     if (patch.isActive !== undefined) this.#set(values, 'isActive', this.#active(patch.isActive))
     if (patch.isStaff !== undefined) this.#set(values, 'isStaff', this.#flag(patch.isStaff))
-    if (patch.isSuperuser !== undefined) this.#set(values, 'isSuperuser', this.#flag(patch.isSuperuser))
+    if (patch.isSuperuser !== undefined)
+      this.#set(values, 'isSuperuser', this.#flag(patch.isSuperuser))
     if (Object.keys(values).length === 0) return this.findById(id)
     return guard(async () => {
       const row = await this.#db
@@ -162,7 +163,12 @@ export class KyselyUserStore implements UserStore {
     return guard(async () => {
       const rows = await this.#db.selectFrom(this.#t.table).select(this.#t.columns.id).execute()
       return rows.flatMap((row) => {
-        const id = parseUserId(this.#t.idType, typeof row[this.#t.columns.id] === 'bigint' ? String(row[this.#t.columns.id]) : row[this.#t.columns.id])
+        const id = parseUserId(
+          this.#t.idType,
+          typeof row[this.#t.columns.id] === 'bigint'
+            ? String(row[this.#t.columns.id])
+            : row[this.#t.columns.id],
+        )
         return id === null ? [] : [id]
       })
     })
@@ -192,7 +198,10 @@ export class KyselyUserStore implements UserStore {
     // Unusable passwords ('!…') are kept as they are: no password matches them in either format.
     if (encoded.startsWith('!')) return encoded
     const phc = toPhcHash(encoded)
-    if (phc === null) throw new Error(`userTable.passwordFormat is 'phc' but the hasher wrote a ${encoded.split('$')[0]} hash`)
+    if (phc === null)
+      throw new Error(
+        `userTable.passwordFormat is 'phc' but the hasher wrote a ${encoded.split('$')[0]} hash`,
+      )
     return phc
   }
 
@@ -205,9 +214,15 @@ export class KyselyUserStore implements UserStore {
     }
     const status = this.#t.activeStatus
     const active = read(c.isActive)
-    const id = parseUserId(this.#t.idType, typeof row[c.id] === 'bigint' ? String(row[c.id]) : row[c.id])
+    const id = parseUserId(
+      this.#t.idType,
+      typeof row[c.id] === 'bigint' ? String(row[c.id]) : row[c.id],
+    )
     // The schema check at start-up refuses id columns of the wrong type; a row that still does not parse is refused.
-    if (id === null) throw new Error(`${this.#t.table}.${c.id} holds a value that is not a${this.#t.idType === 'uuid' ? ' UUID' : 'n integer id'}`)
+    if (id === null)
+      throw new Error(
+        `${this.#t.table}.${c.id} holds a value that is not a${this.#t.idType === 'uuid' ? ' UUID' : 'n integer id'}`,
+      )
     return {
       id,
       username: text(c.username),
@@ -216,9 +231,20 @@ export class KyselyUserStore implements UserStore {
       lastName: text(c.lastName),
       isStaff: c.isStaff !== null && isTrue(read(c.isStaff)),
       isSuperuser: c.isSuperuser !== null && isTrue(read(c.isSuperuser)),
-      isActive: c.isActive === null ? true : status ? String(active) === String(status.active) : isTrue(active),
-      dateJoined: (c.dateJoined === null ? null : fromDbDate(read(c.dateJoined) as Date | string | number | null)) ?? new Date(0),
-      lastLogin: c.lastLogin === null ? null : fromDbDate(read(c.lastLogin) as Date | string | number | null),
+      isActive:
+        c.isActive === null
+          ? true
+          : status
+            ? String(active) === String(status.active)
+            : isTrue(active),
+      dateJoined:
+        (c.dateJoined === null
+          ? null
+          : fromDbDate(read(c.dateJoined) as Date | string | number | null)) ?? new Date(0),
+      lastLogin:
+        c.lastLogin === null
+          ? null
+          : fromDbDate(read(c.lastLogin) as Date | string | number | null),
       // A NULL password (accounts without one, e.g. social logins) is unusable: it never verifies.
       password: text(c.password),
     }

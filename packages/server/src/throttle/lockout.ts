@@ -33,7 +33,11 @@ export interface LoginAttempt {
   abandoned(): Promise<void>
 }
 
-const SETTLED: LoginAttempt = { succeeded: async () => {}, failed: async () => [], abandoned: async () => {} }
+const SETTLED: LoginAttempt = {
+  succeeded: async () => {},
+  failed: async () => [],
+  abandoned: async () => {},
+}
 
 /** The counter keys for a username and an IP; usernames are hashed so keys are short and reveal nothing. */
 export const throttleKeys = {
@@ -70,10 +74,15 @@ export class LoginThrottle {
     if (!this.#settings.enabled) return SETTLED
     const s = this.#settings
     const ms = s.window * 1000
-    const keys = [throttleKeys.usernameIp(username, ip), throttleKeys.username(username), throttleKeys.ip(ip)] as const
+    const keys = [
+      throttleKeys.usernameIp(username, ip),
+      throttleKeys.username(username),
+      throttleKeys.ip(ip),
+    ] as const
     const limits = [s.failuresPerUsernameIp, s.failuresPerUsername, s.failuresPerIp]
     const hits = await Promise.all(keys.map((key) => this.#store.hit(key, ms)))
-    const release = (which: readonly string[]) => Promise.all(which.map((key) => this.#store.release(key))).then(() => {})
+    const release = (which: readonly string[]) =>
+      Promise.all(which.map((key) => this.#store.release(key))).then(() => {})
     let wait = 0
     const over: LockoutScope[] = []
     hits.forEach((hit, index) => {

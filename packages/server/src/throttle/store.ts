@@ -28,8 +28,18 @@ export class DatabaseThrottleStore implements ThrottleStore {
             // A window that has ended starts again at 1; otherwise count on. Decided inside the one statement.
             const ended = eb('cookiejwt_throttle.reset_at', '<=', now)
             return {
-              count: eb.case().when(ended).then(1).else(eb('cookiejwt_throttle.count', '+', 1)).end(),
-              reset_at: eb.case().when(ended).then(resetAt).else(eb.ref('cookiejwt_throttle.reset_at')).end(),
+              count: eb
+                .case()
+                .when(ended)
+                .then(1)
+                .else(eb('cookiejwt_throttle.count', '+', 1))
+                .end(),
+              reset_at: eb
+                .case()
+                .when(ended)
+                .then(resetAt)
+                .else(eb.ref('cookiejwt_throttle.reset_at'))
+                .end(),
             }
           }),
         )
@@ -76,7 +86,8 @@ export class DatabaseThrottleStore implements ThrottleStore {
       let query = this.#h.db.deleteFrom('cookiejwt_throttle')
       if (match.key !== undefined) query = query.where('key', '=', match.key)
       // Keys are hex digests and IP addresses behind fixed prefixes (see lockout.ts), never LIKE metacharacters.
-      else if (match.prefix || match.suffix) query = query.where('key', 'like', `${match.prefix ?? ''}%${match.suffix ?? ''}`)
+      else if (match.prefix || match.suffix)
+        query = query.where('key', 'like', `${match.prefix ?? ''}%${match.suffix ?? ''}`)
       const result = await query.executeTakeFirst()
       return Number(result.numDeletedRows)
     })

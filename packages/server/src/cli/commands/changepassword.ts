@@ -39,11 +39,19 @@ export const changepassword: Command = {
         }
         await opened.users.setPassword(user.id, await opened.hashers.hash(first))
         const log = commandSecurityLogger(context, 'changepassword')
-        const sessions = new SessionManager({ settings: opened.config.settings, database: opened.handle, tokens: opened.tokens, log })
+        const sessions = new SessionManager({
+          settings: opened.config.settings,
+          database: opened.handle,
+          tokens: opened.tokens,
+          log,
+        })
         const ended = await sessions.endAll(user.id, 'password_change', new Date())
         logSecurityEvent(log, 'password_changed', { userId: user.id, count: ended, via: 'cli' })
         context.stdout.write(`Password changed successfully for user '${username}'\n`)
-        if (ended > 0) context.stdout.write(`Ended ${ended} active session${ended === 1 ? '' : 's'} of '${username}'.\n`)
+        if (ended > 0)
+          context.stdout.write(
+            `Ended ${ended} active session${ended === 1 ? '' : 's'} of '${username}'.\n`,
+          )
         return 0
       }
       throw new CommandError(`Aborting password change for user '${username}' after 3 attempts`)

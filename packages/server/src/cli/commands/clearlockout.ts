@@ -14,18 +14,30 @@ export const clearlockout: Command = {
     const ip = context.values.ip as string | undefined
     const all = context.values.all === true
     const given = [username !== undefined, ip !== undefined, all].filter(Boolean).length
-    if (given !== 1 || context.positionals.length > 1) throw new CommandError('give exactly one of <username>, --ip <ip>, --all')
-    if (ip !== undefined && !/^[0-9A-Fa-f.:]{2,64}$/.test(ip)) throw new CommandError(`--ip must be an IPv4 or IPv6 address`)
+    if (given !== 1 || context.positionals.length > 1)
+      throw new CommandError('give exactly one of <username>, --ip <ip>, --all')
+    if (ip !== undefined && !/^[0-9A-Fa-f.:]{2,64}$/.test(ip))
+      throw new CommandError(`--ip must be an IPv4 or IPv6 address`)
     const opened = await openFromEnv(context)
     // With REDIS_URL the servers count in Redis (as `serve` does): clear there, and in the table a server without
     // Redis used before.
     const redisUrl = context.env.REDIS_URL || null
-    const redis = redisUrl ? (await import('../../redis/services.js')).openRedisServices(redisUrl) : null
+    const redis = redisUrl
+      ? (await import('../../redis/services.js')).openRedisServices(redisUrl)
+      : null
     try {
-      const target = all ? { all: true as const } : ip !== undefined ? { ip } : { username: username as string }
+      const target = all
+        ? { all: true as const }
+        : ip !== undefined
+          ? { ip }
+          : { username: username as string }
       let count = await clearLockout(new DatabaseThrottleStore(opened.handle), target)
       if (redis) count += await clearLockout(redis.throttleStore, target)
-      const what = all ? 'all lockouts' : ip !== undefined ? `lockouts of IP ${ip}` : `lockouts of username ${JSON.stringify(username)}`
+      const what = all
+        ? 'all lockouts'
+        : ip !== undefined
+          ? `lockouts of IP ${ip}`
+          : `lockouts of username ${JSON.stringify(username)}`
       context.stdout.write(`Cleared ${what} (${count} counter${count === 1 ? '' : 's'}).\n`)
       return 0
     } finally {

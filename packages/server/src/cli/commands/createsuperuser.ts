@@ -1,5 +1,9 @@
 import { AccountStore } from '../../accounts/store.js'
-import { DuplicateUserError, validatePassword, type PasswordValidatorSettings } from '@cookiejwt/core'
+import {
+  DuplicateUserError,
+  validatePassword,
+  type PasswordValidatorSettings,
+} from '@cookiejwt/core'
 import { CommandError, type Command } from '../command.js'
 import { openFromEnv } from '../context.js'
 import { Prompter } from '../prompt.js'
@@ -27,8 +31,12 @@ export const createsuperuser: Command = {
       username ??= context.env.COOKIEJWT_SUPERUSER_USERNAME
       email ??= context.env.COOKIEJWT_SUPERUSER_EMAIL ?? ''
       password = context.env.COOKIEJWT_SUPERUSER_PASSWORD
-      if (!username) throw new CommandError('--username (or COOKIEJWT_SUPERUSER_USERNAME) is required with --noinput')
-      if (!password) throw new CommandError('COOKIEJWT_SUPERUSER_PASSWORD must be set with --noinput')
+      if (!username)
+        throw new CommandError(
+          '--username (or COOKIEJWT_SUPERUSER_USERNAME) is required with --noinput',
+        )
+      if (!password)
+        throw new CommandError('COOKIEJWT_SUPERUSER_PASSWORD must be set with --noinput')
     }
     checkUsername(username)
     checkEmail(email)
@@ -41,7 +49,9 @@ export const createsuperuser: Command = {
           if (answer === null) throw new CommandError('no username given')
           username = answer.trim()
           if (username && !USERNAME.test(username)) {
-            context.stderr.write('Error: Enter a valid username: letters, digits and @/./+/-/_ only, at most 150.\n')
+            context.stderr.write(
+              'Error: Enter a valid username: letters, digits and @/./+/-/_ only, at most 150.\n',
+            )
             username = ''
           } else if (username && (await opened.users.findByUsername(username))) {
             context.stderr.write('Error: That username is already taken.\n')
@@ -62,7 +72,12 @@ export const createsuperuser: Command = {
             context.stderr.write("Error: Your passwords didn't match.\n")
             continue
           }
-          const problems = problemsOf(first, username, email, opened.config.settings.passwordValidators)
+          const problems = problemsOf(
+            first,
+            username,
+            email,
+            opened.config.settings.passwordValidators,
+          )
           if (problems.length > 0) {
             context.stderr.write(`${problems.join('\n')}\n`)
             continue
@@ -70,7 +85,12 @@ export const createsuperuser: Command = {
           password = first
         }
       }
-      const problems = problemsOf(password ?? '', username ?? '', email ?? '', opened.config.settings.passwordValidators)
+      const problems = problemsOf(
+        password ?? '',
+        username ?? '',
+        email ?? '',
+        opened.config.settings.passwordValidators,
+      )
       if (problems.length > 0) throw new CommandError(`password refused: ${problems.join(' ')}`)
       try {
         const created = await opened.users.create(
@@ -85,9 +105,11 @@ export const createsuperuser: Command = {
           new Date(),
         )
         // The operator vouches for the address: mandatory email verification never locks a superuser out.
-        if (created.email !== '') await new AccountStore(opened.handle).markVerified(created.id, created.email, new Date())
+        if (created.email !== '')
+          await new AccountStore(opened.handle).markVerified(created.id, created.email, new Date())
       } catch (error) {
-        if (error instanceof DuplicateUserError) throw new CommandError(`Error: That username is already taken: ${username}`)
+        if (error instanceof DuplicateUserError)
+          throw new CommandError(`Error: That username is already taken: ${username}`)
         throw error
       }
       context.stdout.write('Superuser created successfully.\n')
@@ -101,7 +123,9 @@ export const createsuperuser: Command = {
 
 function checkUsername(username: string | undefined): void {
   if (username !== undefined && !USERNAME.test(username)) {
-    throw new CommandError('Enter a valid username: letters, digits and @/./+/-/_ only, at most 150 characters')
+    throw new CommandError(
+      'Enter a valid username: letters, digits and @/./+/-/_ only, at most 150 characters',
+    )
   }
 }
 
@@ -111,7 +135,12 @@ function checkEmail(email: string | undefined): void {
   }
 }
 
-function problemsOf(password: string, username: string, email: string, rules: PasswordValidatorSettings): string[] {
+function problemsOf(
+  password: string,
+  username: string,
+  email: string,
+  rules: PasswordValidatorSettings,
+): string[] {
   if (password === '') return ['This password may not be blank.']
   return validatePassword(password, rules, { username, email })
 }

@@ -16,11 +16,15 @@ function urlOption(value: unknown, name: string): URL | undefined {
   } catch {
     // reported below
   }
-  throw new CommandError(`${name} must be an http(s) URL like https://api.example.com (got ${JSON.stringify(value)})`)
+  throw new CommandError(
+    `${name} must be an http(s) URL like https://api.example.com (got ${JSON.stringify(value)})`,
+  )
 }
 
 /** What the front end in `dir` uses: axios, and whether any source file sets `withXSRFToken`. Null when unknown. */
-export function inspectClient(dir: string): { usesAxios: boolean; hasWithXSRFToken: boolean } | null {
+export function inspectClient(
+  dir: string,
+): { usesAxios: boolean; hasWithXSRFToken: boolean } | null {
   const manifest = join(dir, 'package.json')
   if (!existsSync(manifest)) return null
   let pkg: Record<string, Record<string, string> | undefined>
@@ -53,15 +57,24 @@ export function inspectClient(dir: string): { usesAxios: boolean; hasWithXSRFTok
     }
     return false
   }
-  return { usesAxios, hasWithXSRFToken: scan(existsSync(join(dir, 'src')) ? join(dir, 'src') : dir) }
+  return {
+    usesAxios,
+    hasWithXSRFToken: scan(existsSync(join(dir, 'src')) ? join(dir, 'src') : dir),
+  }
 }
 
 /** `cookiejwt doctor`: checks the configuration (from the environment, as `serve`) and optionally a live URL. */
 export const doctor: Command = {
   name: 'doctor',
   summary: 'explain what in the configuration or a deployment will break cookie sign-in',
-  usage: 'cookiejwt doctor [--url https://api.example.com] [--app-origin https://app.example.com] [--client DIR] [--json]',
-  options: { url: { type: 'string' }, 'app-origin': { type: 'string' }, client: { type: 'string' }, json: { type: 'boolean' } },
+  usage:
+    'cookiejwt doctor [--url https://api.example.com] [--app-origin https://app.example.com] [--client DIR] [--json]',
+  options: {
+    url: { type: 'string' },
+    'app-origin': { type: 'string' },
+    client: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   async run(context) {
     const apiUrl = urlOption(context.values.url, '--url')
     const appOrigin = urlOption(context.values['app-origin'], '--app-origin')
@@ -74,10 +87,16 @@ export const doctor: Command = {
       database = { url: config.databaseUrl, poolMax: config.databasePoolMax }
     } catch (error) {
       if (!(error instanceof ImproperlyConfigured)) throw error
-      findings.push({ level: 'error', code: 'configuration', message: `The server would not start: ${error.message}.` })
+      findings.push({
+        level: 'error',
+        code: 'configuration',
+        message: `The server would not start: ${error.message}.`,
+      })
     }
     if (settings) {
-      const client = inspectClient(resolve(process.cwd(), (context.values.client as string | undefined) ?? '.'))
+      const client = inspectClient(
+        resolve(process.cwd(), (context.values.client as string | undefined) ?? '.'),
+      )
       findings.push(
         ...checkSettings(settings, {
           production: context.env.NODE_ENV === 'production',
@@ -87,13 +106,23 @@ export const doctor: Command = {
         }),
       )
       if (!client?.usesAxios) {
-        findings.push({ level: 'info', code: 'axios-snippet', message: 'Using axios? Set withXSRFToken: true, xsrfCookieName: "csrftoken", xsrfHeaderName: "X-CSRFToken" (see docs/cookies.md).' })
+        findings.push({
+          level: 'info',
+          code: 'axios-snippet',
+          message:
+            'Using axios? Set withXSRFToken: true, xsrfCookieName: "csrftoken", xsrfHeaderName: "X-CSRFToken" (see docs/cookies.md).',
+        })
       }
     }
     if (settings && database) findings.push(...(await checkDatabase(settings, database)))
-    if (apiUrl) findings.push(...(await checkDeployment({ url: apiUrl, ...(appOrigin ? { appOrigin } : {}), settings })))
+    if (apiUrl)
+      findings.push(
+        ...(await checkDeployment({ url: apiUrl, ...(appOrigin ? { appOrigin } : {}), settings })),
+      )
     const report = toReport(findings)
-    context.stdout.write(context.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report))
+    context.stdout.write(
+      context.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report),
+    )
     return report.ok ? 0 : 1
   },
 }

@@ -20,8 +20,14 @@ export const flushexpiredtokens: Command = {
     try {
       const now = new Date()
       const count = await opened.tokens.flushExpired(now)
-      const sessions = await sql`delete from cookiejwt_session where expires_at < ${toDbDate(handle.dialect, now)}`.execute(handle.db)
-      const windows = await sql`delete from cookiejwt_throttle where reset_at < ${now.getTime()}`.execute(handle.db)
+      const sessions =
+        await sql`delete from cookiejwt_session where expires_at < ${toDbDate(handle.dialect, now)}`.execute(
+          handle.db,
+        )
+      const windows =
+        await sql`delete from cookiejwt_throttle where reset_at < ${now.getTime()}`.execute(
+          handle.db,
+        )
       // Verification and reset links that expired or were used: their rows only record that they can no longer work.
       const links = await new AccountStore(handle).flushTokens(now)
       context.stdout.write(

@@ -14,16 +14,20 @@ import { openFromEnv } from '../context.js'
  */
 export const importDjango: Command = {
   name: 'import-django',
-  summary: "copy users from a Django database (idempotent; --dry-run shows what would change)",
+  summary: 'copy users from a Django database (idempotent; --dry-run shows what would change)',
   usage: 'cookiejwt import-django --from <DATABASE_URL of the Django database> [--dry-run]',
   options: { from: { type: 'string' }, 'dry-run': { type: 'boolean' } },
   async run(context) {
     const from = context.values.from
     if (typeof from !== 'string' || from === '') {
-      throw new CommandError('--from <DATABASE_URL of the Django database> is required (sqlite:<path> or postgres://…)')
+      throw new CommandError(
+        '--from <DATABASE_URL of the Django database> is required (sqlite:<path> or postgres://…)',
+      )
     }
     const dryRun = Boolean(context.values['dry-run'])
-    if (!isDefaultUserTable(loadConfig(context.env).settings.userTable, DEFAULT_SETTINGS.userTable)) {
+    if (
+      !isDefaultUserTable(loadConfig(context.env).settings.userTable, DEFAULT_SETTINGS.userTable)
+    ) {
       throw new CommandError(
         "import-django copies users into Django's auth_user layout; with a custom userTable use the shared-database " +
           'mode (COOKIEJWT_DJANGO_DATABASE=shared) or copy the rows with your own SQL',
@@ -31,12 +35,17 @@ export const importDjango: Command = {
     }
     const source = await openDatabase(from)
     try {
-      const problems = (await checkDjangoSchema(source)).filter((p) => !p.includes('token_blacklist'))
-      if (problems.length > 0) throw new CommandError(`--from is not a usable Django database: ${problems.join('; ')}`)
+      const problems = (await checkDjangoSchema(source)).filter(
+        (p) => !p.includes('token_blacklist'),
+      )
+      if (problems.length > 0)
+        throw new CommandError(`--from is not a usable Django database: ${problems.join('; ')}`)
       const opened = await openFromEnv(context)
       try {
         if ((await pendingMigrations(opened.handle)).length > 0) {
-          throw new CommandError('the cookiejwt database is not migrated: run `npx cookiejwt migrate` first')
+          throw new CommandError(
+            'the cookiejwt database is not migrated: run `npx cookiejwt migrate` first',
+          )
         }
         const report = await importDjangoUsers(source, opened.handle, { dryRun })
         const verb = dryRun ? 'Would import' : 'Imported'
@@ -44,7 +53,8 @@ export const importDjango: Command = {
           `${verb}: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged, ` +
             `${report.conflicts.length} refused; ${report.blacklistedTokens} blacklisted token(s).\n`,
         )
-        for (const c of report.conflicts) context.stderr.write(`refused ${JSON.stringify(c.username)}: ${c.reason}\n`)
+        for (const c of report.conflicts)
+          context.stderr.write(`refused ${JSON.stringify(c.username)}: ${c.reason}\n`)
         if (dryRun) context.stdout.write('Dry run: nothing was written.\n')
         return report.conflicts.length > 0 ? 1 : 0
       } finally {

@@ -9,10 +9,19 @@ export interface CommandEntry {
 /** Every `cookiejwt` sub-command, in the order `--help` lists them. */
 export const COMMANDS: CommandEntry[] = [
   { name: 'migrate', load: async () => (await import('./migrate.js')).migrate },
-  { name: 'createsuperuser', load: async () => (await import('./createsuperuser.js')).createsuperuser },
+  {
+    name: 'createsuperuser',
+    load: async () => (await import('./createsuperuser.js')).createsuperuser,
+  },
   { name: 'users', load: async () => (await import('./users.js')).users },
-  { name: 'changepassword', load: async () => (await import('./changepassword.js')).changepassword },
-  { name: 'flushexpiredtokens', load: async () => (await import('./flushexpiredtokens.js')).flushexpiredtokens },
+  {
+    name: 'changepassword',
+    load: async () => (await import('./changepassword.js')).changepassword,
+  },
+  {
+    name: 'flushexpiredtokens',
+    load: async () => (await import('./flushexpiredtokens.js')).flushexpiredtokens,
+  },
   { name: 'emails', load: async () => (await import('./emails.js')).emails },
   { name: 'verifyemail', load: async () => (await import('./verifyemail.js')).verifyemail },
   { name: 'clearlockout', load: async () => (await import('./clearlockout.js')).clearlockout },
@@ -21,7 +30,10 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'serve',
     load: async () => {
-      const [{ serve }, { withWorkers }] = await Promise.all([import('./serve.js'), import('../workers.js')])
+      const [{ serve }, { withWorkers }] = await Promise.all([
+        import('./serve.js'),
+        import('../workers.js'),
+      ])
       return withWorkers(serve)
     },
   },

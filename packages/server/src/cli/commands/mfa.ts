@@ -17,7 +17,9 @@ export const mfa: Command = {
   async run(context) {
     const [action, username, ...rest] = context.positionals
     if ((action !== 'status' && action !== 'disable') || !username || rest.length > 0) {
-      throw new CommandError('usage: cookiejwt mfa status USERNAME | cookiejwt mfa disable USERNAME')
+      throw new CommandError(
+        'usage: cookiejwt mfa status USERNAME | cookiejwt mfa disable USERNAME',
+      )
     }
     const opened = await openFromEnv(context)
     try {
@@ -27,7 +29,9 @@ export const mfa: Command = {
       if (action === 'status') {
         const device = await store.findDevice(user.id)
         const state = device?.confirmedAt ? 'on' : device ? 'pending (setup not confirmed)' : 'off'
-        const left = device?.confirmedAt ? `, ${await store.countBackupCodes(user.id)} backup codes left` : ''
+        const left = device?.confirmedAt
+          ? `, ${await store.countBackupCodes(user.id)} backup codes left`
+          : ''
         context.stdout.write(`Two-factor authentication for '${username}': ${state}${left}.\n`)
         return 0
       }

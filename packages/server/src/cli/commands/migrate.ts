@@ -1,4 +1,7 @@
-import { migrateSharedDjangoDatabase, prepareSharedDjangoDatabase } from '../../django/shared-database.js'
+import {
+  migrateSharedDjangoDatabase,
+  prepareSharedDjangoDatabase,
+} from '../../django/shared-database.js'
 import { migrateToLatest } from '../../storage/migrate.js'
 import type { Command } from '../command.js'
 import { openFromEnv } from '../context.js'
@@ -15,12 +18,19 @@ export const migrate: Command = {
     try {
       // COOKIEJWT_DJANGO_DATABASE=shared: Django's tables stay manage.py migrate's; only cookiejwt_* tables are added.
       const shared = await prepareSharedDjangoDatabase(context.env, handle, userTable)
-      const { error, results } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(handle, userTable)
+      const { error, results } = await (shared ? migrateSharedDjangoDatabase : migrateToLatest)(
+        handle,
+        userTable,
+      )
       for (const r of results ?? []) {
-        context.stdout.write(`  ${r.status === 'Success' ? 'Applied' : r.status} ${r.migrationName}\n`)
+        context.stdout.write(
+          `  ${r.status === 'Success' ? 'Applied' : r.status} ${r.migrationName}\n`,
+        )
       }
       if (error) {
-        context.stderr.write(`cookiejwt migrate: failed: ${(error as Error).message ?? String(error)}\n`)
+        context.stderr.write(
+          `cookiejwt migrate: failed: ${(error as Error).message ?? String(error)}\n`,
+        )
         return 1
       }
       context.stdout.write(results?.length ? 'Migrations applied.\n' : 'No migrations to apply.\n')

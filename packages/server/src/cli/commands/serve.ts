@@ -29,7 +29,10 @@ export const serve: Command = {
       throw new CommandError(`--port must be a port number`)
     }
     // The node:http adapter: nothing between the socket and the service (the hot path at the floor).
-    const server = createServer({ keepAliveTimeout: 72_000 }, createNodeHandler(service, { staticRoot: config.staticRoot }))
+    const server = createServer(
+      { keepAliveTimeout: 72_000 },
+      createNodeHandler(service, { staticRoot: config.staticRoot }),
+    )
     // Tracks every connection from the first one on, so a drain knows the idle ones too.
     const timeoutMs = config.settings.shutdownTimeout * 1000
     const graceful = makeGraceful(server, {
@@ -43,7 +46,9 @@ export const serve: Command = {
       server.listen(port, host, () => {
         server.off('error', reject)
         const address = server.address()
-        logger.info(`Server listening at http://${host}:${typeof address === 'object' && address ? address.port : port}`)
+        logger.info(
+          `Server listening at http://${host}:${typeof address === 'object' && address ? address.port : port}`,
+        )
         resolve()
       })
     }).catch(async (error: unknown) => {
@@ -54,7 +59,9 @@ export const serve: Command = {
     // onClose (the service: database pool, Redis); exit 1 if that took longer than shutdownTimeout.
     // A single process has no one to restart it in place: SIGHUP (Node would die at once) drains it like SIGTERM.
     // Under --workers the primary handles SIGHUP and a worker ignores it (see workers.ts).
-    const signals: NodeJS.Signals[] = cluster.isWorker ? ['SIGTERM', 'SIGINT'] : ['SIGTERM', 'SIGINT', 'SIGHUP']
+    const signals: NodeJS.Signals[] = cluster.isWorker
+      ? ['SIGTERM', 'SIGINT']
+      : ['SIGTERM', 'SIGINT', 'SIGHUP']
     return drainOnSignal(graceful, { log: logger, onClosed: () => opened.close(), signals })
   },
 }

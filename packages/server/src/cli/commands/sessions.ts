@@ -23,13 +23,18 @@ export const sessions: Command = {
     const deactivate = context.values.deactivate === true
     if (action !== 'list' && action !== 'end') throw new CommandError('give an action: list or end')
     if (extra.length > 0 || (username === undefined) === !all || (all && action === 'list')) {
-      throw new CommandError(action === 'list' ? 'give exactly one username' : 'give exactly one of <username>, --all')
+      throw new CommandError(
+        action === 'list' ? 'give exactly one username' : 'give exactly one of <username>, --all',
+      )
     }
-    if (deactivate && all) throw new CommandError('--deactivate works on one user: give a username, not --all')
+    if (deactivate && all)
+      throw new CommandError('--deactivate works on one user: give a username, not --all')
     const opened = await openFromEnv(context)
     // REDIS_URL: tell every server process at once, through the shared revocation cache (else within its TTL).
     const redisUrl = context.env.REDIS_URL || null
-    const redis = redisUrl ? (await import('../../redis/services.js')).openRedisServices(redisUrl) : null
+    const redis = redisUrl
+      ? (await import('../../redis/services.js')).openRedisServices(redisUrl)
+      : null
     try {
       const manager = new SessionManager({
         settings: opened.config.settings,
@@ -44,7 +49,9 @@ export const sessions: Command = {
         const ids = await opened.users.allIds()
         let count = 0
         for (const id of ids) count += await manager.endAll(id, 'ended_by_operator', now)
-        out(`Ended every session of ${ids.length} user${ids.length === 1 ? '' : 's'} (${count} active).`)
+        out(
+          `Ended every session of ${ids.length} user${ids.length === 1 ? '' : 's'} (${count} active).`,
+        )
         return 0
       }
       const user = await opened.users.findByUsername(username as string)
@@ -53,13 +60,17 @@ export const sessions: Command = {
         const list = await manager.list(user.id, now)
         if (list.length === 0) out(`${user.username} has no active session.`)
         for (const s of list) {
-          out(`${s.id}  started ${s.createdAt.toISOString()}  last used ${s.lastUsedAt.toISOString()}  ${s.ip || '-'}  ${JSON.stringify(s.userAgent)}`)
+          out(
+            `${s.id}  started ${s.createdAt.toISOString()}  last used ${s.lastUsedAt.toISOString()}  ${s.ip || '-'}  ${JSON.stringify(s.userAgent)}`,
+          )
         }
         return 0
       }
       if (deactivate) await opened.users.update(user.id, { isActive: false })
       const count = await manager.endAll(user.id, 'ended_by_operator', now)
-      out(`Ended every session of ${JSON.stringify(user.username)} (${count} active)${deactivate ? ' and marked the user inactive' : ''}.`)
+      out(
+        `Ended every session of ${JSON.stringify(user.username)} (${count} active)${deactivate ? ' and marked the user inactive' : ''}.`,
+      )
       return 0
     } finally {
       await redis?.close()

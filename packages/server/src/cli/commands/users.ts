@@ -34,9 +34,11 @@ export const users: Command = {
   },
   async run(context) {
     const [action, target, ...rest] = context.positionals
-    if (!action || !['list', 'show', 'deactivate', 'activate'].includes(action)) throw new CommandError(`usage: ${USAGE}`)
+    if (!action || !['list', 'show', 'deactivate', 'activate'].includes(action))
+      throw new CommandError(`usage: ${USAGE}`)
     if (rest.length > 0) throw new CommandError(`unexpected argument "${rest[0]}"`)
-    if (action !== 'list' && !target) throw new CommandError(`users ${action} needs a USER (username or #id)`)
+    if (action !== 'list' && !target)
+      throw new CommandError(`users ${action} needs a USER (username or #id)`)
     const opened = await openFromEnv(context)
     const redis = await openRedis(context)
     try {
@@ -47,18 +49,28 @@ export const users: Command = {
         revocationCache: redis?.revocationCache,
       })
       // AdminService refuses any user table but auth_user (integer ids), so the ids below are numbers.
-      const admin = new AdminService({ settings: opened.config.settings, database: opened.handle, hashers: opened.hashers, sessions })
+      const admin = new AdminService({
+        settings: opened.config.settings,
+        database: opened.handle,
+        hashers: opened.hashers,
+        sessions,
+      })
       const actor: AdminActor = { kind: 'cli', osUser: osUser(context) }
       const out = (line: string) => context.stdout.write(`${line}\n`)
       if (action === 'list') return await list(context, admin, opened.handle.dialect, out)
       const user = await find(opened, target as string)
       if (action === 'show') {
         const active = await admin.listSessions(user.id as number)
-        if (context.values.json) out(JSON.stringify({ ...toAdminUser(user), sessions: active.length }))
+        if (context.values.json)
+          out(JSON.stringify({ ...toAdminUser(user), sessions: active.length }))
         else {
-          for (const [k, v] of Object.entries(toAdminUser(user))) out(`${k.padEnd(13)} ${v === null ? '—' : String(v)}`)
+          for (const [k, v] of Object.entries(toAdminUser(user)))
+            out(`${k.padEnd(13)} ${v === null ? '—' : String(v)}`)
           out(`${'sessions'.padEnd(13)} ${active.length} active`)
-          for (const s of active) out(`  ${s.id}  last used ${s.lastUsedAt.toISOString()}  ${s.ip}  ${s.userAgent.slice(0, 60)}`)
+          for (const s of active)
+            out(
+              `  ${s.id}  last used ${s.lastUsedAt.toISOString()}  ${s.ip}  ${s.userAgent.slice(0, 60)}`,
+            )
         }
         return 0
       }
@@ -68,10 +80,15 @@ export const users: Command = {
         return 0
       }
       await admin.updateUser(actor, {}, user.id as number, { isActive })
-      out(isActive ? `Activated ${user.username}.` : `Deactivated ${user.username}; their sessions have ended.`)
+      out(
+        isActive
+          ? `Activated ${user.username}.`
+          : `Deactivated ${user.username}; their sessions have ended.`,
+      )
       return 0
     } catch (error) {
-      if (error instanceof ValidationError) throw new CommandError(Object.values(error.fields).flat().join(' '))
+      if (error instanceof ValidationError)
+        throw new CommandError(Object.values(error.fields).flat().join(' '))
       if (error instanceof AuthError) throw new CommandError(error.message)
       throw error
     } finally {
@@ -81,7 +98,12 @@ export const users: Command = {
   },
 }
 
-async function list(context: CommandContext, admin: AdminService, dialect: DialectName, out: (line: string) => void): Promise<number> {
+async function list(
+  context: CommandContext,
+  admin: AdminService,
+  dialect: DialectName,
+  out: (line: string) => void,
+): Promise<number> {
   const v = context.values
   if (v.active && v.inactive) throw new CommandError('--active and --inactive exclude each other')
   const query = parseUserListQuery(
@@ -91,7 +113,7 @@ async function list(context: CommandContext, admin: AdminService, dialect: Diale
       ...(v.staff ? { is_staff: 'true' } : {}),
       ...(v.superuser ? { is_superuser: 'true' } : {}),
       ...(v.ordering !== undefined ? { ordering: v.ordering } : {}),
-      page_size: (v.limit) ?? '100',
+      page_size: v.limit ?? '100',
     },
     dialect,
   )
@@ -104,19 +126,31 @@ async function list(context: CommandContext, admin: AdminService, dialect: Diale
     String(u.id),
     u.username,
     u.email,
-    [u.isActive ? 'active' : 'inactive', u.isStaff ? 'staff' : '', u.isSuperuser ? 'superuser' : ''].filter(Boolean).join(','),
+    [u.isActive ? 'active' : 'inactive', u.isStaff ? 'staff' : '', u.isSuperuser ? 'superuser' : '']
+      .filter(Boolean)
+      .join(','),
     u.lastLogin ? u.lastLogin.toISOString() : 'never',
   ])
   const header = ['ID', 'USERNAME', 'EMAIL', 'FLAGS', 'LAST LOGIN']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  for (const row of [header, ...rows]) out(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd())
-  out(`${page.results.length} of ${page.count} user(s)${page.next ? ' (use --search or filters to narrow)' : ''}`)
+  for (const row of [header, ...rows])
+    out(
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+  out(
+    `${page.results.length} of ${page.count} user(s)${page.next ? ' (use --search or filters to narrow)' : ''}`,
+  )
   return 0
 }
 
 async function find(opened: Opened, ref: string): Promise<User> {
   const byId = /^#(\d{1,15})$/.exec(ref)
-  const user = byId ? await opened.users.findById(Number(byId[1])) : await opened.users.findByUsername(ref)
+  const user = byId
+    ? await opened.users.findById(Number(byId[1]))
+    : await opened.users.findByUsername(ref)
   if (!user) throw new CommandError(`user "${ref}" does not exist`)
   return user
 }
@@ -133,6 +167,7 @@ async function openRedis(context: CommandContext) {
   const url = context.env.REDIS_URL
   if (!url) return null
   const module = await import('../../redis/services.js')
-  if (!module.isRedisUrl(url)) throw new CommandError('REDIS_URL must start with redis:// or rediss://')
+  if (!module.isRedisUrl(url))
+    throw new CommandError('REDIS_URL must start with redis:// or rediss://')
   return module.openRedisServices(url)
 }

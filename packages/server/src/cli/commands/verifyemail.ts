@@ -14,7 +14,8 @@ export const verifyemail: Command = {
   async run(context) {
     const all = context.values.all === true
     const username = context.positionals[0]
-    if (all === (username !== undefined) || context.positionals.length > 1) throw new CommandError('give a username or --all')
+    if (all === (username !== undefined) || context.positionals.length > 1)
+      throw new CommandError('give a username or --all')
     const opened = await openFromEnv(context)
     try {
       const store = new AccountStore(opened.handle)
@@ -22,12 +23,17 @@ export const verifyemail: Command = {
       if (!all) {
         const user = await opened.users.findByUsername(username as string)
         if (!user) throw new CommandError(`no user ${JSON.stringify(username)}`)
-        if (user.email === '') throw new CommandError(`user ${JSON.stringify(username)} has no email address`)
+        if (user.email === '')
+          throw new CommandError(`user ${JSON.stringify(username)} has no email address`)
         await store.markVerified(user.id, user.email, now)
         context.stdout.write(`Marked ${user.email} of ${user.username} verified.\n`)
         return 0
       }
-      const rows = await opened.handle.db.selectFrom('auth_user').select(['id', 'email']).where('email', '!=', '').execute()
+      const rows = await opened.handle.db
+        .selectFrom('auth_user')
+        .select(['id', 'email'])
+        .where('email', '!=', '')
+        .execute()
       let count = 0
       for (const row of rows) {
         if (await store.isVerified(Number(row.id), row.email)) continue

@@ -16,7 +16,18 @@ const TIMESTAMP = { type: 'string', format: 'date-time' } as const
 /** AdminUser: the contract's User plus `is_active`. */
 export const adminUserSchema: JsonSchema = {
   type: 'object',
-  required: ['id', 'username', 'email', 'first_name', 'last_name', 'is_active', 'is_staff', 'is_superuser', 'date_joined', 'last_login'],
+  required: [
+    'id',
+    'username',
+    'email',
+    'first_name',
+    'last_name',
+    'is_active',
+    'is_staff',
+    'is_superuser',
+    'date_joined',
+    'last_login',
+  ],
   properties: {
     id: { type: 'integer' },
     username: ANY_STRING,
@@ -46,7 +57,10 @@ const auditEntrySchema: JsonSchema = {
     actor: party,
     action: ANY_STRING,
     target: { anyOf: [party, { type: 'null' }] },
-    changes: { type: 'object', additionalProperties: { type: 'object', properties: { old: {}, new: {} } } },
+    changes: {
+      type: 'object',
+      additionalProperties: { type: 'object', properties: { old: {}, new: {} } },
+    },
     ip: ANY_STRING,
     user_agent: ANY_STRING,
   },
@@ -83,7 +97,9 @@ function pageOf(item: JsonSchema): JsonSchema {
 function queryOf(names: Record<string, string>): JsonSchema {
   return {
     type: 'object',
-    properties: Object.fromEntries(Object.entries(names).map(([name, description]) => [name, { type: 'string', description }])),
+    properties: Object.fromEntries(
+      Object.entries(names).map(([name, description]) => [name, { type: 'string', description }]),
+    ),
   }
 }
 
@@ -100,7 +116,11 @@ const createBody: JsonSchema = {
   type: 'object',
   required: ['username', 'password'],
   additionalProperties: false,
-  properties: { username: requiredString(USERNAME_MAX), password: { type: 'string', maxLength: PASSWORD_MAX }, ...editable },
+  properties: {
+    username: requiredString(USERNAME_MAX),
+    password: { type: 'string', maxLength: PASSWORD_MAX },
+    ...editable,
+  },
 }
 
 // Unknown fields are refused rather than ignored: a PATCH carrying "password" or "username" must not look applied.
@@ -113,7 +133,11 @@ const passwordBody: JsonSchema = {
   properties: { password: { type: 'string', maxLength: PASSWORD_MAX } },
 }
 
-const NO_BODY: JsonSchema = { type: ['object', 'null'], additionalProperties: false, properties: {} }
+const NO_BODY: JsonSchema = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {},
+}
 const EMPTY: JsonSchema = { description: 'No content' }
 const ACCESS_ERRORS = ['not_authenticated', 'token_not_valid', 'permission_denied']
 
@@ -145,7 +169,8 @@ export function adminRoutes(deps: ServiceDeps): RouteDef[] {
   }
   const idOf = (context: RouteContext): number => {
     const raw = context.params.id ?? ''
-    if (!ID.test(raw) || !Number.isSafeInteger(Number(raw))) throw new AuthError('not_found', 'Not found.')
+    if (!ID.test(raw) || !Number.isSafeInteger(Number(raw)))
+      throw new AuthError('not_found', 'Not found.')
     return Number(raw)
   }
   const client = (context: RouteContext) => context.client
@@ -159,11 +184,13 @@ export function adminRoutes(deps: ServiceDeps): RouteDef[] {
         summary: 'List users: search, filters, ordering, cursor pages',
         tags: TAGS,
         querystring: queryOf({
-          search: 'Words that must each occur in username, email, first or last name (case-insensitive, literal)',
+          search:
+            'Words that must each occur in username, email, first or last name (case-insensitive, literal)',
           is_active: 'true or false',
           is_staff: 'true or false',
           is_superuser: 'true or false',
-          ordering: 'id, username, email, first_name, last_name, date_joined or last_login, "-" for descending; default username',
+          ordering:
+            'id, username, email, first_name, last_name, date_joined or last_login, "-" for descending; default username',
           cursor: 'next or previous of an earlier page',
           page_size: '1 to 100 (more is read as 100); default 25',
         }),
@@ -207,7 +234,12 @@ export function adminRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'GET',
       path: '/api/admin/users/:id/',
       auth: 'required',
-      schema: { summary: 'One user', tags: TAGS, response: { 200: adminUserSchema }, errors: [...ACCESS_ERRORS, 'not_found'] },
+      schema: {
+        summary: 'One user',
+        tags: TAGS,
+        response: { 200: adminUserSchema },
+        errors: [...ACCESS_ERRORS, 'not_found'],
+      },
       async handler(context) {
         await actorOf(context)
         return { body: toAdminUser(await admin.getUser(idOf(context))) }
@@ -218,7 +250,8 @@ export function adminRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/admin/users/:id/',
       auth: 'required',
       schema: {
-        summary: 'Change names, email, is_active, is_staff, is_superuser (deactivation and demotion end the sessions)',
+        summary:
+          'Change names, email, is_active, is_staff, is_superuser (deactivation and demotion end the sessions)',
         tags: TAGS,
         body: patchBody,
         response: { 200: adminUserSchema },
@@ -267,7 +300,12 @@ export function adminRoutes(deps: ServiceDeps): RouteDef[] {
       },
       async handler(context) {
         const actor = await actorOf(context)
-        await admin.setPassword(actor, client(context), idOf(context), (context.body as { password: string }).password)
+        await admin.setPassword(
+          actor,
+          client(context),
+          idOf(context),
+          (context.body as { password: string }).password,
+        )
         return { status: 204 }
       },
     },
@@ -331,7 +369,8 @@ export function adminRoutes(deps: ServiceDeps): RouteDef[] {
         querystring: queryOf({
           actor: 'id of the user who made the change',
           target: 'id of the user the change was made to',
-          action: 'user.create, user.update, user.set_password, user.delete, session.revoke or session.revoke_all',
+          action:
+            'user.create, user.update, user.set_password, user.delete, session.revoke or session.revoke_all',
           cursor: 'next or previous of an earlier page',
           page_size: '1 to 100 (more is read as 100); default 25',
         }),

@@ -14,14 +14,27 @@ import {
   validatePassword,
   verifyAccessToken,
 } from '@cookiejwt/core'
-import { blacklistRefreshToken, endOtherSessions, refreshTokens, type IssuedPair } from '../../flows.js'
+import {
+  blacklistRefreshToken,
+  endOtherSessions,
+  refreshTokens,
+  type IssuedPair,
+} from '../../flows.js'
 import { beginMfaLogin } from '../../mfa/login.js'
 import { requireRecentAuthentication } from '../../reauth.js'
 import { withCookies } from '../errors.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
 import { loginCookies } from './login-response.js'
 import { mfaLoginDeps } from './mfa.js'
-import { credentialsBody, loginResponse, objectResponse, optionalRefreshBody, passwordChangeBody, profileBody, userResponse } from './schemas.js'
+import {
+  credentialsBody,
+  loginResponse,
+  objectResponse,
+  optionalRefreshBody,
+  passwordChangeBody,
+  profileBody,
+  userResponse,
+} from './schemas.js'
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
@@ -57,7 +70,8 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
         response: { 200: loginResponse },
         errors: ['no_active_account', 'permission_denied', 'invalid', 'throttled'],
         body: credentialsBody,
-        summary: 'Log in: sets the access, refresh and CSRF cookies, or answers mfa_required with the mfa_token cookie',
+        summary:
+          'Log in: sets the access, refresh and CSRF cookies, or answers mfa_required with the mfa_token cookie',
         tags: ['auth'],
       },
       async handler({ body, client, cookie }) {
@@ -70,7 +84,10 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
           // No access or refresh cookie yet: only the mfa token, good for POST /api/auth/login/mfa/ alone. Cookies of
           // an earlier session in this browser go, so the second step cannot end up mixing two accounts.
           return {
-            cookies: [serializeMfaCookie(settings, step.mfaToken.token), ...serializeClearedAuthCookies(settings)],
+            cookies: [
+              serializeMfaCookie(settings, step.mfaToken.token),
+              ...serializeClearedAuthCookies(settings),
+            ],
             body: { mfa_required: true },
           }
         }
@@ -80,7 +97,9 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
           body: {
             user: toPublicUser(user),
             ...expiries(pair),
-            ...(settings.returnTokensInBody ? { access: pair.access.token, refresh: pair.refresh?.token } : {}),
+            ...(settings.returnTokensInBody
+              ? { access: pair.access.token, refresh: pair.refresh?.token }
+              : {}),
           },
         }
       },
@@ -89,16 +108,24 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/refresh/',
       guardOrigin: true,
-      schema: { response: { 200: objectResponse }, errors: ['token_not_valid', 'permission_denied', 'invalid', 'throttled'], body: optionalRefreshBody, summary: 'New access cookie and rotated refresh cookie', tags: ['auth'] },
+      schema: {
+        response: { 200: objectResponse },
+        errors: ['token_not_valid', 'permission_denied', 'invalid', 'throttled'],
+        body: optionalRefreshBody,
+        summary: 'New access cookie and rotated refresh cookie',
+        tags: ['auth'],
+      },
       async handler({ body, cookie, client }) {
-        const raw = cookie(settings.refreshCookie.name) || (body as { refresh?: string } | null)?.refresh
+        const raw =
+          cookie(settings.refreshCookie.name) || (body as { refresh?: string } | null)?.refresh
         try {
           if (!raw) throw new AuthError('token_not_valid', 'No refresh token was provided')
           const pair = await refreshTokens(deps, raw, client)
           return { cookies: pairCookies(pair), body: expiries(pair) }
         } catch (error) {
           // A refresh that fails leaves no half-valid session behind in the browser (a throttled one is not a verdict).
-          if (error instanceof AuthError && error.code !== 'throttled') throw withCookies(error, serializeClearedAuthCookies(settings))
+          if (error instanceof AuthError && error.code !== 'throttled')
+            throw withCookies(error, serializeClearedAuthCookies(settings))
           throw error
         }
       },
@@ -107,9 +134,16 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/logout/',
       guardOrigin: true,
-      schema: { response: { 200: objectResponse }, errors: ['permission_denied', 'invalid'], body: optionalRefreshBody, summary: 'Log out: blacklists the refresh token, clears the cookies', tags: ['auth'] },
+      schema: {
+        response: { 200: objectResponse },
+        errors: ['permission_denied', 'invalid'],
+        body: optionalRefreshBody,
+        summary: 'Log out: blacklists the refresh token, clears the cookies',
+        tags: ['auth'],
+      },
       async handler({ body, cookie }) {
-        const raw = cookie(settings.refreshCookie.name) || (body as { refresh?: string } | null)?.refresh
+        const raw =
+          cookie(settings.refreshCookie.name) || (body as { refresh?: string } | null)?.refresh
         if (raw) {
           try {
             await blacklistRefreshToken(deps, raw)
@@ -125,7 +159,12 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'GET',
       path: '/api/auth/me/',
       auth: 'required',
-      schema: { response: { 200: userResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive'], summary: 'The authenticated user', tags: ['auth'] },
+      schema: {
+        response: { 200: userResponse },
+        errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive'],
+        summary: 'The authenticated user',
+        tags: ['auth'],
+      },
       async handler({ user }) {
         return { body: toPublicUser(await user()) }
       },
@@ -134,10 +173,30 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'PATCH',
       path: '/api/auth/me/',
       auth: 'required',
-      schema: { response: { 200: userResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive', 'permission_denied', 'reauthentication_required', 'invalid', 'throttled'], body: profileBody, summary: 'Update email and names (an email change may need the password again)', tags: ['auth'] },
+      schema: {
+        response: { 200: userResponse },
+        errors: [
+          'not_authenticated',
+          'token_not_valid',
+          'user_not_found',
+          'user_inactive',
+          'permission_denied',
+          'reauthentication_required',
+          'invalid',
+          'throttled',
+        ],
+        body: profileBody,
+        summary: 'Update email and names (an email change may need the password again)',
+        tags: ['auth'],
+      },
       async handler({ user, body, auth, client }) {
         const current = await user()
-        const { email, first_name: firstName, last_name: lastName, password } = body as {
+        const {
+          email,
+          first_name: firstName,
+          last_name: lastName,
+          password,
+        } = body as {
           email?: string
           first_name?: string
           last_name?: string
@@ -148,7 +207,14 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
         }
         // The email address recovers the account: changing it needs a recent login or the password (ASVS 7.5.1).
         if (email !== undefined && email !== current.email && auth) {
-          await requireRecentAuthentication(deps, current, auth.token, password, client, 'email_change')
+          await requireRecentAuthentication(
+            deps,
+            current,
+            auth.token,
+            password,
+            client,
+            'email_change',
+          )
         }
         const updated = await users.update(current.id, {
           ...(email !== undefined ? { email } : {}),
@@ -165,19 +231,40 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       method: 'POST',
       path: '/api/auth/password/change/',
       auth: 'required',
-      schema: { response: { 200: objectResponse }, errors: ['not_authenticated', 'token_not_valid', 'user_not_found', 'user_inactive', 'permission_denied', 'invalid', 'throttled'], body: passwordChangeBody, summary: 'Change the password; ends the other sessions', tags: ['auth'] },
+      schema: {
+        response: { 200: objectResponse },
+        errors: [
+          'not_authenticated',
+          'token_not_valid',
+          'user_not_found',
+          'user_inactive',
+          'permission_denied',
+          'invalid',
+          'throttled',
+        ],
+        body: passwordChangeBody,
+        summary: 'Change the password; ends the other sessions',
+        tags: ['auth'],
+      },
       async handler({ user, body, auth, client }) {
         const current = await user()
-        const { old_password: oldPassword, new_password: newPassword } = body as { old_password: string; new_password: string }
+        const { old_password: oldPassword, new_password: newPassword } = body as {
+          old_password: string
+          new_password: string
+        }
         // Counted as a login attempt: a stolen session cannot guess the password here faster than at login.
         const attempt = await deps.throttle.beginLogin(current.username, client.ip ?? '')
-        const check = await hashers.verify(oldPassword, current.password).catch(async (error: unknown) => {
-          await attempt.abandoned()
-          throw error
-        })
+        const check = await hashers
+          .verify(oldPassword, current.password)
+          .catch(async (error: unknown) => {
+            await attempt.abandoned()
+            throw error
+          })
         if (!check.valid) {
           await attempt.failed()
-          throw new ValidationError({ old_password: ['Your old password was entered incorrectly. Please enter it again.'] })
+          throw new ValidationError({
+            old_password: ['Your old password was entered incorrectly. Please enter it again.'],
+          })
         }
         await attempt.succeeded()
         const problems = validatePassword(newPassword, settings.passwordValidators, current)
@@ -187,7 +274,8 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
           encoded = await hashers.hash(newPassword)
         } catch (error) {
           // The hashers refuse what no hash can hold (lone surrogates, over-long input): a 400, not a 500.
-          if (error instanceof RangeError) throw new ValidationError({ new_password: ['This password cannot be used.'] })
+          if (error instanceof RangeError)
+            throw new ValidationError({ new_password: ['This password cannot be used.'] })
           throw error
         }
         await users.setPassword(current.id, encoded)
@@ -199,12 +287,19 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'GET',
       path: '/api/auth/csrf/',
-      schema: { response: { 200: { type: 'object', properties: { csrfToken: { type: 'string' } } } }, errors: [], summary: 'A CSRF token, and the csrftoken cookie', tags: ['auth'] },
+      schema: {
+        response: { 200: { type: 'object', properties: { csrfToken: { type: 'string' } } } },
+        errors: [],
+        summary: 'A CSRF token, and the csrftoken cookie',
+        tags: ['auth'],
+      },
       handler({ cookie, now }) {
-        const secret = csrfSecretFromCookie(cookie(settings.csrf.cookieName)) ?? generateCsrfSecret()
+        const secret =
+          csrfSecretFromCookie(cookie(settings.csrf.cookieName)) ?? generateCsrfSecret()
         const cookies = [serializeCsrfCookie(settings, secret)]
         const stale = cookie(settings.authCookie.name)
-        if (stale && !isValidAccess(stale, now)) cookies.push(serializeClearedAccessCookie(settings))
+        if (stale && !isValidAccess(stale, now))
+          cookies.push(serializeClearedAccessCookie(settings))
         return { cookies, body: { csrfToken: maskCsrfSecret(secret) } }
       },
     },

@@ -23,10 +23,19 @@ export function diagnosticsRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'GET',
       path: DIAGNOSTICS_PATH,
-      schema: { response: { 200: objectResponse }, errors: [], summary: 'Development only: why cookies or CORS fail for this browser', tags: ['platform'] },
+      schema: {
+        response: { 200: objectResponse },
+        errors: [],
+        summary: 'Development only: why cookies or CORS fail for this browser',
+        tags: ['platform'],
+      },
       handler({ header, cookie, headers, ownOrigin, protocol }) {
         const origin = header('origin') ?? null
-        const names = [settings.authCookie.name, settings.refreshCookie.name, settings.csrf.cookieName]
+        const names = [
+          settings.authCookie.name,
+          settings.refreshCookie.name,
+          settings.csrf.cookieName,
+        ]
         const received = Object.fromEntries(names.map((n) => [n, cookie(n) !== undefined]))
         const duplicates = duplicateCookieNames(headers)
         let appOrigin: URL | undefined
@@ -35,7 +44,11 @@ export function diagnosticsRoutes(deps: ServiceDeps): RouteDef[] {
         } catch {
           appOrigin = undefined
         }
-        const findings: Finding[] = checkSettings(settings, { production: false, apiUrl: new URL(ownOrigin), ...(appOrigin ? { appOrigin } : {}) })
+        const findings: Finding[] = checkSettings(settings, {
+          production: false,
+          apiUrl: new URL(ownOrigin),
+          ...(appOrigin ? { appOrigin } : {}),
+        })
         if (duplicates.length > 0) {
           findings.push({
             level: 'warning',
@@ -44,10 +57,19 @@ export function diagnosticsRoutes(deps: ServiceDeps): RouteDef[] {
           })
         }
         if (!received[settings.csrf.cookieName]) {
-          findings.push({ level: 'info', code: 'no-csrf-cookie', message: `No ${settings.csrf.cookieName} cookie arrived: call GET /api/auth/csrf/ first.` })
+          findings.push({
+            level: 'info',
+            code: 'no-csrf-cookie',
+            message: `No ${settings.csrf.cookieName} cookie arrived: call GET /api/auth/csrf/ first.`,
+          })
         }
         if (header('sec-fetch-site') === 'cross-site') {
-          findings.push({ level: 'warning', code: 'cross-site', message: 'The browser calls this API cross-site: Lax/Strict cookies are not sent, and SameSite=None ones are blocked by Safari and Firefox.' })
+          findings.push({
+            level: 'warning',
+            code: 'cross-site',
+            message:
+              'The browser calls this API cross-site: Lax/Strict cookies are not sent, and SameSite=None ones are blocked by Safari and Firefox.',
+          })
         }
         return {
           body: {
@@ -57,7 +79,10 @@ export function diagnosticsRoutes(deps: ServiceDeps): RouteDef[] {
               ownOrigin,
               protocol,
               corsAllowed: cors.matches(origin ?? undefined),
-              originTrusted: origin === null ? null : origin.toLowerCase() === ownOrigin.toLowerCase() || trusted.matches(origin),
+              originTrusted:
+                origin === null
+                  ? null
+                  : origin.toLowerCase() === ownOrigin.toLowerCase() || trusted.matches(origin),
               secFetchSite: header('sec-fetch-site') ?? null,
               cookiesReceived: received,
               duplicateCookies: duplicates,

@@ -18,7 +18,11 @@ export const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+).version
 
 /** Whether `/api/schema/` and `/api/docs/` are served: `apiDocs`, or by default everywhere but production. */
 export function apiDocsEnabled(settings: AuthSettings): boolean {
@@ -69,25 +73,59 @@ export function docsRoutes(deps: ServiceDeps, routes: () => readonly RouteDef[])
   const file = (path: string, name: () => string, type: string, summary: string): RouteDef => ({
     method: 'GET',
     path,
-    schema: { summary, tags: ['docs'], response: { 200: { type: 'string', description: type } }, errors: [] },
+    schema: {
+      summary,
+      tags: ['docs'],
+      response: { 200: { type: 'string', description: type } },
+      errors: [],
+    },
     handler: () => ({
       raw: name(),
-      headers: { 'content-type': type, 'cache-control': 'public, max-age=3600', 'content-security-policy': DOCS_CSP },
+      headers: {
+        'content-type': type,
+        'cache-control': 'public, max-age=3600',
+        'content-security-policy': DOCS_CSP,
+      },
     }),
   })
   return [
     {
       method: 'GET',
       path: SCHEMA_PATH,
-      schema: { summary: 'This OpenAPI 3.1 document', tags: ['docs'], response: { 200: { type: 'object' } }, errors: [] },
+      schema: {
+        summary: 'This OpenAPI 3.1 document',
+        tags: ['docs'],
+        response: { 200: { type: 'object' } },
+        errors: [],
+      },
       handler() {
         document ??= JSON.stringify(buildOpenApi(routes(), settings, { version: VERSION }))
         return { raw: document, headers: { 'content-type': 'application/json; charset=utf-8' } }
       },
     },
-    file(DOCS_PATH, () => page, 'text/html; charset=utf-8', 'The interactive API reference (Swagger UI)'),
-    file('/api/docs/init.js', () => init, 'text/javascript; charset=utf-8', "The reference page's start-up script"),
-    file('/api/docs/swagger-ui.css', () => asset('swagger-ui.css'), 'text/css; charset=utf-8', 'Swagger UI styles'),
-    file('/api/docs/swagger-ui-bundle.js', () => asset('swagger-ui-bundle.js'), 'text/javascript; charset=utf-8', 'Swagger UI'),
+    file(
+      DOCS_PATH,
+      () => page,
+      'text/html; charset=utf-8',
+      'The interactive API reference (Swagger UI)',
+    ),
+    file(
+      '/api/docs/init.js',
+      () => init,
+      'text/javascript; charset=utf-8',
+      "The reference page's start-up script",
+    ),
+    file(
+      '/api/docs/swagger-ui.css',
+      () => asset('swagger-ui.css'),
+      'text/css; charset=utf-8',
+      'Swagger UI styles',
+    ),
+    file(
+      '/api/docs/swagger-ui-bundle.js',
+      () => asset('swagger-ui-bundle.js'),
+      'text/javascript; charset=utf-8',
+      'Swagger UI',
+    ),
   ]
 }

@@ -8,9 +8,17 @@ export function healthRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'GET',
       path: '/api/health/',
-      schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } }, errors: ['service_unavailable'], summary: 'Liveness and readiness: the database and Redis answer', tags: ['platform'] },
+      schema: {
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+        errors: ['service_unavailable'],
+        summary: 'Liveness and readiness: the database and Redis answer',
+        tags: ['platform'],
+      },
       async handler() {
-        const checks: Record<string, HealthCheck> = { database: () => deps.database.ping(), ...deps.healthChecks }
+        const checks: Record<string, HealthCheck> = {
+          database: () => deps.database.ping(),
+          ...deps.healthChecks,
+        }
         const results: Record<string, string> = {}
         let healthy = true
         await Promise.all(
@@ -28,7 +36,12 @@ export function healthRoutes(deps: ServiceDeps): RouteDef[] {
           return {
             status: 503,
             headers: { 'retry-after': '5' },
-            body: { status: 'unavailable', ...results, detail: 'Service temporarily unavailable, try again later.', code: 'service_unavailable' },
+            body: {
+              status: 'unavailable',
+              ...results,
+              detail: 'Service temporarily unavailable, try again later.',
+              code: 'service_unavailable',
+            },
           }
         }
         return { body: { status: 'ok', ...results } }

@@ -22,6 +22,8 @@ export function defaultRoutes(deps: ServiceDeps): RouteDef[] {
     ...jwksRoutes(deps),
     ...diagnosticsRoutes(deps),
     // The admin works on Django's auth_user; with an application's own user table (settings.userTable) it is absent.
-    ...(isDefaultUserTable(deps.settings.userTable, DEFAULT_SETTINGS.userTable) ? adminRoutes(deps) : []),
+    ...(isDefaultUserTable(deps.settings.userTable, DEFAULT_SETTINGS.userTable)
+      ? adminRoutes(deps)
+      : []),
   ]
 }

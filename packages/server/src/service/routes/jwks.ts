@@ -16,11 +16,22 @@ export function jwksRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'GET',
       path: JWKS_PATH,
-      schema: { response: { 200: { type: 'object', properties: { keys: { type: 'array' } } } }, errors: [], summary: 'Public signing keys (JWK Set)', tags: ['platform'] },
+      schema: {
+        response: { 200: { type: 'object', properties: { keys: { type: 'array' } } } },
+        errors: [],
+        summary: 'Public signing keys (JWK Set)',
+        tags: ['platform'],
+      },
       handler() {
         if (keys.length === 0) throw new AuthError('not_found', 'Not found.')
         // Public material: caching it is fine and spares the verifiers; short enough for a rotation to spread.
-        return { raw: body, headers: { 'cache-control': 'public, max-age=300', 'content-type': 'application/json; charset=utf-8' } }
+        return {
+          raw: body,
+          headers: {
+            'cache-control': 'public, max-age=300',
+            'content-type': 'application/json; charset=utf-8',
+          },
+        }
       },
     },
   ]

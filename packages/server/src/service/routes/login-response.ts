@@ -19,7 +19,10 @@ export function loginCookies(settings: AuthSettings, pair: IssuedPair): string[]
 }
 
 /** `access_expires` (and `refresh_expires`) of a pair, for the client's silent refresh. */
-export function loginExpiries(pair: IssuedPair): { access_expires: string; refresh_expires?: string } {
+export function loginExpiries(pair: IssuedPair): {
+  access_expires: string
+  refresh_expires?: string
+} {
   return {
     access_expires: pair.access.expiresAt.toISOString(),
     ...(pair.refresh ? { refresh_expires: pair.refresh.expiresAt.toISOString() } : {}),

@@ -4,13 +4,26 @@ import {
   serializeClearedMfaCookie,
   toPublicUser,
 } from '@cookiejwt/core'
-import { confirmTotp, disableTotp, regenerateBackupCodes, setupTotp, totpStatus } from '../../mfa/flows.js'
+import {
+  confirmTotp,
+  disableTotp,
+  regenerateBackupCodes,
+  setupTotp,
+  totpStatus,
+} from '../../mfa/flows.js'
 import { finishMfaLogin, type MfaLoginDeps } from '../../mfa/login.js'
 import { requireRecentAuthentication } from '../../reauth.js'
 import { withCookies } from '../errors.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
 import { loginCookies, loginExpiries } from './login-response.js'
-import { loginResponse, objectResponse, pairResponse, reauthBody, requiredString, TOKEN_MAX } from './schemas.js'
+import {
+  loginResponse,
+  objectResponse,
+  pairResponse,
+  reauthBody,
+  requiredString,
+  TOKEN_MAX,
+} from './schemas.js'
 
 /** Longest code accepted: a TOTP code is 6 digits, a backup code 10 characters; spaces and hyphens may be typed. */
 const CODE_MAX = 64
@@ -50,18 +63,33 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
   const { settings } = deps
   const login = mfaLoginDeps(deps)
   const mfaCookie = mfaCookieSettings(settings).name
-  const codeErrors = ['not_authenticated', 'token_not_valid', 'permission_denied', 'invalid', 'throttled']
+  const codeErrors = [
+    'not_authenticated',
+    'token_not_valid',
+    'permission_denied',
+    'invalid',
+    'throttled',
+  ]
 
   return [
     {
       method: 'GET',
       path: '/api/auth/mfa/totp/',
       auth: 'required',
-      schema: { response: { 200: objectResponse }, summary: 'Whether TOTP is on, pending, and the unused backup codes left', tags: ['mfa'], errors: ['not_authenticated'] },
+      schema: {
+        response: { 200: objectResponse },
+        summary: 'Whether TOTP is on, pending, and the unused backup codes left',
+        tags: ['mfa'],
+        errors: ['not_authenticated'],
+      },
       async handler({ user }) {
         const status = await totpStatus(deps.mfa, (await user()).id)
         return {
-          body: { enabled: status.enabled, pending: status.pending, backup_codes_remaining: status.backupCodesRemaining },
+          body: {
+            enabled: status.enabled,
+            pending: status.pending,
+            backup_codes_remaining: status.backupCodesRemaining,
+          },
         }
       },
     },
@@ -70,17 +98,31 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/auth/mfa/totp/setup/',
       auth: 'required',
       schema: {
-        response: { 200: { type: 'object', properties: { secret: { type: 'string' }, otpauth_url: { type: 'string' } } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: { secret: { type: 'string' }, otpauth_url: { type: 'string' } },
+          },
+        },
         body: reauthBody,
-        summary: 'Start a TOTP enrolment: a new secret and its otpauth URL (pending until confirmed); may need the password',
+        summary:
+          'Start a TOTP enrolment: a new secret and its otpauth URL (pending until confirmed); may need the password',
         tags: ['mfa'],
-        errors: ['not_authenticated', 'permission_denied', 'reauthentication_required', 'invalid', 'throttled', 'mfa_already_enabled'],
+        errors: [
+          'not_authenticated',
+          'permission_denied',
+          'reauthentication_required',
+          'invalid',
+          'throttled',
+          'mfa_already_enabled',
+        ],
       },
       async handler({ auth, body, user, client, now }) {
         const me = await user()
         // Adding a factor changes how the account signs in: a stolen session must not lock its owner out with an
         // authenticator of its own (ASVS 5.0 §7.5.1), so it needs a recent login or the password.
-        if (!auth) throw new AuthError('not_authenticated', 'Authentication credentials were not provided.')
+        if (!auth)
+          throw new AuthError('not_authenticated', 'Authentication credentials were not provided.')
         const password = (body as { password?: unknown } | null)?.password
         await requireRecentAuthentication(deps, me, auth.token, password, client, 'mfa_setup')
         const { secret, otpauthUrl } = await setupTotp(deps.mfa, me, { now, ip: client.ip ?? '' })
@@ -92,14 +134,25 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/auth/mfa/totp/confirm/',
       auth: 'required',
       schema: {
-        response: { 200: { type: 'object', properties: { backup_codes: { type: 'array', items: { type: 'string' } } } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: { backup_codes: { type: 'array', items: { type: 'string' } } },
+          },
+        },
         body: codeBody,
-        summary: 'Confirm the enrolment with a code: TOTP is on; returns ten backup codes, shown once',
+        summary:
+          'Confirm the enrolment with a code: TOTP is on; returns ten backup codes, shown once',
         tags: ['mfa'],
         errors: [...codeErrors, 'mfa_not_enabled', 'mfa_already_enabled'],
       },
       async handler({ user, body, client, now }) {
-        const { backupCodes } = await confirmTotp(deps.mfa, await user(), (body as { code: string }).code, { now, ip: client.ip ?? '' })
+        const { backupCodes } = await confirmTotp(
+          deps.mfa,
+          await user(),
+          (body as { code: string }).code,
+          { now, ip: client.ip ?? '' },
+        )
         return { body: { backup_codes: backupCodes } }
       },
     },
@@ -112,10 +165,19 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
         body: passwordBody,
         summary: 'Turn TOTP off (password required): removes the secret and every backup code',
         tags: ['mfa'],
-        errors: ['not_authenticated', 'permission_denied', 'invalid', 'throttled', 'mfa_not_enabled'],
+        errors: [
+          'not_authenticated',
+          'permission_denied',
+          'invalid',
+          'throttled',
+          'mfa_not_enabled',
+        ],
       },
       async handler({ user, body, client, now }) {
-        await disableTotp(deps.mfa, await user(), (body as { password: string }).password, { now, ip: client.ip ?? '' })
+        await disableTotp(deps.mfa, await user(), (body as { password: string }).password, {
+          now,
+          ip: client.ip ?? '',
+        })
         return { body: {} }
       },
     },
@@ -124,17 +186,33 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/auth/mfa/totp/backup-codes/',
       auth: 'required',
       schema: {
-        response: { 200: { type: 'object', properties: { backup_codes: { type: 'array', items: { type: 'string' } } } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: { backup_codes: { type: 'array', items: { type: 'string' } } },
+          },
+        },
         body: passwordBody,
         summary: 'Replace the backup codes with ten new ones (password required)',
         tags: ['mfa'],
-        errors: ['not_authenticated', 'permission_denied', 'invalid', 'throttled', 'mfa_not_enabled'],
+        errors: [
+          'not_authenticated',
+          'permission_denied',
+          'invalid',
+          'throttled',
+          'mfa_not_enabled',
+        ],
       },
       async handler({ user, body, client, now }) {
-        const { backupCodes } = await regenerateBackupCodes(deps.mfa, await user(), (body as { password: string }).password, {
-          now,
-          ip: client.ip ?? '',
-        })
+        const { backupCodes } = await regenerateBackupCodes(
+          deps.mfa,
+          await user(),
+          (body as { password: string }).password,
+          {
+            now,
+            ip: client.ip ?? '',
+          },
+        )
         return { body: { backup_codes: backupCodes } }
       },
     },
@@ -145,7 +223,8 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       schema: {
         response: { 200: loginResponse },
         body: codeBody,
-        summary: 'The second login step (cookie flow): a TOTP or backup code with the mfa_token cookie; sets the login cookies',
+        summary:
+          'The second login step (cookie flow): a TOTP or backup code with the mfa_token cookie; sets the login cookies',
         tags: ['auth', 'mfa'],
         errors: ['token_not_valid', 'permission_denied', 'invalid', 'throttled', 'mfa_not_enabled'],
       },
@@ -153,18 +232,28 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
         const raw = cookie(mfaCookie)
         try {
           if (!raw) throw new AuthError('token_not_valid', 'No MFA token was provided')
-          const { user, pair } = await finishMfaLogin(login, raw, (body as { code: string }).code, client)
+          const { user, pair } = await finishMfaLogin(
+            login,
+            raw,
+            (body as { code: string }).code,
+            client,
+          )
           return {
             cookies: [...loginCookies(settings, pair), serializeClearedMfaCookie(settings)],
             body: {
               user: toPublicUser(user),
               ...loginExpiries(pair),
-              ...(settings.returnTokensInBody ? { access: pair.access.token, refresh: pair.refresh?.token } : {}),
+              ...(settings.returnTokensInBody
+                ? { access: pair.access.token, refresh: pair.refresh?.token }
+                : {}),
             },
           }
         } catch (error) {
           // A token that cannot finish a login any more goes; a wrong code keeps it, for the next try.
-          if (error instanceof AuthError && (error.code === 'token_not_valid' || error.code === 'mfa_not_enabled')) {
+          if (
+            error instanceof AuthError &&
+            (error.code === 'token_not_valid' || error.code === 'mfa_not_enabled')
+          ) {
             throw withCookies(error, [serializeClearedMfaCookie(settings)])
           }
           throw error
@@ -177,7 +266,8 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
       schema: {
         response: { 200: pairResponse },
         body: mfaTokenBody,
-        summary: 'The second login step (Bearer flow): the mfa_token from /api/token/ and a code; returns the pair',
+        summary:
+          'The second login step (Bearer flow): the mfa_token from /api/token/ and a code; returns the pair',
         tags: ['token', 'mfa'],
         errors: ['token_not_valid', 'invalid', 'throttled', 'mfa_not_enabled'],
       },

@@ -66,7 +66,10 @@ export const reauthBody = {
 export const passwordChangeBody = {
   type: 'object',
   required: ['old_password', 'new_password'],
-  properties: { old_password: requiredString(PASSWORD_MAX), new_password: requiredString(PASSWORD_MAX) },
+  properties: {
+    old_password: requiredString(PASSWORD_MAX),
+    new_password: requiredString(PASSWORD_MAX),
+  },
 } as const
 
 /** Response schemas shared by the routes (documented in the OpenAPI document at `/api/schema/`). */
@@ -76,7 +79,17 @@ const TIME = { type: 'string', format: 'date-time' } as const
 /** The contract's User. */
 export const userResponse = {
   type: 'object',
-  required: ['id', 'username', 'email', 'first_name', 'last_name', 'is_staff', 'is_superuser', 'date_joined', 'last_login'],
+  required: [
+    'id',
+    'username',
+    'email',
+    'first_name',
+    'last_name',
+    'is_staff',
+    'is_superuser',
+    'date_joined',
+    'last_login',
+  ],
   properties: {
     id: { type: 'integer' },
     username: TEXT,
@@ -99,7 +112,14 @@ export const detailResponse = { type: 'object', properties: { detail: TEXT } } a
 /** A login's answer: the user and the cookies' expiry times, or `mfa_required` for a second step. */
 export const loginResponse = {
   type: 'object',
-  properties: { user: userResponse, access_expires: TIME, refresh_expires: TIME, mfa_required: { type: 'boolean' }, access: TEXT, refresh: TEXT },
+  properties: {
+    user: userResponse,
+    access_expires: TIME,
+    refresh_expires: TIME,
+    mfa_required: { type: 'boolean' },
+    access: TEXT,
+    refresh: TEXT,
+  },
 } as const
 
 /** A token pair (Bearer flow), or `mfa_required` with an `mfa_token`. */
@@ -113,7 +133,14 @@ export const sessionsResponse = {
   type: 'array',
   items: {
     type: 'object',
-    properties: { id: TEXT, created_at: TIME, last_used_at: TIME, user_agent: TEXT, ip: TEXT, current: { type: 'boolean' } },
+    properties: {
+      id: TEXT,
+      created_at: TIME,
+      last_used_at: TIME,
+      user_agent: TEXT,
+      ip: TEXT,
+      current: { type: 'boolean' },
+    },
   },
 } as const
 

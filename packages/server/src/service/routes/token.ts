@@ -3,7 +3,13 @@ import { blacklistRefreshToken, refreshTokens } from '../../flows.js'
 import { beginMfaLogin } from '../../mfa/login.js'
 import { mfaLoginDeps } from './mfa.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
-import { credentialsBody, objectResponse, pairResponse, refreshBody, verifyBody } from './schemas.js'
+import {
+  credentialsBody,
+  objectResponse,
+  pairResponse,
+  refreshBody,
+  verifyBody,
+} from './schemas.js'
 
 const TYPES: TokenType[] = ['access', 'refresh', 'sliding']
 
@@ -17,38 +23,59 @@ export function tokenRoutes(deps: ServiceDeps): RouteDef[] {
         response: { 200: pairResponse },
         errors: ['no_active_account', 'invalid', 'throttled'],
         body: credentialsBody,
-        summary: 'Obtain a token pair (simplejwt TokenObtainPairView), or mfa_required with an mfa_token for /api/token/mfa/',
+        summary:
+          'Obtain a token pair (simplejwt TokenObtainPairView), or mfa_required with an mfa_token for /api/token/mfa/',
         tags: ['token'],
       },
       async handler({ body, client }) {
         const step = await beginMfaLogin(mfaLoginDeps(deps), body.username, body.password, client)
-        if (step.mfaRequired) return { body: { mfa_required: true, mfa_token: step.mfaToken.token } }
+        if (step.mfaRequired)
+          return { body: { mfa_required: true, mfa_token: step.mfaToken.token } }
         return { body: { refresh: step.pair.refresh?.token, access: step.pair.access.token } }
       },
     },
     {
       method: 'POST',
       path: '/api/token/refresh/',
-      schema: { response: { 200: pairResponse }, errors: ['token_not_valid', 'invalid', 'throttled'], body: refreshBody, summary: 'Refresh (simplejwt TokenRefreshView)', tags: ['token'] },
+      schema: {
+        response: { 200: pairResponse },
+        errors: ['token_not_valid', 'invalid', 'throttled'],
+        body: refreshBody,
+        summary: 'Refresh (simplejwt TokenRefreshView)',
+        tags: ['token'],
+      },
       async handler({ body, client }) {
         const pair = await refreshTokens(deps, body.refresh, client)
-        return { body: { access: pair.access.token, ...(pair.refresh ? { refresh: pair.refresh.token } : {}) } }
+        return {
+          body: {
+            access: pair.access.token,
+            ...(pair.refresh ? { refresh: pair.refresh.token } : {}),
+          },
+        }
       },
     },
     {
       method: 'POST',
       path: '/api/token/verify/',
-      schema: { response: { 200: objectResponse }, errors: ['token_not_valid', 'invalid'], body: verifyBody, summary: 'Verify any token (simplejwt TokenVerifyView)', tags: ['token'] },
+      schema: {
+        response: { 200: objectResponse },
+        errors: ['token_not_valid', 'invalid'],
+        body: verifyBody,
+        summary: 'Verify any token (simplejwt TokenVerifyView)',
+        tags: ['token'],
+      },
       async handler({ body, now }) {
         // simplejwt's UntypedToken: any type, signature and expiry checked, and a blacklisted jti refused.
         let lastError: unknown
         for (const type of TYPES) {
           try {
             const token = verifyToken(deps.settings, body.token, type, { now })
-            if (await deps.tokens.isBlacklisted(token.jti)) throw new AuthError('token_not_valid', 'Token is blacklisted')
+            if (await deps.tokens.isBlacklisted(token.jti))
+              throw new AuthError('token_not_valid', 'Token is blacklisted')
             return { body: {} }
           } catch (error) {
-            if (!(error instanceof AuthError) || error.message !== 'Token has wrong type') throw error
+            if (!(error instanceof AuthError) || error.message !== 'Token has wrong type')
+              throw error
             lastError = error
           }
         }
@@ -58,9 +85,16 @@ export function tokenRoutes(deps: ServiceDeps): RouteDef[] {
     {
       method: 'POST',
       path: '/api/token/blacklist/',
-      schema: { response: { 200: objectResponse }, errors: ['token_not_valid', 'invalid'], body: refreshBody, summary: 'Blacklist a refresh token (simplejwt TokenBlacklistView)', tags: ['token'] },
+      schema: {
+        response: { 200: objectResponse },
+        errors: ['token_not_valid', 'invalid'],
+        body: refreshBody,
+        summary: 'Blacklist a refresh token (simplejwt TokenBlacklistView)',
+        tags: ['token'],
+      },
       async handler({ body }) {
-        if (!(await blacklistRefreshToken(deps, body.refresh))) throw new AuthError('token_not_valid', 'Token is blacklisted')
+        if (!(await blacklistRefreshToken(deps, body.refresh)))
+          throw new AuthError('token_not_valid', 'Token is blacklisted')
         return { body: {} }
       },
     },

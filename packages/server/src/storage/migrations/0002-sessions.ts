@@ -29,7 +29,9 @@ export async function up(db: Kysely<unknown>, context: MigrationContext): Promis
     revoked_at ${ts} null,
     revoked_reason varchar(32) null
   )`.execute(db)
-  await sql`create index if not exists cookiejwt_session_user_id on cookiejwt_session (user_id)`.execute(db)
+  await sql`create index if not exists cookiejwt_session_user_id on cookiejwt_session (user_id)`.execute(
+    db,
+  )
   await sql`create table if not exists cookiejwt_session_version (
     user_id ${userId.type} not null primary key ${userId.references} on delete cascade ${pg ? sql`deferrable initially deferred` : sql``},
     version integer not null

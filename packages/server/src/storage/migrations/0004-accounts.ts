@@ -27,7 +27,9 @@ export async function up(db: Kysely<unknown>, context: MigrationContext): Promis
     sent_at bigint null,
     last_error varchar(1000) null
   )`.execute(db)
-  await sql`create index if not exists cookiejwt_email_due on cookiejwt_email (status, next_attempt_at)`.execute(db)
+  await sql`create index if not exists cookiejwt_email_due on cookiejwt_email (status, next_attempt_at)`.execute(
+    db,
+  )
   // The address a user verified (auth_user has no such column); a changed email no longer matches it.
   await sql`create table if not exists cookiejwt_email_address (
     user_id ${userId.type} not null primary key ${userId.references} on delete cascade ${deferrable},
@@ -43,5 +45,7 @@ export async function up(db: Kysely<unknown>, context: MigrationContext): Promis
     expires_at bigint not null,
     used_at bigint null
   )`.execute(db)
-  await sql`create index if not exists cookiejwt_account_token_user on cookiejwt_account_token (user_id, purpose)`.execute(db)
+  await sql`create index if not exists cookiejwt_account_token_user on cookiejwt_account_token (user_id, purpose)`.execute(
+    db,
+  )
 }

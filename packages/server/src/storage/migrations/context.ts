@@ -23,7 +23,12 @@ export async function userIdColumn(
   context: MigrationContext,
 ): Promise<{ type: RawBuilder<unknown>; references: RawBuilder<unknown> }> {
   const { table, columns } = context.userTable
-  const type = createsAuthUser(context) ? 'integer' : await userIdColumnType(db, context.dialect, context.userTable)
+  const type = createsAuthUser(context)
+    ? 'integer'
+    : await userIdColumnType(db, context.dialect, context.userTable)
   // The type comes from the database's own catalogue (format_type / the declared SQLite type), never from input.
-  return { type: sql.raw(type), references: sql`references ${sql.table(table)} (${sql.ref(columns.id)})` }
+  return {
+    type: sql.raw(type),
+    references: sql`references ${sql.table(table)} (${sql.ref(columns.id)})`,
+  }
 }
