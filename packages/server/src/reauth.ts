@@ -3,6 +3,7 @@ import type { FlowDeps } from './flows.js'
 import { logSecurityEvent } from './security-log.js'
 import type { ClientInfo } from './sessions/manager.js'
 import { AUTH_TIME_CLAIM } from './sessions/mint.js'
+import { checkPasswordAttempt } from './throttle/lockout.js'
 
 /** The 403 of a sensitive change whose session logged in too long ago and that brought no password. */
 export const REAUTH_REQUIRED_MESSAGE = 'Enter your password again to do this.'
@@ -26,21 +27,18 @@ export async function requireRecentAuthentication(
 ): Promise<void> {
   const who = { userId: user.id, ip: client.ip, userAgent: client.userAgent, reason: action }
   if (typeof password === 'string' && password.length > 0) {
-    const attempt = await deps.throttle?.beginLogin(user.username, client.ip ?? '')
-    let valid: boolean
-    try {
-      valid = (await deps.hashers.verify(password, user.password)).valid
-    } catch (error) {
-      await attempt?.abandoned()
-      throw error
-    }
+    const { valid, locked } = await checkPasswordAttempt(
+      deps.throttle,
+      deps.hashers,
+      user,
+      password,
+      client.ip ?? '',
+    )
     if (!valid) {
-      const locked = (await attempt?.failed()) ?? []
       logSecurityEvent(deps.log, 'reauthentication_failed', who)
       if (locked.length > 0) logSecurityEvent(deps.log, 'lockout', { ...who, scope: locked })
       throw new ValidationError({ password: [REAUTH_WRONG_PASSWORD] })
     }
-    await attempt?.succeeded()
     logSecurityEvent(deps.log, 'reauthenticated', { ...who, via: 'password' })
     return
   }

@@ -6,7 +6,8 @@ import {
   type User,
   type UserId,
 } from '@cookiejwt/core'
-import { ThrottledError, type LoginThrottle } from '../throttle/lockout.js'
+import { REAUTH_WRONG_PASSWORD } from '../reauth.js'
+import { checkPasswordAttempt, ThrottledError, type LoginThrottle } from '../throttle/lockout.js'
 import { generateBackupCodes, normalizeBackupCode } from './backup-codes.js'
 import type { MfaKeyRing } from './key-ring.js'
 import type { KyselyMfaStore } from './store.js'
@@ -57,7 +58,6 @@ export interface TotpStatus {
 
 /** Message of every refused code: wrong, expired, already used or malformed look alike. */
 export const INVALID_CODE = 'The code is invalid or was already used.'
-const WRONG_PASSWORD = 'Your password was entered incorrectly. Please enter it again.'
 const TOTP_CODE = /^\d{6}$/
 
 /** The user's second-factor state. */
@@ -214,19 +214,14 @@ async function checkPassword(
   password: string,
   context: MfaContext,
 ): Promise<void> {
-  const attempt = await deps.loginThrottle?.beginLogin(user.username, context.ip)
-  let valid: boolean
-  try {
-    valid = (await deps.hashers.verify(password, user.password)).valid
-  } catch (error) {
-    await attempt?.abandoned()
-    throw error
-  }
-  if (!valid) {
-    await attempt?.failed()
-    throw new ValidationError({ password: [WRONG_PASSWORD] })
-  }
-  await attempt?.succeeded()
+  const { valid } = await checkPasswordAttempt(
+    deps.loginThrottle,
+    deps.hashers,
+    user,
+    password,
+    context.ip,
+  )
+  if (!valid) throw new ValidationError({ password: [REAUTH_WRONG_PASSWORD] })
 }
 
 /**

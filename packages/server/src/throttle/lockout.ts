@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { AuthError, type ThrottleSettings } from '@cookiejwt/core'
+import { AuthError, type PasswordHashers, type ThrottleSettings, type User } from '@cookiejwt/core'
 import type { ThrottleStore } from './throttle-store.js'
 
 /** 429 `throttled` with the seconds to wait, sent as `Retry-After` (DRF's `Throttled`). */
@@ -144,4 +144,29 @@ export async function clearLockout(
 
 function digest(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 40)
+}
+
+/**
+ * Checks a signed-in user's password as one login attempt (re-authentication, password change, TOTP changes): a
+ * stolen session cannot guess the password faster than the login form. Counted before the hash runs, taken back when
+ * right, kept when wrong (`locked`: the limits that failure reached), not counted when the hash itself failed.
+ */
+export async function checkPasswordAttempt(
+  throttle: LoginThrottle | undefined,
+  hashers: Pick<PasswordHashers, 'verify'>,
+  user: Pick<User, 'username' | 'password'>,
+  password: string,
+  ip: string,
+): Promise<{ valid: boolean; locked: LockoutScope[] }> {
+  const attempt = (await throttle?.beginLogin(user.username, ip)) ?? SETTLED
+  let valid: boolean
+  try {
+    valid = (await hashers.verify(password, user.password)).valid
+  } catch (error) {
+    await attempt.abandoned()
+    throw error
+  }
+  if (!valid) return { valid, locked: await attempt.failed() }
+  await attempt.succeeded()
+  return { valid, locked: [] }
 }

@@ -22,6 +22,7 @@ import {
 } from '../../flows.js'
 import { beginMfaLogin } from '../../mfa/login.js'
 import { requireRecentAuthentication } from '../../reauth.js'
+import { checkPasswordAttempt } from '../../throttle/lockout.js'
 import { withCookies } from '../errors.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
 import { loginCookies } from './login-response.js'
@@ -253,20 +254,18 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
           new_password: string
         }
         // Counted as a login attempt: a stolen session cannot guess the password here faster than at login.
-        const attempt = await deps.throttle.beginLogin(current.username, client.ip ?? '')
-        const check = await hashers
-          .verify(oldPassword, current.password)
-          .catch(async (error: unknown) => {
-            await attempt.abandoned()
-            throw error
-          })
+        const check = await checkPasswordAttempt(
+          deps.throttle,
+          hashers,
+          current,
+          oldPassword,
+          client.ip ?? '',
+        )
         if (!check.valid) {
-          await attempt.failed()
           throw new ValidationError({
             old_password: ['Your old password was entered incorrectly. Please enter it again.'],
           })
         }
-        await attempt.succeeded()
         const problems = validatePassword(newPassword, settings.passwordValidators, current)
         if (problems.length > 0) throw new ValidationError({ new_password: problems })
         let encoded: string
