@@ -2,6 +2,7 @@ import {
   AuthError,
   authenticateRequest,
   enforceCsrf,
+  isUnsafeMethod,
   type Authentication,
   type AuthenticateDeps,
   type AuthSettings,
@@ -34,7 +35,8 @@ export function createAuthenticator(
         throw new AuthError('not_authenticated', 'Authentication credentials were not provided.')
       return null
     }
-    if (auth.via === 'cookie') {
+    // Only an unsafe method needs the CSRF check (enforceCsrf passes safe ones): no peer work on a cookie GET.
+    if (auth.via === 'cookie' && isUnsafeMethod(request.method)) {
       const peer = peerOf(request, trustProxy)
       enforceCsrf(settings, authRequest, `${peer.protocol}://${peer.host}`)
     }

@@ -39,7 +39,7 @@ import { createAuthenticator } from './authenticator.js'
 import { parseJsonBody } from './body.js'
 import { createCors } from './cors.js'
 import { renderServiceError } from './errors.js'
-import { cookieReader, headerOf, peerOf, toAuthRequest } from './request.js'
+import { cookieReader, headerOf, peerOf, toAuthRequest, type Peer } from './request.js'
 import { Router } from './router.js'
 import { docsRoutes } from './routes/docs.js'
 import { defaultRoutes } from './routes/index.js'
@@ -272,6 +272,16 @@ export async function createService(
   const jwtNames = new Set([settings.authCookie.name, settings.refreshCookie.name])
   const legacyClears = serializeClearedLegacyCookies(settings)
 
+  // Client IP, scheme and host are read once per request: headers, errors, HSTS and the handler all ask.
+  const peers = new WeakMap<ServiceRequest, Peer>()
+  const peerFor = (request: ServiceRequest): Peer => {
+    let peer = peers.get(request)
+    if (peer === undefined) {
+      peer = peerOf(request, deps.trustProxy)
+      peers.set(request, peer)
+    }
+    return peer
+  }
   const hsts =
     settings.hstsMaxAge === null ? null : `max-age=${settings.hstsMaxAge}; includeSubDomains`
   const baseHeaders = (request: ServiceRequest): Record<string, string> => ({
@@ -283,7 +293,7 @@ export async function createService(
     // API URLs carry ids and query strings that are no third party's business (ASVS 5.0 §3.4.5).
     'referrer-policy': 'no-referrer',
     // Only over HTTPS: a browser ignores the header over plain HTTP (RFC 6797 §8.1).
-    ...(hsts !== null && peerOf(request, deps.trustProxy).protocol === 'https'
+    ...(hsts !== null && peerFor(request).protocol === 'https'
       ? { 'strict-transport-security': hsts }
       : {}),
     vary: 'Origin',
@@ -300,7 +310,7 @@ export async function createService(
         reason: error.message,
         path: request.url.split('?')[0],
         method: request.method,
-        ip: peerOf(request, deps.trustProxy).ip,
+        ip: peerFor(request).ip,
         userAgent: headerOf(request.headers, 'user-agent'),
       })
     }
@@ -393,7 +403,7 @@ export async function createService(
       validator?.query?.(query)
       validator?.params?.(match.params)
       const cookie = cookieReader(request)
-      const peer = peerOf(request, deps.trustProxy)
+      const peer = peerFor(request)
       const mode = route.auth ?? 'none'
       const auth =
         mode === 'none' ? null : await authenticateWith(request, cookie, mode === 'required')
@@ -441,11 +451,7 @@ export async function createService(
       // Errors may set cookies too (a failed refresh clears the session's cookies).
       const cookies = (error as { cookies?: unknown }).cookies
       if (Array.isArray(cookies))
-        response.cookies = cookieHygiene(
-          cookies as string[],
-          peerOf(request, deps.trustProxy).protocol,
-          request,
-        )
+        response.cookies = cookieHygiene(cookies as string[], peerFor(request).protocol, request)
       if (method === 'HEAD') response.body = null
       return response
     }
@@ -460,7 +466,7 @@ export async function createService(
     notFound: (request) => errorResponse(new AuthError('not_found', 'Not found.'), request),
     appHeaders: (request) =>
       // Never over plain HTTP (RFC 6797 §8.1).
-      hsts !== null && peerOf(request, deps.trustProxy).protocol === 'https'
+      hsts !== null && peerFor(request).protocol === 'https'
         ? { ...APP_HEADERS, 'strict-transport-security': hsts }
         : { ...APP_HEADERS },
     async authenticate(request, opts = {}) {
