@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/index.js'
+import { CodeThrottle, mfaThrottleKey } from '../../src/mfa/throttle.js'
 import { RedisConnection } from '../../src/redis/connection.js'
 import { RedisThrottleStore } from '../../src/redis/throttle.js'
 import { throttleKeys } from '../../src/throttle/lockout.js'
@@ -144,20 +145,44 @@ describe('clearlockout', () => {
     expect((await login(ip, 'gil', PASSWORD)).status).toBe(200)
   })
 
+  it("clears the user's wrong TOTP codes too, so a user locked out of the second step can sign in again", async () => {
+    const ivy = await server.createUser('ivy')
+    // The server's own code throttle on its own table: five wrong codes lock the user from every IP.
+    const codes = new CodeThrottle(server.settings, new DatabaseThrottleStore(server.database))
+    for (let i = 0; i < server.settings.mfa.failuresPerUser; i++) {
+      expect(await (await codes.begin(ivy.id, freshIp())).failed()).toEqual(i === 4 ? ['mfa_user'] : [])
+    }
+    await expect(codes.begin(ivy.id, freshIp())).rejects.toMatchObject({ code: 'throttled' })
+    const other = await server.createUser('jon')
+    await (await codes.begin(other.id, freshIp())).failed()
+
+    const cleared = await run('ivy')
+    expect(cleared.code).toBe(0)
+    expect(cleared.out).toBe('Cleared lockouts of username "ivy" (1 counter).\n')
+    expect(await new DatabaseThrottleStore(server.database).peek(mfaThrottleKey(ivy.id))).toBeNull()
+    const attempt = await codes.begin(ivy.id, freshIp())
+    await attempt.succeeded()
+    // Another user's code counter is untouched, and an unknown username clears nothing of anyone's.
+    expect((await new DatabaseThrottleStore(server.database).peek(mfaThrottleKey(other.id)))?.count).toBe(1)
+    expect((await run('nobody-here')).out).toBe('Cleared lockouts of username "nobody-here" (0 counters).\n')
+    expect((await new DatabaseThrottleStore(server.database).peek(mfaThrottleKey(other.id)))?.count).toBe(1)
+  })
+
   it('clears the counters in Redis too when REDIS_URL is set (where serve counts then)', async () => {
     const redis = await startRedis()
     const connection = new RedisConnection({ url: redis.url })
     try {
       const store = new RedisThrottleStore(connection)
-      for (const key of [throttleKeys.username('hal'), throttleKeys.usernameIp('hal', '127.0.0.5'), throttleKeys.ip('127.0.0.6')]) {
-        await store.hit(key, 60_000)
-      }
+      const hal = await server.createUser('hal')
+      const keys = [throttleKeys.username('hal'), throttleKeys.usernameIp('hal', '127.0.0.5'), mfaThrottleKey(hal.id), throttleKeys.ip('127.0.0.6')]
+      for (const key of keys) await store.hit(key, 60_000)
       let out = ''
       const sink = { write: (t: string) => ((out += t), true) } as unknown as NodeJS.WritableStream
       const env = { DATABASE_URL: server.databaseUrl, COOKIEJWT_SIGNING_KEY: TEST_KEY, REDIS_URL: redis.url }
       expect(await main(['clearlockout', 'hal'], { env, stdout: sink, stderr: sink })).toBe(0)
-      expect(out).toMatch(/Cleared lockouts of username "hal" \(2 counters\)/)
+      expect(out).toMatch(/Cleared lockouts of username "hal" \(3 counters\)/)
       expect(await store.peek(throttleKeys.username('hal'))).toBeNull()
+      expect(await store.peek(mfaThrottleKey(hal.id))).toBeNull()
       expect(await store.peek(throttleKeys.ip('127.0.0.6'))).not.toBeNull()
       expect(await main(['clearlockout', '--ip', '127.0.0.6'], { env, stdout: sink, stderr: sink })).toBe(0)
       expect(await store.peek(throttleKeys.ip('127.0.0.6'))).toBeNull()

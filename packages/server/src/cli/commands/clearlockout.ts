@@ -1,12 +1,18 @@
+import type { UserId } from '@cookiejwt/core'
+import { mfaThrottleKey } from '../../mfa/throttle.js'
 import { clearLockout } from '../../throttle/lockout.js'
+import type { ThrottleStore } from '../../throttle/throttle-store.js'
 import { DatabaseThrottleStore } from '../../throttle/store.js'
 import { CommandError, type Command } from '../command.js'
 import { openFromEnv } from '../context.js'
 
-/** `cookiejwt clearlockout <username> | --ip <ip> | --all`: forgets login-failure counters (django-axes' axes_reset). */
+/**
+ * `cookiejwt clearlockout <username> | --ip <ip> | --all`: forgets login-failure counters (django-axes' axes_reset).
+ * A username also forgets that user's wrong second-factor codes (counted by user id, so only for an existing user).
+ */
 export const clearlockout: Command = {
   name: 'clearlockout',
-  summary: 'clear login lockouts of a username, an IP address, or everyone',
+  summary: 'clear login and two-factor code lockouts of a username, an IP address, or everyone',
   usage: 'cookiejwt clearlockout <username> | --ip <ip> | --all',
   options: { ip: { type: 'string' }, all: { type: 'boolean' } },
   async run(context) {
@@ -31,8 +37,15 @@ export const clearlockout: Command = {
         : ip !== undefined
           ? { ip }
           : { username: username as string }
-      let count = await clearLockout(new DatabaseThrottleStore(opened.handle), target)
-      if (redis) count += await clearLockout(redis.throttleStore, target)
+      // The TOTP code counter is keyed by user id (it outlives a username change); an unknown username has none.
+      const user = username !== undefined ? await opened.users.findByUsername(username) : null
+      const stores: ThrottleStore[] = [new DatabaseThrottleStore(opened.handle)]
+      if (redis) stores.push(redis.throttleStore)
+      let count = 0
+      for (const store of stores) {
+        count += await clearLockout(store, target)
+        if (user) count += await clearCodeLockout(store, user.id)
+      }
       const what = all
         ? 'all lockouts'
         : ip !== undefined
@@ -45,4 +58,9 @@ export const clearlockout: Command = {
       await opened.handle.destroy()
     }
   },
+}
+
+/** Forgets one user's wrong second-factor codes; returns the counters removed (0 or 1). */
+function clearCodeLockout(store: ThrottleStore, userId: UserId): Promise<number> {
+  return store.clear({ key: mfaThrottleKey(userId) })
 }
