@@ -29,6 +29,7 @@ export type {
   EmailVerification,
   SameSite,
   ThrottleSettings,
+  TrustProxy,
   MfaSettings,
 } from './settings.js'
 export { isDefaultUserTable, parseUserId, userTableSettings } from './user-table.js'

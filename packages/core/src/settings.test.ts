@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { defineSettings, DEFAULT_SETTINGS } from './settings.js'
+import { ImproperlyConfigured } from './errors.js'
 
 const KEY = 'k'.repeat(64)
 
@@ -85,6 +86,35 @@ describe('defineSettings', () => {
 
   it('keeps one defaults table', () => {
     expect(DEFAULT_SETTINGS.accessTokenLifetime).toBe(300)
+  })
+
+  it('takes trustProxy as true, false or a number of proxies (0 is false), and refuses anything else', () => {
+    const trust = (trustProxy: unknown) =>
+      defineSettings({ signingKey: KEY, trustProxy: trustProxy as boolean }).trustProxy
+    expect(defineSettings({ signingKey: KEY }).trustProxy).toBe(false)
+    expect([trust(true), trust(false), trust(0), trust(1), trust(3)]).toEqual([
+      true,
+      false,
+      false,
+      1,
+      3,
+    ])
+    for (const [bad, shown] of [
+      [-1, '-1'],
+      [1.5, '1.5'],
+      [Number.NaN, 'NaN'],
+      [Infinity, 'Infinity'],
+      ['2', '"2"'],
+      ['true', '"true"'],
+      [null, 'null'],
+    ] as const) {
+      expect(() => trust(bad)).toThrow(
+        new ImproperlyConfigured(
+          `"trustProxy" must be true, false or the number of proxies in front of the server (got ${shown})`,
+        ),
+      )
+    }
+    expect(() => trust('1')).toThrow(ImproperlyConfigured)
   })
 
   it('waits 10 s for connections on shutdown unless told otherwise, and reads durations', () => {

@@ -3,6 +3,7 @@ import type {
   AuthenticateDeps,
   AuthSettings,
   TokenUser,
+  TrustProxy,
   User,
   UserStore,
 } from '@cookiejwt/core'
@@ -23,8 +24,8 @@ export type CookiejwtPluginOptions =
       users: Pick<UserStore, 'findById' | 'findByUsername'>
       /** Optional per-request revocation check (revoked sessions, older session versions); true refuses the token. */
       isRevoked?: AuthenticateDeps['isRevoked']
-      /** Trust `X-Forwarded-Proto`/`-Host` when checking `Origin`. @default settings.trustProxy */
-      trustProxy?: boolean
+      /** The proxies whose `X-Forwarded-Proto`/`-Host` decide the origin `Origin` is checked against. @default settings.trustProxy */
+      trustProxy?: TrustProxy
     }
 
 declare module 'fastify' {

@@ -14,6 +14,7 @@ import type {
   MfaSettings,
   SameSite,
   ThrottleSettings,
+  TrustProxy,
 } from './types.js'
 import { DEFAULT_SETTINGS, MIN_HMAC_KEY_BYTES } from './defaults.js'
 export const SAME_SITES: readonly unknown[] = ['Lax', 'Strict', 'None', false]
@@ -68,6 +69,18 @@ export function bool(value: unknown, fallback: boolean, key: string): boolean {
   if (value === undefined) return fallback
   if (typeof value !== 'boolean') throw new ImproperlyConfigured(`"${key}" must be true or false`)
   return value
+}
+
+/** `trustProxy`: true, false, or a whole number of proxies (0 is false). */
+export function trustProxy(value: unknown, fallback: TrustProxy, key: string): TrustProxy {
+  if (value === undefined) return fallback
+  if (typeof value === 'boolean') return value
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
+    return value === 0 ? false : value
+  const got = typeof value === 'number' ? String(value) : JSON.stringify(value)
+  throw new ImproperlyConfigured(
+    `"${key}" must be true, false or the number of proxies in front of the server (got ${got})`,
+  )
 }
 
 export function positive(value: Duration, key: string): number {

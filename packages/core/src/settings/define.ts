@@ -36,6 +36,7 @@ import {
   sameSite,
   stringList,
   throttleSettings,
+  trustProxy,
 } from './checks.js'
 /**
  * Validates settings, fills in defaults and freezes the result. Throws `ImproperlyConfigured` naming the bad key.
@@ -198,7 +199,7 @@ export function defineSettings(input: AuthSettingsInput): AuthSettings {
     mfa: mfaSettings({ ...d.mfa, ...(i.mfa ?? {}) }),
     cookiePrefix: prefix,
     legacyCookies: legacyCookies(i.legacyCookies ?? d.legacyCookies),
-    trustProxy: bool(i.trustProxy, d.trustProxy, 'trustProxy'),
+    trustProxy: trustProxy(i.trustProxy, d.trustProxy, 'trustProxy'),
     diagnostics: bool(i.diagnostics, d.diagnostics, 'diagnostics'),
     apiDocs:
       i.apiDocs === undefined || i.apiDocs === null ? null : bool(i.apiDocs, false, 'apiDocs'),

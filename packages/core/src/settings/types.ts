@@ -37,6 +37,13 @@ export interface LegacyCookie {
   readonly domain: string | null
 }
 
+/**
+ * How far `X-Forwarded-For`/`-Proto`/`-Host` are believed: `false`, not at all; a number `n`, the entry `n` hops from
+ * the right (the address the outermost of `n` proxies saw; Express's `trust proxy` number); `true`, every hop (the
+ * left-most entry, the client's own word unless the proxy overwrites the header).
+ */
+export type TrustProxy = boolean | number
+
 /** A cookie name prefix that makes browsers enforce attributes (RFC 6265bis §4.1.3). */
 export type CookiePrefix = '__Host-' | '__Secure-'
 
@@ -250,8 +257,13 @@ export interface AuthSettings {
   readonly cookiePrefix: CookiePrefix | null
   /** Cookies set by an older configuration (name, path, domain); cleared on login, refresh and logout. @default [] */
   readonly legacyCookies: readonly LegacyCookie[]
-  /** Trust `X-Forwarded-Proto`/`-For` from a reverse proxy; HTTPS requests then always get `Secure` cookies. @default false */
-  readonly trustProxy: boolean
+  /**
+   * The reverse proxies in front of the server, whose `X-Forwarded-For`/`-Proto`/`-Host` decide the client IP, scheme
+   * and host: `false` none (the socket decides), `n` that many (each header's `n`-th entry from the right: what the
+   * outermost proxy saw, so an appending proxy stays safe), `true` every hop (the left-most entry: safe only when the
+   * proxy overwrites the headers). `0` is `false`. Over HTTPS every cookie gets `Secure`. @default false
+   */
+  readonly trustProxy: TrustProxy
   /** Register `GET /api/auth/diagnostics/` (never when `NODE_ENV=production`). @default false */
   readonly diagnostics: boolean
   /**

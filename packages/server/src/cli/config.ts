@@ -9,6 +9,7 @@ import {
   toSeconds,
   type AuthSettings,
   type AuthSettingsInput,
+  type TrustProxy,
 } from '@cookiejwt/core'
 import { checkPoolMax, DEFAULT_DATABASE_URL, DEFAULT_DB_POOL_MAX } from '../storage/db.js'
 import { readKeysFile } from './keys-file.js'
@@ -22,7 +23,8 @@ export interface CliConfig {
   host: string
   port: number
   staticRoot: string | null
-  trustProxy: boolean
+  /** `settings.trustProxy`: false, a number of proxies, or true (every hop). */
+  trustProxy: TrustProxy
   /** Set when the signing key was generated or read from the data folder (a warning is printed). */
   keyNotice: string | null
 }
@@ -56,7 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const { key, notice } = signingKeys
     ? { key: env.COOKIEJWT_SIGNING_KEY || env.SECRET_KEY || undefined, notice: null }
     : signingKey(env, dataDir)
-  const trustProxy = env.COOKIEJWT_TRUST_PROXY === '1' || env.COOKIEJWT_TRUST_PROXY === 'true'
+  const trustProxy = trustProxyFromEnv(env.COOKIEJWT_TRUST_PROXY)
   const list = (value: string | undefined) =>
     value === undefined
       ? undefined
@@ -77,7 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ...extra,
     ...(key !== undefined ? { signingKey: key } : {}),
     ...(signingKeys ? { signingKeys } : {}),
-    ...(trustProxy ? { trustProxy } : {}),
+    ...(trustProxy !== undefined ? { trustProxy } : {}),
     ...(env.COOKIEJWT_ACCESS_TOKEN_LIFETIME
       ? { accessTokenLifetime: duration(env.COOKIEJWT_ACCESS_TOKEN_LIFETIME) }
       : {}),
@@ -128,6 +130,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy: settings.trustProxy,
     keyNotice: notice,
   }
+}
+
+/**
+ * `COOKIEJWT_TRUST_PROXY`: `true`, `false`, or how many proxies stand in front of the server (`1` for one nginx: the
+ * right-most `X-Forwarded-For` entry is the client). Unset or empty: the settings decide.
+ */
+function trustProxyFromEnv(value: string | undefined): TrustProxy | undefined {
+  if (value === undefined || value === '') return undefined
+  const word = value.trim().toLowerCase()
+  if (word === 'true') return true
+  if (word === 'false') return false
+  if (/^\d{1,6}$/.test(word)) return Number(word)
+  throw new ImproperlyConfigured(
+    `COOKIEJWT_TRUST_PROXY must be true, false or the number of proxies in front of the server (1, 2, …), got ${JSON.stringify(value)}`,
+  )
 }
 
 /** `COOKIEJWT_USER_TABLE`: the `userTable` setting as JSON (it replaces one given in COOKIEJWT_SETTINGS). */

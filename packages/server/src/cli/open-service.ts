@@ -87,7 +87,6 @@ export async function createServiceFromEnv(
   const service = await createService(config.settings, {
     ...options.service,
     database,
-    trustProxy: config.trustProxy,
     logger,
     ...(redis
       ? {

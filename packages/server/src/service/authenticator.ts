@@ -6,6 +6,7 @@ import {
   type Authentication,
   type AuthenticateDeps,
   type AuthSettings,
+  type TrustProxy,
 } from '@cookiejwt/core'
 import { peerOf, toAuthRequest } from './request.js'
 import type { ServiceRequest } from './types.js'
@@ -25,7 +26,7 @@ export type Authenticator = (
 export function createAuthenticator(
   settings: AuthSettings,
   deps: AuthenticateDeps,
-  trustProxy: boolean,
+  trustProxy: TrustProxy,
 ): Authenticator {
   return async (request, cookie, required) => {
     const authRequest = toAuthRequest(request, cookie)

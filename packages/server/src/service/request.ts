@@ -1,5 +1,6 @@
+import { isIP } from 'node:net'
 import { parse as parseCookie } from 'cookie'
-import type { AuthRequest } from '@cookiejwt/core'
+import type { AuthRequest, TrustProxy } from '@cookiejwt/core'
 import type { ServiceRequest } from './types.js'
 
 /** The first value of a header (Node gives arrays for repeated ones). */
@@ -16,24 +17,53 @@ export interface Peer {
 }
 
 /**
- * Client IP, scheme and host. Behind a trusted proxy they come from `X-Forwarded-For` (its first, client-most
- * address, as Fastify's and Express's `trustProxy: true`), `X-Forwarded-Proto` and `X-Forwarded-Host`; otherwise
- * from the socket and `Host`, whatever those headers claim.
+ * Client IP, scheme and host. With `trustProxy` false (or 0) they come from the socket and `Host`, whatever any
+ * `X-Forwarded-*` header claims. With `n` proxies, each of `X-Forwarded-For`, `-Proto` and `-Host` gives its `n`-th
+ * entry from the right: the proxies append their view on the right, so that is what the outermost one saw, and the
+ * entries further left are the client's own word (Express's `trust proxy` number; fewer entries than `n`: the
+ * left-most). `true` trusts every hop and takes the left-most entry (Express's and Fastify's `true`), which only an
+ * overwriting proxy makes safe. An `X-Forwarded-For` entry that is no IP address is ignored (the socket's is used).
  */
-export function peerOf(request: ServiceRequest, trustProxy: boolean): Peer {
+export function peerOf(request: ServiceRequest, trustProxy: TrustProxy): Peer {
   const socketIp = request.remoteAddress ?? ''
   const ownProtocol = request.encrypted ? 'https' : 'http'
   const host = headerOf(request.headers, 'host') ?? ''
-  if (!trustProxy) return { ip: socketIp, protocol: ownProtocol, host }
-  const forwardedFor = headerOf(request.headers, 'x-forwarded-for')
-  const ip = forwardedFor ? (forwardedFor.split(',')[0] ?? '').trim() || socketIp : socketIp
-  const proto = headerOf(request.headers, 'x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase()
-  const forwardedHost = headerOf(request.headers, 'x-forwarded-host')?.split(',')[0]?.trim()
+  if (trustProxy === false || trustProxy === 0) return { ip: socketIp, protocol: ownProtocol, host }
+  const hops = trustProxy === true ? Infinity : trustProxy
+  const forwardedFor = forwardedEntry(request.headers, 'x-forwarded-for', hops)
+  const ip = (forwardedFor !== undefined && ipAddressOf(forwardedFor)) || socketIp
+  const proto = forwardedEntry(request.headers, 'x-forwarded-proto', hops)?.toLowerCase()
+  const forwardedHost = forwardedEntry(request.headers, 'x-forwarded-host', hops)
   return {
     ip,
     protocol: proto === 'https' ? 'https' : proto === 'http' ? 'http' : ownProtocol,
     host: forwardedHost || host,
   }
+}
+
+/**
+ * The entry `hops` from the right of a comma-separated `X-Forwarded-*` header (repeated headers are one list, in
+ * order), or its left-most when it has fewer; undefined when the header is absent or that entry is empty.
+ */
+function forwardedEntry(
+  headers: ServiceRequest['headers'],
+  name: string,
+  hops: number,
+): string | undefined {
+  const value = headers[name]
+  if (value === undefined) return undefined
+  const entries = (Array.isArray(value) ? value.join(',') : value).split(',')
+  const entry = entries[Math.max(0, entries.length - hops)]?.trim()
+  return entry === '' ? undefined : entry
+}
+
+/** The address of an `X-Forwarded-For` entry (`[v6]:port` and `v4:port` as some proxies write them), or ''. */
+function ipAddressOf(entry: string): string {
+  if (isIP(entry) !== 0) return entry
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(entry)
+  if (bracketed) return isIP(bracketed[1]!) === 6 ? bracketed[1]! : ''
+  const withPort = /^([\d.]+):\d{1,5}$/.exec(entry)
+  return withPort && isIP(withPort[1]!) === 4 ? withPort[1]! : ''
 }
 
 /** Cookies of a request: the framework's parse if it made one, else the `Cookie` header (parsed once, lazily). */

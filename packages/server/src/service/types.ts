@@ -3,6 +3,7 @@ import type {
   AuthSettings,
   PasswordHashers,
   TokenStore,
+  TrustProxy,
   User,
   UserStore,
 } from '@cookiejwt/core'
@@ -78,8 +79,8 @@ export interface ServiceDeps {
   readonly afterPassword: (user: User) => Promise<void>
   readonly log: ServiceLogger
   readonly healthChecks: Readonly<Record<string, HealthCheck>>
-  /** Trust `X-Forwarded-For`/`-Proto`/`-Host` from a reverse proxy. */
-  readonly trustProxy: boolean
+  /** The proxies whose `X-Forwarded-For`/`-Proto`/`-Host` are believed (`settings.trustProxy`; see `peerOf`). */
+  readonly trustProxy: TrustProxy
   readonly now: () => Date
 }
 
