@@ -1,15 +1,36 @@
+import { createRequire } from 'node:module'
 import { ValidationError } from '@cookiejwt/core'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
 import type { JsonSchema } from './types.js'
 
-// One ajv for every route: no type coercion, no silently removed properties, and every error at once, so a
-// request with several bad fields hears about all of them (DRF's serializers do the same).
-const ajv = new Ajv({ coerceTypes: false, removeAdditional: false, allErrors: true, strict: false })
+const require = createRequire(import.meta.url)
+let ajv: Ajv | undefined
 
-/** Compiles a schema into a function that throws a DRF-shaped `ValidationError` for data it refuses. */
+// One ajv for every route: no type coercion, no silently removed properties, and every error at once, so a
+// request with several bad fields hears about all of them (DRF's serializers do the same). Loaded on the first
+// validation: loading ajv (66 CommonJS modules) and compiling its meta-schema and every route's schema up front cost
+// ≈ 50 ms of every start-up and ≈ 8 MB of the idle process (bench/README.md, finding 12).
+function sharedAjv(): Ajv {
+  if (ajv === undefined) {
+    const { Ajv: AjvClass } = require('ajv') as { Ajv: typeof Ajv }
+    ajv = new AjvClass({
+      coerceTypes: false,
+      removeAdditional: false,
+      allErrors: true,
+      strict: false,
+    })
+  }
+  return ajv
+}
+
+/**
+ * Returns a function that throws a DRF-shaped `ValidationError` for data the schema refuses. The schema is compiled
+ * on the first call (once), so a route nobody calls costs nothing; an invalid schema throws there.
+ */
 export function compileValidator(schema: JsonSchema): (data: unknown) => void {
-  const validate: ValidateFunction = ajv.compile(schema)
+  let validate: ValidateFunction | undefined
   return (data) => {
+    validate ??= sharedAjv().compile(schema)
     if (!validate(data)) throw new ValidationError(validationFields(validate.errors ?? []))
   }
 }
