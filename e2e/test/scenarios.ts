@@ -71,6 +71,24 @@ export function describeSetUp(
       return statuses
     }
 
+    it('offers no sign-up while the server has it off: no link, and /signup says it is closed', async () => {
+      const context = await browser.newContext()
+      const page = await context.newPage()
+      const features = page.waitForResponse((res) => res.url().endsWith('/api/auth/features/'))
+      await page.goto(setUp.appUrl)
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT)
+      const answer = await features
+      expect([answer.status(), await answer.json()]).toEqual([200, { registration: false }])
+      // Two frames after the answer React has rendered what it decided.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+      await page.getByRole('link', { name: 'Forgot your password?' }).waitFor(WAIT)
+      expect(await page.getByRole('link', { name: 'Create an account' }).count()).toBe(0)
+      await page.goto(`${setUp.appUrl}/signup`)
+      await page.getByRole('heading', { name: 'Sign-up is closed' }).waitFor(WAIT)
+      expect(await page.getByRole('button', { name: 'Create account' }).count()).toBe(0)
+      await context.close()
+    })
+
     it('shows a clear message for a wrong password', async () => {
       const context = await browser.newContext()
       const page = await context.newPage()

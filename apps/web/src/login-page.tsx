@@ -1,5 +1,6 @@
 import { ApiError, MfaRequiredError, useAuth } from '@cookiejwt/react'
 import { useEffect, useRef, useState, type FormEvent } from 'react'
+import { useFeatures } from './accounts/use-features.js'
 import { Alert } from './alert.js'
 import { Field } from './field.js'
 import { describeError, fieldErrors } from './messages.js'
@@ -11,6 +12,8 @@ import { Link } from './router.js'
  */
 export function LoginPage() {
   const { login, loginMfa } = useAuth()
+  // The sign-up link only once the server said sign-up is open.
+  const features = useFeatures()
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [code, setCode] = useState('')
@@ -135,8 +138,13 @@ export function LoginPage() {
         </button>
       </form>
       <p className="note">
-        <Link href="/forgot-password">Forgot your password?</Link> ·{' '}
-        <Link href="/signup">Create an account</Link>
+        <Link href="/forgot-password">Forgot your password?</Link>
+        {features?.registration ? (
+          <>
+            {' · '}
+            <Link href="/signup">Create an account</Link>
+          </>
+        ) : null}
       </p>
     </section>
   )

@@ -62,6 +62,16 @@ describe('account calls', () => {
     ])
   })
 
+  it('reads the server features with a plain GET, and counts sign-up open only on a literal true', async () => {
+    let json: unknown = { registration: true }
+    const { calls, accounts } = setup(() => ({ status: 200, json }))
+    expect(await accounts.features()).toEqual({ registration: true })
+    expect(calls).toEqual([{ path: '/api/auth/features/', body: null, csrf: null }])
+    for (json of [{ registration: false }, { registration: 'true' }, {}, null, []]) {
+      expect(await accounts.features()).toEqual({ registration: false })
+    }
+  })
+
   it('a sign-up that signs in tells the app, one that needs verification does not', async () => {
     let verify = true
     const { client, accounts } = setup(() =>

@@ -10,7 +10,14 @@ export const ACCOUNT_PATHS = {
   resendVerification: '/api/auth/verify-email/resend/',
   passwordReset: '/api/auth/password/reset/',
   passwordResetConfirm: '/api/auth/password/reset/confirm/',
+  features: '/api/auth/features/',
 } as const
+
+/** What the server offers before sign-in (`GET /api/auth/features/`). */
+export interface ServerFeatures {
+  /** Sign-up is open: `POST /api/auth/register/` exists. */
+  registration: boolean
+}
 
 /** What a sign-up asks for. */
 export interface RegisterInput {
@@ -24,6 +31,8 @@ export type RegisterResult = { signedIn: true; user: User } | { signedIn: false;
 
 /** Sign-up, email verification and password reset; every call rejects with an `ApiError` (field errors on 400). */
 export interface AccountsApi {
+  /** What the server offers; `registration` is true only when the server says so in as many words. */
+  features(): Promise<ServerFeatures>
   register(input: RegisterInput): Promise<RegisterResult>
   /** Spends the key of a verification link. */
   verifyEmail(key: string): Promise<void>
@@ -43,6 +52,12 @@ export function createAccountsApi(api: AuthClient): AccountsApi {
   const post = <T>(path: string, json: unknown) =>
     api.request<T>(path, { method: 'POST', json, retry: false })
   return {
+    async features() {
+      const data = await api.request<{ registration?: unknown } | null>(ACCOUNT_PATHS.features, {
+        retry: false,
+      })
+      return { registration: data?.registration === true }
+    },
     async register(input) {
       const data = await post<{ user?: User; access_expires?: string; detail?: string }>(
         ACCOUNT_PATHS.register,

@@ -7,7 +7,7 @@ export { useAuth } from './use-auth.js'
 export { DEFAULT_TOTP_PATHS, totpApi } from './mfa.js'
 export { useTotp } from './use-totp.js'
 
-export type { AccountsApi, RegisterInput, RegisterResult } from './accounts.js'
+export type { AccountsApi, RegisterInput, RegisterResult, ServerFeatures } from './accounts.js'
 export type { AuthContextValue, AuthProviderProps, AuthStatus } from './auth-provider.js'
 export type { AuthClient, AuthClientOptions, LockManagerLike, RequestOptions } from './client.js'
 export type { FieldErrors } from './errors.js'

@@ -4,10 +4,12 @@ import { Alert } from '../alert.js'
 import { Field } from '../field.js'
 import { describeError, fieldErrors } from '../messages.js'
 import { Link } from '../router.js'
+import { useFeatures } from './use-features.js'
 
 /** Create an account; with email verification on, it ends with "check your email". */
 export function SignupPage() {
   const accounts = useAccounts()
+  const features = useFeatures()
   const [username, setUsername] = useState('')
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
@@ -18,7 +20,7 @@ export function SignupPage() {
   const [sentTo, setSentTo] = useState<string | null>(null)
   const heading = useRef<HTMLHeadingElement>(null)
 
-  useEffect(() => heading.current?.focus(), [sentTo])
+  useEffect(() => heading.current?.focus(), [sentTo, features?.registration])
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -52,7 +54,21 @@ export function SignupPage() {
       </section>
     )
 
+  if (features?.registration === false)
+    return (
+      <section className="card card-narrow" aria-labelledby="signup-title">
+        <h1 id="signup-title" ref={heading} tabIndex={-1}>
+          Sign-up is closed
+        </h1>
+        <p className="lead">
+          This server does not take new accounts. Ask an administrator for one.
+        </p>
+        <Link href="/">Go to sign in</Link>
+      </section>
+    )
+
   const fields = fieldErrors(error)
+  // The server closed sign-up after this page asked (or the question failed): its 404 says so.
   const closed = error !== null && (error as { status?: number }).status === 404
   return (
     <section className="card card-narrow" aria-labelledby="signup-title">

@@ -78,6 +78,26 @@ describe('sign-up', () => {
     expect(res.json).toEqual({ detail: 'Not found.', code: 'not_found' })
   })
 
+  it('GET /api/auth/features/ tells anyone, signed in or not, whether sign-up is open', async () => {
+    const off = await server()
+    const closed = await send(off.url, 'GET', '/api/auth/features/')
+    expect(closed.status).toBe(200)
+    expect(closed.json).toEqual({ registration: false })
+    expect(closed.headers.get('cache-control')).toBe('no-store')
+    // A signed-in browser (cookies) gets the same answer; a bad access cookie is not even read.
+    await off.createUser('ada')
+    const { client } = await signIn(off, 'ada')
+    expect((await client.get('/api/auth/features/')).json).toEqual({ registration: false })
+    const stale = await send(off.url, 'GET', '/api/auth/features/', { headers: { cookie: 'access_token=not-a-jwt' } })
+    expect([stale.status, stale.json]).toEqual([200, { registration: false }])
+    const open = await server({ registration: true })
+    expect((await send(open.url, 'GET', '/api/auth/features/')).json).toEqual({ registration: true })
+    // Read-only: other methods are 405.
+    const post = await send(open.url, 'POST', '/api/auth/features/', { headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(post.status).toBe(405)
+    expect(post.json).toMatchObject({ code: 'method_not_allowed' })
+  })
+
   it('mandatory verification: sign up → email → login refused only with the right password → verify → login', async () => {
     const s = await server({ registration: true, emailVerification: 'mandatory' })
     const client = new Client(s.url)

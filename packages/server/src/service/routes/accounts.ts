@@ -67,10 +67,28 @@ function passwordOf(body: Record<string, string | undefined>, name: string): str
   return first
 }
 
-/** Sign-up, email verification and password reset (dj-rest-auth's paths). */
+// What a front end needs before anyone signs in; public, so nothing here may be secret.
+const featuresResponse = {
+  type: 'object',
+  required: ['registration'],
+  properties: { registration: { type: 'boolean' } },
+} as const
+
+/** Sign-up, email verification and password reset (dj-rest-auth's paths), and what of it this server offers. */
 export function accountRoutes(deps: ServiceDeps): RouteDef[] {
   const { settings, accounts } = deps
   const routes: RouteDef[] = [
+    {
+      method: 'GET',
+      path: '/api/auth/features/',
+      schema: {
+        response: { 200: featuresResponse },
+        summary: 'What this server offers before sign-in: whether sign-up is open',
+        tags: ['accounts'],
+        errors: [],
+      },
+      handler: () => ({ body: { registration: settings.registration } }),
+    },
     {
       method: 'POST',
       path: '/api/auth/verify-email/',
