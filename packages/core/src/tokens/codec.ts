@@ -51,7 +51,7 @@ function compileCodec(settings: AuthSettings): TokenCodec {
     // A single asymmetric key carries its RFC 7638 thumbprint as `kid`, so JWKS consumers can pick it.
     const kid = asymmetric ? jwkThumbprint(verifyKey) : undefined
     const sign = compileSigner(settings.signingKey, settings.algorithm, kid)
-    const verify = cacheVerified(compileVerifier(settings, verifyKey, settings.algorithm))
+    const verify = canonicalOnly(compileVerifier(settings, verifyKey, settings.algorithm))
     return { sign, verify, decode }
   }
   // A key set: the active key signs with its `kid`; each key verifies only tokens naming it.
@@ -85,7 +85,7 @@ function compileCodec(settings: AuthSettings): TokenCodec {
     if (!verifiers.has(thumbprint)) verifiers.set(thumbprint, legacy)
   }
   const sign = compileSigner(active.key as string, active.algorithm, active.kid)
-  const verify: Verify = cacheVerified((token) => {
+  const verify: Verify = canonicalOnly((token) => {
     const header = parseHeader(token)
     if (header === null) throw new Error('malformed token header')
     // RFC 8725 §3.1/§3.10: the token never chooses its key — no URL (jku, x5u), no embedded key (jwk, x5c).
@@ -104,37 +104,18 @@ function compileCodec(settings: AuthSettings): TokenCodec {
   return { sign, verify, decode }
 }
 
-/** Most verified tokens remembered per codec; with tokens ≤ 1 kB that bounds the cache near 4 MB. */
-const VERIFIED_CACHE_SIZE = 4096
-const MAX_CACHED_TOKEN_LENGTH = 1024
-
 /**
- * Remembers the verified payload of each token by its exact text, so a token seen again costs one Map lookup
- * instead of an HMAC and a JSON parse. Only a byte-identical token hits, and only after it verified; failures are
- * never cached. Time claims are not part of this: verifyToken checks exp/nbf on every use with its clock. Payloads
- * are frozen because every later request shares them.
+ * One token, one spelling: a signature whose unused base64url bits were flipped decodes to the same bytes, so it
+ * would verify as a "different" token (and miss verifyToken's cache of verified tokens, which is keyed by the exact
+ * text). Non-canonical signatures are refused (RFC 7515 §2, RFC 4648 §3.5).
  */
-function cacheVerified(verify: Verify): Verify {
-  const cache = new Map<string, Record<string, unknown>>()
+function canonicalOnly(verify: Verify): Verify {
   return (token) => {
-    const hit = cache.get(token)
-    if (hit !== undefined) return hit
-    // One token, one spelling: a signature whose unused base64url bits were flipped decodes to the same bytes, so
-    // it would verify as a "different" token. Refuse non-canonical signatures (RFC 7515 §2, RFC 4648 §3.5).
     const signature = token.slice(token.lastIndexOf('.') + 1)
     if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) {
       throw new Error('non-canonical base64url signature')
     }
-    const payload = verify(token)
-    if (
-      token.length <= MAX_CACHED_TOKEN_LENGTH &&
-      payload !== null &&
-      typeof payload === 'object'
-    ) {
-      if (cache.size >= VERIFIED_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
-      cache.set(token, Object.freeze(payload))
-    }
-    return payload
+    return verify(token)
   }
 }
 
@@ -181,7 +162,7 @@ function compileVerifier(settings: AuthSettings, key: string, algorithm: Algorit
     // exp and nbf are checked by verifyToken with the caller's clock and the leeway.
     ignoreExpiration: true,
     ignoreNotBefore: true,
-    // Verified tokens are cached by cacheVerified, keyed by the exact token text (no hashing per request).
+    // Verified tokens are cached by verifyToken, keyed by the exact token text (no hashing per request).
     cache: false,
   })
   return (token) => verifier(token) as Record<string, unknown>

@@ -190,4 +190,35 @@ describe('verifyToken', () => {
     rejects(forge('null'), /Token/)
     rejects(forge('"string"'), /Token/)
   })
+
+  // A token that verified once is remembered by its text: what depends on the clock or the caller is still checked.
+  describe('a token seen again', () => {
+    it('is the same frozen result, and still expires', () => {
+      const token = forge(claims({ jti: 'c'.repeat(32) }))
+      const first = verifyAccessToken(settings, token, { now: T0 })
+      expect(verifyAccessToken(settings, token, { now: T0 })).toBe(first)
+      expect(Object.isFrozen(first) && Object.isFrozen(first.payload)).toBe(true)
+      expect(() => verifyAccessToken(settings, token, { now: at('2024-01-01T00:05:00Z') })).toThrow(
+        expect.objectContaining({ code: 'token_not_valid', message: 'Token is expired' }),
+      )
+    })
+    it('is still refused before its nbf, and as the wrong type', () => {
+      const token = forge(claims({ jti: 'd'.repeat(32), nbf: t0 + 60 }))
+      expect(verifyAccessToken(settings, token, { now: at('2024-01-01T00:02:00Z') }).type).toBe(
+        'access',
+      )
+      rejects(token, 'Token is not yet valid')
+      expect(() =>
+        verifyRefreshToken(settings, token, { now: at('2024-01-01T00:02:00Z') }),
+      ).toThrow(expect.objectContaining({ message: 'Token has wrong type' }))
+    })
+    it('is verified afresh under other settings (a new key)', () => {
+      const token = forge(claims({ jti: 'e'.repeat(32) }))
+      verifyAccessToken(settings, token, { now: T0 })
+      const rotated = defineSettings({ signingKey: 'n'.repeat(64) })
+      expect(() => verifyAccessToken(rotated, token, { now: T0 })).toThrow(
+        expect.objectContaining({ message: 'Token is invalid' }),
+      )
+    })
+  })
 })

@@ -11,10 +11,20 @@ export interface VerifyOptions {
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
+/** Most verified tokens remembered per settings object; with tokens ≤ 1 kB that bounds the cache near 4 MB. */
+const VERIFIED_CACHE_SIZE = 4096
+const MAX_CACHED_TOKEN_LENGTH = 1024
+const verifiedCaches = new WeakMap<AuthSettings, Map<string, VerifiedToken>>()
+
 /**
  * Verifies a token of the expected type and returns its checked claims.
  * Throws `AuthError('token_not_valid')` for anything else: bad signature or algorithm, malformed, expired,
  * not yet valid, wrong `aud`/`iss`, wrong type, missing `jti` or user id.
+ *
+ * A token that verified once is remembered by its exact text (per settings object, so a key change starts afresh):
+ * seen again, it costs one Map lookup and the time checks, which depend on the clock and run on every use. Only a
+ * byte-identical token hits (the codec refuses non-canonical signatures); failures are never remembered; the
+ * results are frozen because every later request shares them.
  */
 export function verifyToken(
   settings: AuthSettings,
@@ -22,6 +32,18 @@ export function verifyToken(
   expectedType: TokenType,
   options: VerifyOptions = {},
 ): VerifiedToken {
+  let cache = verifiedCaches.get(settings)
+  if (cache === undefined) {
+    cache = new Map()
+    verifiedCaches.set(settings, cache)
+  }
+  const now = Math.floor((options.now?.getTime() ?? Date.now()) / 1000)
+  const hit = typeof token === 'string' ? cache.get(token) : undefined
+  if (hit !== undefined) {
+    checkTimes(settings, hit.exp, hit.payload.nbf as number | undefined, now)
+    if (hit.type !== expectedType) throw invalid('Token has wrong type')
+    return hit
+  }
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) {
     throw invalid('Token is invalid')
   }
@@ -42,9 +64,7 @@ export function verifyToken(
   if (!isTimeClaim(exp)) throw invalid('Token has no valid exp claim')
   if (iat !== undefined && !isTimeClaim(iat)) throw invalid('Token has no valid iat claim')
   if (nbf !== undefined && !isTimeClaim(nbf)) throw invalid('Token has no valid nbf claim')
-  const now = Math.floor((options.now?.getTime() ?? Date.now()) / 1000)
-  if (exp + settings.leeway <= now) throw invalid('Token is expired')
-  if (nbf !== undefined && nbf - settings.leeway > now) throw invalid('Token is not yet valid')
+  checkTimes(settings, exp, nbf, now)
 
   const type = payload[settings.tokenTypeClaim]
   if (type !== expectedType) throw invalid('Token has wrong type')
@@ -55,15 +75,25 @@ export function verifyToken(
   if (!isUserId(userId, settings))
     throw invalid('Token contained no recognizable user identification')
 
-  return {
+  const verified: VerifiedToken = Object.freeze({
     type: expectedType,
     jti,
     userId,
     exp,
     iat: iat ?? exp,
-    payload: payload as VerifiedToken['payload'],
+    payload: Object.freeze(payload) as VerifiedToken['payload'],
     raw: token,
+  })
+  if (token.length <= MAX_CACHED_TOKEN_LENGTH) {
+    if (cache.size >= VERIFIED_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
+    cache.set(token, verified)
   }
+  return verified
+}
+
+function checkTimes(settings: AuthSettings, exp: number, nbf: number | undefined, now: number) {
+  if (exp + settings.leeway <= now) throw invalid('Token is expired')
+  if (nbf !== undefined && nbf - settings.leeway > now) throw invalid('Token is not yet valid')
 }
 
 /** Verifies an access token (`token_type: "access"`). */

@@ -118,6 +118,7 @@ export interface CookiejwtService {
 
 const SILENT: ServiceLogger = { info() {}, warn() {}, error() {} }
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const EMPTY_QUERY: Record<string, string> = Object.freeze({})
 const JSON_TYPE = 'application/json; charset=utf-8'
 const SECURE = /;\s*secure\s*(?:;|$)/i
 
@@ -272,35 +273,34 @@ export async function createService(
   const jwtNames = new Set([settings.authCookie.name, settings.refreshCookie.name])
   const legacyClears = serializeClearedLegacyCookies(settings)
 
-  // Client IP, scheme and host are read once per request: headers, errors, HSTS and the handler all ask.
-  const peers = new WeakMap<ServiceRequest, Peer>()
-  const peerFor = (request: ServiceRequest): Peer => {
-    let peer = peers.get(request)
-    if (peer === undefined) {
-      peer = peerOf(request, deps.trustProxy)
-      peers.set(request, peer)
-    }
-    return peer
-  }
+  // Client IP, scheme and host: read once per request by handle(), which passes them on; the other entry points
+  // (appHeaders, notFound, errorResponse from an adapter) read them when asked.
   const hsts =
     settings.hstsMaxAge === null ? null : `max-age=${settings.hstsMaxAge}; includeSubDomains`
-  const baseHeaders = (request: ServiceRequest): Record<string, string> => ({
-    'x-content-type-options': 'nosniff',
-    // Tokens and user data must never sit in a shared or browser cache.
-    'cache-control': 'no-store',
-    'content-security-policy': API_CSP,
-    'x-frame-options': 'DENY',
-    // API URLs carry ids and query strings that are no third party's business (ASVS 5.0 §3.4.5).
-    'referrer-policy': 'no-referrer',
+  const baseHeaders = (request: ServiceRequest, peer: Peer): Record<string, string> => {
+    const headers: Record<string, string> = {
+      'x-content-type-options': 'nosniff',
+      // Tokens and user data must never sit in a shared or browser cache.
+      'cache-control': 'no-store',
+      'content-security-policy': API_CSP,
+      'x-frame-options': 'DENY',
+      // API URLs carry ids and query strings that are no third party's business (ASVS 5.0 §3.4.5).
+      'referrer-policy': 'no-referrer',
+      vary: 'Origin',
+    }
     // Only over HTTPS: a browser ignores the header over plain HTTP (RFC 6797 §8.1).
-    ...(hsts !== null && peerFor(request).protocol === 'https'
-      ? { 'strict-transport-security': hsts }
-      : {}),
-    vary: 'Origin',
-    ...cors.responseHeaders(headerOf(request.headers, 'origin')),
-  })
+    if (hsts !== null && peer.protocol === 'https') headers['strict-transport-security'] = hsts
+    const origin = headerOf(request.headers, 'origin')
+    if (origin !== undefined) Object.assign(headers, cors.responseHeaders(origin))
+    return headers
+  }
 
-  const errorResponse = (error: unknown, request?: ServiceRequest): ServiceResponse => {
+  const errorResponse = (
+    error: unknown,
+    request?: ServiceRequest,
+    known?: Peer,
+  ): ServiceResponse => {
+    const peer = request ? (known ?? peerOf(request, deps.trustProxy)) : null
     const rendered = renderServiceError(error)
     if (rendered.status >= 500 && !(error instanceof AuthError))
       log.error({ err: error }, 'request failed')
@@ -310,14 +310,14 @@ export async function createService(
         reason: error.message,
         path: request.url.split('?')[0],
         method: request.method,
-        ip: peerFor(request).ip,
+        ip: (peer as Peer).ip,
         userAgent: headerOf(request.headers, 'user-agent'),
       })
     }
     return {
       status: rendered.status,
       headers: {
-        ...(request ? baseHeaders(request) : {}),
+        ...(request ? baseHeaders(request, peer as Peer) : {}),
         ...rendered.headers,
         'content-type': JSON_TYPE,
         'cache-control': 'no-store',
@@ -368,6 +368,7 @@ export async function createService(
     const match = router.match(path)
     if (match === null) return null
     const method = request.method.toUpperCase()
+    const peer = peerOf(request, deps.trustProxy)
     try {
       if (method === 'OPTIONS') {
         const preflight = cors.preflight(
@@ -387,10 +388,17 @@ export async function createService(
         const response = errorResponse(
           new AuthError('method_not_allowed', `Method "${method}" not allowed.`),
           request,
+          peer,
         )
         response.headers.allow = match.routes.allow
         return response
       }
+      const cookie = cookieReader(request)
+      // Authentication (and CSRF) come before the body is read, as in DRF: an anonymous or forged request is a
+      // 401/403 whatever its body, and no body is parsed for a request that may not make it.
+      const mode = route.auth ?? 'none'
+      const auth =
+        mode === 'none' ? null : await authenticateWith(request, cookie, mode === 'required')
       const validator = validators.get(route)
       let body: unknown
       if (BODY_METHODS.has(method)) {
@@ -399,19 +407,14 @@ export async function createService(
       }
       // As Fastify: a missing body is validated as null.
       validator?.body?.(body ?? null)
-      const query = route.schema?.querystring ? queryOf(request.url) : {}
+      const query = route.schema?.querystring ? queryOf(request.url) : EMPTY_QUERY
       validator?.query?.(query)
       validator?.params?.(match.params)
-      const cookie = cookieReader(request)
-      const peer = peerFor(request)
-      const mode = route.auth ?? 'none'
-      const auth =
-        mode === 'none' ? null : await authenticateWith(request, cookie, mode === 'required')
       const ownOrigin = `${peer.protocol}://${peer.host}`
-      const authRequest = route.guardOrigin ? toAuthRequest(request, cookie) : null
-      if (authRequest) enforceTrustedOrigin(settings, authRequest, ownOrigin)
-      const now = deps.now()
-      const agent = headerOf(request.headers, 'user-agent')
+      // Routes without authentication (login, refresh, logout…) refuse a foreign Origin once the body is known to
+      // be JSON: a cross-site form post is a 415 that never reaches the credentials.
+      if (route.guardOrigin)
+        enforceTrustedOrigin(settings, toAuthRequest(request, cookie), ownOrigin)
       const context: RouteContext = {
         method,
         path,
@@ -423,15 +426,16 @@ export async function createService(
         body,
         auth,
         user: () => loadCurrentUser(auth, users),
-        client: { ip: peer.ip, userAgent: agent },
+        client: { ip: peer.ip, userAgent: headerOf(request.headers, 'user-agent') },
         protocol: peer.protocol,
         ownOrigin,
-        now,
+        now: deps.now(),
         deps,
       }
       const result = await route.handler(context)
       const status = result.status ?? 200
-      const headers = { ...baseHeaders(request), ...(result.headers ?? {}) }
+      const headers = baseHeaders(request, peer)
+      if (result.headers !== undefined) Object.assign(headers, result.headers)
       let payload: string | null = null
       if (status !== 204 && status !== 304) {
         if (result.raw !== undefined) payload = result.raw
@@ -447,11 +451,11 @@ export async function createService(
           : []
       return { status, headers, cookies, body: payload }
     } catch (error) {
-      const response = errorResponse(error, request)
+      const response = errorResponse(error, request, peer)
       // Errors may set cookies too (a failed refresh clears the session's cookies).
       const cookies = (error as { cookies?: unknown }).cookies
       if (Array.isArray(cookies))
-        response.cookies = cookieHygiene(cookies as string[], peerFor(request).protocol, request)
+        response.cookies = cookieHygiene(cookies as string[], peer.protocol, request)
       if (method === 'HEAD') response.body = null
       return response
     }
@@ -466,7 +470,7 @@ export async function createService(
     notFound: (request) => errorResponse(new AuthError('not_found', 'Not found.'), request),
     appHeaders: (request) =>
       // Never over plain HTTP (RFC 6797 §8.1).
-      hsts !== null && peerFor(request).protocol === 'https'
+      hsts !== null && peerOf(request, deps.trustProxy).protocol === 'https'
         ? { ...APP_HEADERS, 'strict-transport-security': hsts }
         : { ...APP_HEADERS },
     async authenticate(request, opts = {}) {

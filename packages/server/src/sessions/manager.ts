@@ -456,30 +456,43 @@ export class SessionManager {
    * (issued by Django or before sessions existed) are governed by their lifetime only. A process revoking a session
    * sees it at once; other processes within `revocationCacheTtl` seconds (at once with a shared Redis cache).
    */
-  async isRevoked(token: VerifiedToken): Promise<boolean> {
+  isRevoked(token: VerifiedToken): boolean | Promise<boolean> {
     const sid = token.payload[SESSION_ID_CLAIM]
     if (typeof sid !== 'string') return false
-    const sv = token.payload[SESSION_VERSION_CLAIM]
-    const userId = String(token.userId)
-    const nowMs = Date.now()
-    const family = this.#families.get(sid)
-    const version = this.#versions.get(userId)
     // A shared cache (Redis) is asked on every request — one round trip — so a revocation on another process is
     // honoured at once. It only ever says "revoked": the database stays the source of truth (Redis may have been
     // restarted and forgotten), read at most once per session per `revocationCacheTtl`, and answers alone while
     // Redis is down.
-    if (this.#shared) {
-      try {
-        if (await this.#shared.isRevoked({ jti: familyKey(sid), userId, iat: token.iat }))
-          return true
-      } catch (error) {
-        if (!(error instanceof ServiceUnavailableError)) throw error
-      }
+    if (this.#shared) return this.#isRevokedShared(token, sid)
+    // Without one, a session seen within the TTL is answered from memory, synchronously (the hot path).
+    return this.#isRevokedCached(token, sid) ?? this.#isRevokedStored(token, sid)
+  }
+
+  async #isRevokedShared(token: VerifiedToken, sid: string): Promise<boolean> {
+    try {
+      const key = { jti: familyKey(sid), userId: String(token.userId), iat: token.iat }
+      if (await (this.#shared as RevocationCache).isRevoked(key)) return true
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableError)) throw error
     }
-    if (family && (family.revoked || family.until > nowMs) && version && version.until > nowMs) {
-      return family.revoked || (typeof sv === 'number' && sv < version.version)
-    }
-    const until = nowMs + this.#s.revocationCacheTtl * 1000
+    return this.#isRevokedCached(token, sid) ?? this.#isRevokedStored(token, sid)
+  }
+
+  /** The answer from this process's memory, or null when it has none within `revocationCacheTtl`. */
+  #isRevokedCached(token: VerifiedToken, sid: string): boolean | null {
+    const nowMs = Date.now()
+    const family = this.#families.get(sid)
+    if (family === undefined || (!family.revoked && family.until <= nowMs)) return null
+    const version = this.#versions.get(String(token.userId))
+    if (version === undefined || version.until <= nowMs) return null
+    const sv = token.payload[SESSION_VERSION_CLAIM]
+    return family.revoked || (typeof sv === 'number' && sv < version.version)
+  }
+
+  async #isRevokedStored(token: VerifiedToken, sid: string): Promise<boolean> {
+    const userId = String(token.userId)
+    const sv = token.payload[SESSION_VERSION_CLAIM]
+    const until = Date.now() + this.#s.revocationCacheTtl * 1000
     // One primary-key read per session per TTL: the family's state and the user's version together.
     const row = await guard(() =>
       this.#h.db

@@ -18,4 +18,10 @@ export interface DatabaseHandle {
    * driver cost more than the query itself. Throws once the database is closed.
    */
   readonly prepareSqlite?: (source: string) => SQLite.Statement
+  /**
+   * SQLite only: a number that stays the same for as long as the database is unchanged, by this connection or any
+   * other (another process, the `sqlite3` shell), and grows when anything may have changed; null inside a
+   * transaction, when nothing read may be remembered. Caches of rows are valid while it stays the same.
+   */
+  readonly sqliteGeneration?: () => number | null
 }

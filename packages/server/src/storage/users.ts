@@ -19,6 +19,9 @@ import type { AuthUserTable } from './schema.js'
 import { fromDbDate, toDbDate } from './values.js'
 
 type Row = Record<string, unknown>
+
+/** Most users remembered between two changes of a SQLite database (about 1 kB each). */
+const MAX_CACHED_USERS = 10_000
 type Field = keyof UserTableColumns
 
 /**
@@ -34,6 +37,9 @@ export class KyselyUserStore implements UserStore {
   readonly #mapped: [Field, string][]
   readonly #byId: string
   readonly #byUsername: string
+  /** SQLite: users read at `#generation`, by id (null for none); emptied whenever the database changed. */
+  readonly #cache = new Map<UserId, User | null>()
+  #generation: number | null = null
 
   constructor(handle: DatabaseHandle, table: UserTableSettings = DEFAULT_SETTINGS.userTable) {
     this.#h = handle
@@ -50,9 +56,32 @@ export class KyselyUserStore implements UserStore {
   findById(value: UserId): Promise<User | null> {
     const id = parseUserId(this.#t.idType, value)
     if (id === null) return Promise.resolve(null)
-    // The hot path (a user per authenticated request): on SQLite one cached prepared statement, synchronously.
-    if (this.#h.prepareSqlite) return this.#getSqlite(this.#byId, id)
+    // The hot path (a user per authenticated request): on SQLite one cached prepared statement, synchronously,
+    // and not even that while the database is unchanged since the row was read (see sqliteGeneration).
+    if (this.#h.prepareSqlite) return this.#cachedSqlite(id)
     return this.#findBy('id', id)
+  }
+
+  #cachedSqlite(id: UserId): Promise<User | null> {
+    try {
+      const generation = this.#h.sqliteGeneration?.() ?? null
+      if (generation !== this.#generation) {
+        this.#cache.clear()
+        this.#generation = generation
+      }
+      if (generation === null) return Promise.resolve(this.#readSqlite(this.#byId, id))
+      let user = this.#cache.get(id)
+      if (user === undefined) {
+        const row = this.#readSqlite(this.#byId, id)
+        // Shared by every request until the next change: frozen, so no caller alters what the next one reads.
+        user = row === null ? null : Object.freeze(row)
+        if (this.#cache.size >= MAX_CACHED_USERS) this.#cache.clear()
+        this.#cache.set(id, user)
+      }
+      return Promise.resolve(user)
+    } catch (error) {
+      return guard(() => Promise.reject(error))
+    }
   }
 
   findByUsername(username: string): Promise<User | null> {
@@ -73,11 +102,15 @@ export class KyselyUserStore implements UserStore {
 
   #getSqlite(source: string, value: number | string): Promise<User | null> {
     try {
-      const row = this.#h.prepareSqlite!(source).get(value) as Row | undefined
-      return Promise.resolve(row ? this.#toUser(row) : null)
+      return Promise.resolve(this.#readSqlite(source, value))
     } catch (error) {
       return guard(() => Promise.reject(error))
     }
+  }
+
+  #readSqlite(source: string, value: number | string): User | null {
+    const row = this.#h.prepareSqlite!(source).get(value) as Row | undefined
+    return row ? this.#toUser(row) : null
   }
 
   async create(user: NewUser, now: Date): Promise<User> {

@@ -149,6 +149,30 @@ describe('PATCH /api/auth/me/ and CSRF', () => {
     expect(res.status).toBe(200)
   })
 
+  // As DRF: authentication and CSRF come first, the body is read only for a request that may be made.
+  it('answers an anonymous PATCH 401 whatever its body', async () => {
+    for (const [type, body] of [
+      ['application/json', '{"first_name": '],
+      ['application/json', JSON.stringify({ first_name: 7 })],
+      ['text/plain', 'hello'],
+    ]) {
+      const res = await send(server.url, 'PATCH', '/api/auth/me/', { headers: { 'content-type': type }, body })
+      expect(res.status).toBe(401)
+      expect(res.json.code).toBe('not_authenticated')
+    }
+  })
+
+  it('answers a cookie PATCH without X-CSRFToken 403 before looking at its body', async () => {
+    const { client } = await signIn(server, 'alice')
+    const res = await client.request('PATCH', '/api/auth/me/', {
+      body: '{"first_name": ',
+      headers: { 'content-type': 'application/json' },
+      csrf: false,
+    })
+    expect(res.status).toBe(403)
+    expect(res.json.detail).toBe('CSRF Failed: CSRF token missing.')
+  })
+
   it('validates fields', async () => {
     const { client } = await signIn(server, 'alice')
     expect((await client.patch('/api/auth/me/', { email: 'not-an-email' })).json).toEqual({ email: ['Enter a valid email address.'] })

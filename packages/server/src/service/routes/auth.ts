@@ -13,6 +13,7 @@ import {
   toPublicUser,
   validatePassword,
   verifyAccessToken,
+  type User,
 } from '@cookiejwt/core'
 import {
   blacklistRefreshToken,
@@ -38,6 +39,22 @@ import {
 } from './schemas.js'
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json; charset=utf-8',
+})
+/** The JSON of users that requests share (frozen: the SQLite store's cache of unchanged rows), rendered once. */
+const renderedUsers = new WeakMap<User, string>()
+
+/** `GET /api/auth/me/`'s body: the public fields of the user, as JSON. */
+function publicUserJson(user: User): string {
+  if (!Object.isFrozen(user)) return JSON.stringify(toPublicUser(user))
+  let json = renderedUsers.get(user)
+  if (json === undefined) {
+    json = JSON.stringify(toPublicUser(user))
+    renderedUsers.set(user, json)
+  }
+  return json
+}
 
 /** The cookie flow for browsers: login, refresh, logout, me, password change, CSRF. */
 export function authRoutes(deps: ServiceDeps): RouteDef[] {
@@ -167,7 +184,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
         tags: ['auth'],
       },
       async handler({ user }) {
-        return { body: toPublicUser(await user()) }
+        return { raw: publicUserJson(await user()), headers: JSON_HEADERS }
       },
     },
     {
