@@ -24,4 +24,13 @@ export interface DatabaseHandle {
    * transaction, when nothing read may be remembered. Caches of rows are valid while it stays the same.
    */
   readonly sqliteGeneration?: () => number | null
+  /**
+   * PostgreSQL only: runs one parameterised statement (`$1`, `$2`…) on the pool and resolves with its rows, for the
+   * per-request lookups where Kysely's query building costs about as much as the round trip. An unnamed statement,
+   * so connection poolers in transaction mode (PgBouncer) are fine.
+   */
+  readonly queryPostgres?: (
+    text: string,
+    values: readonly unknown[],
+  ) => Promise<Record<string, unknown>[]>
 }

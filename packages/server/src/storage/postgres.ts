@@ -22,6 +22,7 @@ export function openPostgres(url: string, options: { max: number }): DatabaseHan
   return {
     db,
     dialect: 'postgres',
+    queryPostgres: async (text, values) => (await pool.query(text, values as unknown[])).rows,
     destroy: () => db.destroy(),
     ping: async () => {
       await sql`select 1`.execute(db)

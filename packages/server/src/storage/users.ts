@@ -37,6 +37,7 @@ export class KyselyUserStore implements UserStore {
   readonly #mapped: [Field, string][]
   readonly #byId: string
   readonly #byUsername: string
+  readonly #byIdPostgres: string
   /** SQLite: users read at `#generation`, by id (null for none); emptied whenever the database changed. */
   readonly #cache = new Map<UserId, User | null>()
   #generation: number | null = null
@@ -51,6 +52,7 @@ export class KyselyUserStore implements UserStore {
     const select = `select ${this.#mapped.map(([, c]) => quote(c)).join(', ')} from ${quoteTable(table.table)}`
     this.#byId = `${select} where ${quote(table.columns.id)} = ?`
     this.#byUsername = `${select} where ${quote(table.columns.username)} = ?`
+    this.#byIdPostgres = `${select} where ${quote(table.columns.id)} = $1`
   }
 
   findById(value: UserId): Promise<User | null> {
@@ -59,6 +61,14 @@ export class KyselyUserStore implements UserStore {
     // The hot path (a user per authenticated request): on SQLite one cached prepared statement, synchronously,
     // and not even that while the database is unchanged since the row was read (see sqliteGeneration).
     if (this.#h.prepareSqlite) return this.#cachedSqlite(id)
+    // On PostgreSQL the row is read on every request (nothing tells a process that another one changed it), with
+    // a prebuilt statement instead of Kysely's query building.
+    const query = this.#h.queryPostgres
+    if (query)
+      return guard(async () => {
+        const row = (await query(this.#byIdPostgres, [id]))[0]
+        return row ? this.#toUser(row) : null
+      })
     return this.#findBy('id', id)
   }
 
