@@ -15,15 +15,30 @@ export interface CookiejwtEnv {
   }
 }
 
-/** The socket's remote address where the runtime exposes one (`@hono/node-server` sets `c.env.incoming`). */
-function remoteAddressOf(c: Context): string | undefined {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
-    ?.incoming
-  return incoming?.socket?.remoteAddress
+/** What `@hono/node-server` puts in `c.env`: Node's own request, whose parsed headers need no copying. */
+interface NodeBindings {
+  incoming?: {
+    url?: string
+    headers: ServiceRequest['headers']
+    socket?: { remoteAddress?: string; encrypted?: boolean }
+  }
 }
 
 /** Describes a Hono request for the service. */
 export function toServiceRequest(c: Context): ServiceRequest {
+  const incoming = (c.env as NodeBindings | undefined)?.incoming
+  // On @hono/node-server: Node's request as it is (building a WHATWG Headers and URL costs more than the rest of a
+  // cookie GET); on other runtimes, the standard Request.
+  if (incoming?.url !== undefined && incoming.headers) {
+    return {
+      method: c.req.method,
+      url: incoming.url,
+      headers: incoming.headers,
+      remoteAddress: incoming.socket?.remoteAddress,
+      encrypted: Boolean(incoming.socket?.encrypted),
+      readBody: (limit) => readWebBody(c.req.raw, limit),
+    }
+  }
   const url = new URL(c.req.url)
   const headers: Record<string, string> = {}
   c.req.raw.headers.forEach((value, name) => {
@@ -33,7 +48,7 @@ export function toServiceRequest(c: Context): ServiceRequest {
     method: c.req.method,
     url: url.pathname + url.search,
     headers,
-    remoteAddress: remoteAddressOf(c),
+    remoteAddress: undefined,
     encrypted: url.protocol === 'https:',
     readBody: (limit) => readWebBody(c.req.raw, limit),
   }
@@ -41,6 +56,10 @@ export function toServiceRequest(c: Context): ServiceRequest {
 
 /** A WHATWG `Response` for a service response (one `Set-Cookie` header per cookie). */
 export function toResponse(response: ServiceResponse): Response {
+  // Without cookies the headers stay a plain object: @hono/node-server writes those straight to the socket. With
+  // cookies, a Headers object, where each Set-Cookie stays a header of its own on every runtime.
+  if (response.cookies.length === 0)
+    return new Response(response.body, { status: response.status, headers: response.headers })
   const headers = new Headers(response.headers)
   for (const cookie of response.cookies) headers.append('set-cookie', cookie)
   return new Response(response.body, { status: response.status, headers })
