@@ -143,7 +143,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         const signalAt = performance.now()
         server.child.kill('SIGTERM')
         await sleep(50)
-        server.child.kill('SIGTERM')
+        // The drain may already be over (a fast machine): the second signal is then nobody's to log.
+        const secondSent = server.child.exitCode === null && server.child.signalCode === null && server.child.kill('SIGTERM')
         const exit = await exitOf(server, signalAt)
         await load.stop()
         expect(failedRequests(load.records), `${describeLoad(load.records, t0)}\n${drainLog(server)}`).toEqual([])
@@ -151,7 +152,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         expect(exit.ms).toBeLessThan(8000)
         expect(load.connectFailures.every((f) => f.at > signalAt && f.code === 'ECONNREFUSED')).toBe(true)
         expect(server.output()).toMatch(/SIGTERM: stopping 2 worker\(s\)/)
-        expect(server.output()).toMatch(/SIGTERM: already stopping/)
+        // Still running 250 ms after the first signal: it was alive when the second one came, and said so.
+        if (secondSent && exit.ms > 250) expect(server.output()).toMatch(/SIGTERM: already stopping/)
         expect(server.output()).not.toContain(access)
       } finally {
         await load?.stop()
