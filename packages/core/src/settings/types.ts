@@ -2,7 +2,7 @@
 // The shapes of cookiejwt's settings: what `defineSettings` takes and what it returns.
 import { type Duration } from '../durations.js'
 import type { User } from '../user.js'
-import { type Algorithm, type SigningKey } from '../tokens/keys.js'
+import { type Algorithm, type SigningKey, type SigningKeyInput } from '../tokens/keys.js'
 import type { PasswordValidatorSettings } from '../passwords/validators.js'
 import { type UserTableInput, type UserTableSettings } from '../user-table.js'
 
@@ -327,7 +327,9 @@ export type AuthSettingsInput = {
               ? Partial<Omit<MfaSettings, 'tokenLifetime'>> & { tokenLifetime?: Duration }
               : K extends 'userTable'
                 ? UserTableInput
-                : AuthSettings[K] extends CookieSettings | CsrfSettings | CorsSettings
-                  ? Partial<AuthSettings[K]>
-                  : AuthSettings[K]
+                : K extends 'signingKeys'
+                  ? readonly SigningKeyInput[]
+                  : AuthSettings[K] extends CookieSettings | CsrfSettings | CorsSettings
+                    ? Partial<AuthSettings[K]>
+                    : AuthSettings[K]
 }
