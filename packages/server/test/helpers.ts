@@ -8,6 +8,7 @@ import {
   type AuthSettingsInput,
   type PasswordHashers,
   type User,
+  type UserId,
 } from '@cookiejwt/core'
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../src/app.js'
@@ -29,6 +30,20 @@ export function fastHashers(): PasswordHashers {
   return createPasswordHashers({ default: 'pbkdf2_sha256', pbkdf2Iterations: 1000 })
 }
 
+/** A user of the default `auth_user` table, whose primary key is an integer. */
+export type TestUser = User & { id: number }
+
+/** The id of a user of the default table as the integer it is; throws on any other id (a UUID, say). */
+export function integerId(id: UserId): number {
+  if (typeof id !== 'number') throw new Error(`expected an integer user id, got ${JSON.stringify(id)}`)
+  return id
+}
+
+/** Asserts that a user is one of the default table (an integer id); throws otherwise. */
+export function assertTestUser(user: User): asserts user is TestUser {
+  integerId(user.id)
+}
+
 /** A running server on a real port with a real SQLite file, and handles to its stores. */
 export interface TestServer {
   url: string
@@ -40,7 +55,7 @@ export interface TestServer {
   users: KyselyUserStore
   tokens: KyselyTokenStore
   hashers: PasswordHashers
-  createUser(username: string, extra?: { password?: string; isActive?: boolean; email?: string }): Promise<User>
+  createUser(username: string, extra?: { password?: string; isActive?: boolean; email?: string }): Promise<TestUser>
   close(): Promise<void>
 }
 
@@ -80,8 +95,8 @@ export async function startTestServer(
     users,
     tokens: new KyselyTokenStore(database),
     hashers,
-    createUser: async (username, extra = {}) =>
-      users.create(
+    createUser: async (username, extra = {}) => {
+      const user = await users.create(
         {
           username,
           email: extra.email ?? `${username}@example.com`,
@@ -89,7 +104,10 @@ export async function startTestServer(
           password: await hashers.hash(extra.password ?? PASSWORD),
         },
         new Date(),
-      ),
+      )
+      assertTestUser(user)
+      return user
+    },
     close: async () => {
       await served.close()
       await backend?.close()
@@ -137,10 +155,12 @@ export interface Res {
 /** A browser-like client: a cookie jar (name → value, ignoring paths), optional Origin, X-CSRFToken on unsafe methods. */
 export class Client {
   readonly jar = new Map<string, string>()
-  constructor(
-    readonly base: string,
-    readonly options: { origin?: string; csrf?: boolean } = {},
-  ) {}
+  readonly base: string
+  readonly options: { origin?: string; csrf?: boolean }
+  constructor(base: string, options: { origin?: string; csrf?: boolean } = {}) {
+    this.base = base
+    this.options = options
+  }
 
   async request(
     method: string,

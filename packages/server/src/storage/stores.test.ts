@@ -1,5 +1,6 @@
-import { DuplicateUserError, ServiceUnavailableError, type OutstandingToken } from '@cookiejwt/core'
+import { DuplicateUserError, ServiceUnavailableError, type OutstandingToken, type UserId } from '@cookiejwt/core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { integerId } from '../../test/helpers.js'
 import { openTestDatabase, TEST_DIALECTS, type TestDatabase } from '../../test/services/dialects.js'
 import { startPostgres, type PostgresHandle } from '../../test/services/index.js'
 import { openDatabase } from './db.js'
@@ -10,7 +11,7 @@ import { KyselyUserStore } from './users.js'
 const NOW = new Date('2024-05-01T12:00:00.123Z')
 const LATER = new Date('2024-05-02T12:00:00.000Z')
 
-function outstanding(jti: string, userId: number | null, expiresAt = LATER): OutstandingToken {
+function outstanding(jti: string, userId: UserId | null, expiresAt = LATER): OutstandingToken {
   return { jti, userId, tokenHash: `sha256$${jti}`, createdAt: NOW, expiresAt }
 }
 
@@ -63,7 +64,7 @@ for (const dialect of TEST_DIALECTS) {
       expect(byId).toEqual(created)
       expect(byName).toEqual(created)
       expect(await users.findByUsername('ADA')).toBeNull()
-      expect(await users.findById(created.id + 1000)).toBeNull()
+      expect(await users.findById(integerId(created.id) + 1000)).toBeNull()
     })
 
     it('refuses a duplicate username with DuplicateUserError', async () => {
@@ -82,13 +83,13 @@ for (const dialect of TEST_DIALECTS) {
       })
       expect(updated).toMatchObject({ email: 'b@example.com', isActive: false, isSuperuser: true })
       expect(await users.setPassword(id, 'new')).toBe(true)
-      expect(await users.setPassword(id + 1000, 'new')).toBe(false)
+      expect(await users.setPassword(integerId(id) + 1000, 'new')).toBe(false)
       await users.touchLastLogin(id, LATER)
       const user = await users.findById(id)
       expect(user?.password).toBe('new')
       expect(user?.isActive).toBe(false)
       expect(user?.lastLogin?.toISOString()).toBe(LATER.toISOString())
-      expect(await users.update(id + 1000, { email: 'x@example.com' })).toBeNull()
+      expect(await users.update(integerId(id) + 1000, { email: 'x@example.com' })).toBeNull()
     })
 
     it('records, blacklists once, and reports blacklisted tokens', async () => {

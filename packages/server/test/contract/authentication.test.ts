@@ -155,7 +155,7 @@ describe('PATCH /api/auth/me/ and CSRF', () => {
       ['application/json', '{"first_name": '],
       ['application/json', JSON.stringify({ first_name: 7 })],
       ['text/plain', 'hello'],
-    ]) {
+    ] as const) {
       const res = await send(server.url, 'PATCH', '/api/auth/me/', { headers: { 'content-type': type }, body })
       expect(res.status).toBe(401)
       expect(res.json.code).toBe('not_authenticated')

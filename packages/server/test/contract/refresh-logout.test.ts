@@ -100,7 +100,8 @@ describe('POST /api/auth/logout/', () => {
   })
 
   it('is idempotent: no cookies, or a bad token, still 200 with cleared cookies', async () => {
-    for (const headers of [{}, { cookie: 'refresh_token=garbage; access_token=junk' }]) {
+    const variants: Record<string, string>[] = [{}, { cookie: 'refresh_token=garbage; access_token=junk' }]
+    for (const headers of variants) {
       const res = await send(server.url, 'POST', '/api/auth/logout/', { headers })
       expect(res.status).toBe(200)
       expect(res.cookies.map((c) => c.name).sort()).toEqual(['access_token', 'refresh_token'])

@@ -92,7 +92,7 @@ describe('DRF-shaped errors, compared with real DRF/simplejwt', { timeout: 60_00
   }
 
   /** Same status; every key of DRF's body present with the same value, plus `code`. */
-  async function expectSame(path: string, init: RequestInit, code: string, sameDetail = true): Promise<Answer[]> {
+  async function expectSame(path: string, init: RequestInit, code: string, sameDetail = true): Promise<[theirs: Answer, mine: Answer]> {
     const [theirs, mine] = await Promise.all([send(server.url, path, init), send(ours, path, init)])
     expect(mine.status, `${path} status`).toBe(theirs.status)
     if (sameDetail) {
@@ -151,7 +151,7 @@ describe('DRF-shaped errors, compared with real DRF/simplejwt', { timeout: 60_00
     await expectSameValidation('/api/token/verify/', json({}))
   })
 
-  async function expectSameValidation(path: string, init: RequestInit): Promise<Answer[]> {
+  async function expectSameValidation(path: string, init: RequestInit): Promise<[theirs: Answer, mine: Answer]> {
     const [theirs, mine] = await Promise.all([send(server.url, path, init), send(ours, path, init)])
     expect(theirs.status).toBe(400)
     expect(mine).toEqual(theirs)

@@ -19,7 +19,7 @@ import {
   type MfaContext,
   type MfaDeps,
 } from '../../src/mfa/index.js'
-import { fastHashers, TEST_KEY } from '../helpers.js'
+import { fastHashers, integerId, TEST_KEY } from '../helpers.js'
 import { openTestDatabase, TEST_DIALECTS, type TestDatabase } from '../services/dialects.js'
 
 const PASSWORD = 'correct horse battery staple'
@@ -319,7 +319,7 @@ for (const dialect of TEST_DIALECTS) {
 
     it('a deleted user takes its authenticator and backup codes along', async () => {
       await enrol(ada)
-      await database.db.deleteFrom('auth_user').where('id', '=', ada.id).execute()
+      await database.db.deleteFrom('auth_user').where('id', '=', integerId(ada.id)).execute()
       expect(await database.db.selectFrom('cookiejwt_mfa_totp').selectAll().execute()).toEqual([])
       expect(await database.db.selectFrom('cookiejwt_mfa_backup_code').selectAll().execute()).toEqual([])
     })

@@ -8,7 +8,7 @@ import { KyselyTokenStore } from '../../src/storage/tokens.js'
 import { KyselyUserStore } from '../../src/storage/users.js'
 import { LoginThrottle } from '../../src/throttle/lockout.js'
 import { DatabaseThrottleStore } from '../../src/throttle/store.js'
-import { fastHashers, TEST_KEY } from '../helpers.js'
+import { fastHashers, integerId, TEST_KEY } from '../helpers.js'
 import { openTestDatabase, TEST_DIALECTS, type TestDatabase } from '../services/dialects.js'
 
 const PASSWORD = 'correct horse battery staple'
@@ -183,7 +183,7 @@ for (const dialect of TEST_DIALECTS) {
     it('refuses the mfa token of a user deactivated between the steps', async () => {
       const { secret } = await enrol(ada)
       const raw = await mfaTokenOf('ada')
-      await database.db.updateTable('auth_user').set({ is_active: dialect === 'postgres' ? false : 0 }).where('id', '=', ada.id).execute()
+      await database.db.updateTable('auth_user').set({ is_active: dialect === 'postgres' ? false : 0 }).where('id', '=', integerId(ada.id)).execute()
       await expect(finishMfaLogin(deps, raw, await generateTotpCode(secret, clock), CLIENT)).rejects.toMatchObject({
         code: 'token_not_valid',
       })

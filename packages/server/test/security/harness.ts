@@ -16,7 +16,6 @@ import {
   type AuthSettings,
   type AuthSettingsInput,
   type PasswordHashers,
-  type User,
 } from '@cookiejwt/core'
 import { sql } from 'kysely'
 import { expect } from 'vitest'
@@ -26,6 +25,7 @@ import { serveOnAdapter } from '../adapters/index.js'
 import { openDatabase, type DatabaseHandle } from '../../src/storage/db.js'
 import { migrateToLatest } from '../../src/storage/migrate.js'
 import { KyselyUserStore } from '../../src/storage/users.js'
+import { assertTestUser, type TestUser } from '../helpers.js'
 
 /** The HMAC key of every test server unless a test passes another one. */
 export const TEST_KEY = 'hostile-suite-signing-key-0123456789-abcdefghijklmnop'
@@ -52,7 +52,7 @@ export interface TestServer {
   readonly port: number
   readonly dir: string
   /** Creates a user through the store with a real hash of `password` (default {@link PASSWORD}). */
-  createUser(username: string, options?: { password?: string; isActive?: boolean; email?: string }): Promise<User>
+  createUser(username: string, options?: { password?: string; isActive?: boolean; email?: string }): Promise<TestUser>
   close(): Promise<void>
 }
 
@@ -89,10 +89,12 @@ export async function startServer(
     dir,
     async createUser(username, opts = {}) {
       const password = await hashers.hash(opts.password ?? PASSWORD)
-      return users.create(
+      const user = await users.create(
         { username, password, email: opts.email ?? '', isActive: opts.isActive ?? true },
         new Date(),
       )
+      assertTestUser(user)
+      return user
     },
     async close() {
       await served.close()
