@@ -180,6 +180,8 @@ for (const setUp of SET_UPS) {
       // Ada's page: her one session is listed.
       await page.getByRole('heading', { name: 'ada', level: 1 }).waitFor(WAIT)
       await page.getByText('1 active session').waitFor(WAIT)
+      // Labelled for what it is: this suite's headless Chromium, not "Safari on Linux".
+      await page.getByRole('rowheader', { name: 'Headless Chrome on Linux' }).waitFor(WAIT)
       if (setUp.screenshots)
         await page.screenshot({ path: await artifact('admin-user.png'), fullPage: true })
 

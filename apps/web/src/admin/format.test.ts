@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import { USER_AGENTS } from '../../../../packages/server/test/user-agents.js'
 import { describeDevice, describeParty, formatDate, listChanges, partyId } from './format.js'
 
 describe('describeDevice', () => {
+  // The same real user agents as the server's labeller: an audit row and a session row of one browser agree.
+  it.each(USER_AGENTS)('labels %s as %j', (userAgent, label) => {
+    expect(describeDevice(null, userAgent)).toBe(label)
+  })
+
   it('names the browser and system of common user agents', () => {
     expect(
       describeDevice(

@@ -14,6 +14,32 @@ export function fullName(user: Pick<AdminUser, 'first_name' | 'last_name'>): str
   return [user.first_name, user.last_name].filter(Boolean).join(' ')
 }
 
+// The server's two tables (packages/server/src/admin/device.ts), for rows it does not label (audit entries); both are
+// tested with the same real user-agent strings (packages/server/test/user-agents.ts). First match wins: Edge, Opera,
+// Samsung Internet and headless Chrome also say "Chrome/", every Chrome says "Safari/", only Safari says "Version/".
+const BROWSERS: readonly [RegExp, string][] = [
+  [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
+  [/\bOPR\/|\bOPT\/|\bOpera\b/, 'Opera'],
+  [/\bSamsungBrowser\//, 'Samsung Internet'],
+  [/\bFirefox\/|\bFxiOS\//, 'Firefox'],
+  [/\bHeadlessChrome\//, 'Headless Chrome'],
+  [/\bChromium\//, 'Chromium'],
+  [/\bChrome\/|\bCriOS\//, 'Chrome'],
+  [/\bVersion\/[\d.]+\b.*\bSafari\//, 'Safari'],
+  [/^curl\//, 'curl'],
+  [/^python-requests\//, 'python-requests'],
+  [/^node|undici/i, 'Node.js'],
+]
+// iOS says "like Mac OS X" and Android says "Linux": each comes before the system it mentions.
+const SYSTEMS: readonly [RegExp, string][] = [
+  [/\bAndroid\b/, 'Android'],
+  [/\b(?:iPhone|iPad|iPod)\b/, 'iOS'],
+  [/\bWindows\b/, 'Windows'],
+  [/\bMac OS X\b|\bMacintosh\b/, 'macOS'],
+  [/\bCrOS\b/, 'ChromeOS'],
+  [/\bLinux\b/, 'Linux'],
+]
+
 /** A short device description from a session's `device` or its user agent: "Chrome on Linux". */
 export function describeDevice(
   device: string | null | undefined,
@@ -21,28 +47,8 @@ export function describeDevice(
 ): string {
   if (device) return device
   if (!userAgent) return 'Unknown device'
-  const browser = /Edg\//.test(userAgent)
-    ? 'Edge'
-    : /Firefox\//.test(userAgent)
-      ? 'Firefox'
-      : /Chrome\/|Chromium\//.test(userAgent)
-        ? 'Chrome'
-        : /Safari\//.test(userAgent)
-          ? 'Safari'
-          : /curl\//.test(userAgent)
-            ? 'curl'
-            : null
-  const os = /Android/.test(userAgent)
-    ? 'Android'
-    : /iPhone|iPad/.test(userAgent)
-      ? 'iOS'
-      : /Windows/.test(userAgent)
-        ? 'Windows'
-        : /Mac OS X|Macintosh/.test(userAgent)
-          ? 'macOS'
-          : /Linux/.test(userAgent)
-            ? 'Linux'
-            : null
+  const browser = BROWSERS.find(([re]) => re.test(userAgent))?.[1]
+  const os = SYSTEMS.find(([re]) => re.test(userAgent))?.[1]
   if (browser && os) return `${browser} on ${os}`
   return browser ?? os ?? (userAgent.length > 60 ? `${userAgent.slice(0, 57)}…` : userAgent)
 }
