@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { useFeatures } from './accounts/use-features.js'
 import { Alert } from './alert.js'
 import { Field } from './field.js'
+import { MfaEnrollment } from './mfa-enrollment.js'
 import { describeError, fieldErrors } from './messages.js'
 import { Link } from './router.js'
 
@@ -17,7 +18,7 @@ export function LoginPage() {
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [code, setCode] = useState('')
-  const [step, setStep] = useState<'password' | 'code'>('password')
+  const [step, setStep] = useState<'password' | 'code' | 'enrol'>('password')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>(null)
   const heading = useRef<HTMLHeadingElement>(null)
@@ -36,6 +37,9 @@ export function LoginPage() {
       if (e instanceof MfaRequiredError) {
         setCode('')
         setStep('code')
+      } else if (e instanceof ApiError && e.code === 'mfa_enrollment_required') {
+        // The account must use two-factor authentication and has none yet: set it up to finish signing in.
+        setStep('enrol')
       } else setError(e)
     } finally {
       setBusy(false)
@@ -61,6 +65,7 @@ export function LoginPage() {
   }
 
   const fields = fieldErrors(error)
+  if (step === 'enrol') return <MfaEnrollment onRestart={() => setStep('password')} />
   if (step === 'code') {
     return (
       <section className="card card-narrow" aria-labelledby="login-title">

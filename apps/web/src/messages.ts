@@ -20,8 +20,11 @@ export function describeError(error: unknown): string {
     case 'reauthentication_required':
       return 'Enter your password to confirm this change.'
     case 'permission_denied':
-      return error.detail.startsWith('CSRF Failed')
-        ? 'The request was refused as a possible cross-site forgery. Reload the page and try again.'
+      if (error.detail.startsWith('CSRF Failed'))
+        return 'The request was refused as a possible cross-site forgery. Reload the page and try again.'
+      // The server's own reason when the account's policy forbids it (mfa.required: TOTP cannot be turned off).
+      return error.detail.startsWith('Two-factor authentication is required')
+        ? error.detail
         : 'You are not allowed to do that.'
   }
   if (error.status >= 500) return 'The server had a problem. Please try again later.'

@@ -1,9 +1,9 @@
 import { ApiError, useTotp } from '@cookiejwt/react'
-import { QRCodeSVG } from 'qrcode.react'
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { Alert } from './alert.js'
 import { Field } from './field.js'
 import { describeError, fieldErrors } from './messages.js'
+import { BackupCodes, TotpSecret } from './totp-parts.js'
 
 /**
  * Security settings: two-factor authentication with an authenticator app (TOTP). Turning it on shows a QR code of
@@ -144,20 +144,7 @@ function Enrol({ totp }: { totp: ReturnType<typeof useTotp> }) {
     <form onSubmit={onConfirm} noValidate aria-label="Confirm the authenticator app">
       <ol className="steps">
         <li>
-          <p>Scan this QR code with your authenticator app.</p>
-          <QRCodeSVG
-            value={setup.otpauth_url}
-            size={192}
-            marginSize={2}
-            title="QR code for your authenticator app"
-            role="img"
-            aria-label="QR code for your authenticator app"
-            data-testid="totp-qr"
-          />
-          <p className="note">
-            Cannot scan it? Enter this key instead:{' '}
-            <code data-field="totp-secret">{setup.secret.replace(/(.{4})(?=.)/g, '$1 ')}</code>
-          </p>
+          <TotpSecret setup={setup} />
         </li>
         <li>
           <Field
@@ -177,31 +164,6 @@ function Enrol({ totp }: { totp: ReturnType<typeof useTotp> }) {
         {busy ? 'Checking…' : 'Turn on'}
       </button>
     </form>
-  )
-}
-
-function BackupCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
-  const heading = useRef<HTMLHeadingElement>(null)
-  useEffect(() => heading.current?.focus(), [codes])
-  return (
-    <div className="backup-codes" aria-labelledby="backup-title">
-      <h3 id="backup-title" ref={heading} tabIndex={-1}>
-        Your backup codes
-      </h3>
-      <p>
-        Keep these somewhere safe. Each one signs you in once if you lose your phone. They are shown only now.
-      </p>
-      <ul className="codes" aria-label="Backup codes">
-        {codes.map((c) => (
-          <li key={c}>
-            <code>{c}</code>
-          </li>
-        ))}
-      </ul>
-      <button type="button" className="button" onClick={onDone}>
-        I have saved them
-      </button>
-    </div>
   )
 }
 

@@ -19,6 +19,7 @@ export type AuthErrorCode =
   | 'mfa_already_enabled'
   | 'mfa_not_enabled'
   | 'email_not_verified'
+  | 'mfa_enrollment_required'
   | 'error'
 
 /** An authentication or authorisation failure with a stable `code`; its message is safe to show a client. */

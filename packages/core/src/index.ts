@@ -30,6 +30,7 @@ export type {
   SameSite,
   ThrottleSettings,
   TrustProxy,
+  MfaRequired,
   MfaSettings,
 } from './settings.js'
 export { isDefaultUserTable, parseUserId, userTableSettings } from './user-table.js'

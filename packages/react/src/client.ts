@@ -214,7 +214,11 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
         emit({ type: 'refresh', accessExpires: data?.access_expires ?? null }, true)
         return true
       } catch (error) {
-        if ((error as ApiError).status === 401) emit({ type: 'logout', reason: 'expired' }, true)
+        // A refresh refused as the end of the session: 401, or 403 for an account that must enrol TOTP first (the
+        // server cleared the cookies; the next login leads to the enrolment).
+        const e = error as ApiError
+        if (e.status === 401 || e.code === 'mfa_enrollment_required')
+          emit({ type: 'logout', reason: 'expired' }, true)
         return false
       }
     }).finally(() => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createAuthClient, type AuthClient } from './client.js'
 import { ApiError, MfaRequiredError } from './errors.js'
-import { totpApi } from './mfa.js'
+import { enrollmentApi, totpApi } from './mfa.js'
 import type { AuthEvent } from './types.js'
 
 const ADA = {
@@ -141,5 +141,75 @@ describe('totpApi', () => {
       '{"password":"nope"}',
       '{"password":"pw"}',
     ])
+  })
+})
+
+describe('the enrolment a login asks for (mfa.required)', () => {
+  const ENROLL =
+    'Two-factor authentication is required for this account: set it up to finish signing in.'
+
+  it('login rejects with mfa_enrollment_required; setup and confirm run without a refresh and sign in only when told', async () => {
+    const server = stub({
+      'POST /api/auth/login/': () => [403, { detail: ENROLL, code: 'mfa_enrollment_required' }],
+      'POST /api/auth/login/mfa/setup/': () => [
+        200,
+        { secret: 'S'.repeat(32), otpauth_url: 'otpauth://totp/x' },
+      ],
+      'POST /api/auth/login/mfa/confirm/': (b) =>
+        b.code === '123456'
+          ? [
+              200,
+              {
+                user: ADA,
+                access_expires: '2026-01-01T00:05:00.000Z',
+                backup_codes: ['aaaaa-bbbbb'],
+              },
+            ]
+          : [400, { code: ['The code is invalid or was already used.'] }],
+    })
+    const api = client(server.fetch)
+    const events: AuthEvent[] = []
+    api.subscribe((e) => events.push(e))
+    const refused = await api.login('ada', 'pw').catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(ApiError)
+    expect(refused).toMatchObject({ status: 403, code: 'mfa_enrollment_required', detail: ENROLL })
+    const enrol = enrollmentApi(api)
+    expect(await enrol.setup()).toEqual({ secret: 'S'.repeat(32), otpauth_url: 'otpauth://totp/x' })
+    await expect(enrol.confirm('000000')).rejects.toMatchObject({
+      status: 400,
+      fields: { code: ['The code is invalid or was already used.'] },
+    })
+    const done = await enrol.confirm('123456')
+    expect(done).toEqual({
+      user: ADA,
+      accessExpires: '2026-01-01T00:05:00.000Z',
+      backupCodes: ['aaaaa-bbbbb'],
+    })
+    expect(events).toEqual([])
+    api.signedIn(done.user, done.accessExpires)
+    expect(events).toEqual([
+      { type: 'login', user: ADA, accessExpires: '2026-01-01T00:05:00.000Z' },
+    ])
+    expect(server.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'POST /api/auth/login/',
+      'POST /api/auth/login/mfa/setup/',
+      'POST /api/auth/login/mfa/confirm/',
+      'POST /api/auth/login/mfa/confirm/',
+    ])
+  })
+
+  it('ends the session when a refresh answers 403 mfa_enrollment_required', async () => {
+    const server = stub({
+      'GET /api/auth/me/': () => [401, { detail: 'Token is expired', code: 'token_not_valid' }],
+      'POST /api/auth/refresh/': () => [
+        403,
+        { detail: 'sign in again', code: 'mfa_enrollment_required' },
+      ],
+    })
+    const api = client(server.fetch)
+    const events: AuthEvent[] = []
+    api.subscribe((e) => events.push(e))
+    await expect(api.me()).rejects.toMatchObject({ status: 401 })
+    expect(events).toEqual([{ type: 'logout', reason: 'expired' }])
   })
 })

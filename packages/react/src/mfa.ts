@@ -1,4 +1,5 @@
 import type { AuthClient } from './client.js'
+import type { User } from './types.js'
 
 /** `GET /api/auth/mfa/totp/`: the signed-in user's second factor. */
 export interface TotpStatus {
@@ -68,5 +69,62 @@ export function totpApi(client: AuthClient, paths: Partial<TotpPaths> = {}): Tot
     },
     regenerateBackupCodes: async (password) =>
       (await post<{ backup_codes: string[] }>(p.backupCodes, { password })).backup_codes,
+  }
+}
+
+/** API paths of the enrolment a login leads to when the server requires TOTP (`mfa_enrollment_required`). */
+export interface EnrollmentPaths {
+  setup: string
+  confirm: string
+}
+
+/** Default enrolment paths, as in the cookiejwt HTTP contract (cookie flow). */
+export const DEFAULT_ENROLLMENT_PATHS: EnrollmentPaths = {
+  setup: '/api/auth/login/mfa/setup/',
+  confirm: '/api/auth/login/mfa/confirm/',
+}
+
+/** A finished enrolment: the signed-in user, the access token's expiry and the ten backup codes (shown once). */
+export interface EnrollmentResult {
+  user: User
+  accessExpires: string | null
+  backupCodes: string[]
+}
+
+/**
+ * The enrolment a login asked for: `login()` rejected with an `ApiError` of code `mfa_enrollment_required`, and
+ * the browser holds the enrolment cookie (5 minutes). `setup()` as often as needed, then `confirm(code)`: the login
+ * cookies are set, but the app learns of the sign-in only from `client.signedIn(result.user, result.accessExpires)`,
+ * so that it can show the backup codes first.
+ */
+export interface EnrollmentApi {
+  setup(): Promise<TotpSetup>
+  confirm(code: string): Promise<EnrollmentResult>
+}
+
+/**
+ * The enrolment calls of the HTTP contract for a client; nothing is retried (there is no session to refresh).
+ * @example const { secret } = await enrollmentApi(api).setup()
+ */
+export function enrollmentApi(
+  client: AuthClient,
+  paths: Partial<EnrollmentPaths> = {},
+): EnrollmentApi {
+  const p = { ...DEFAULT_ENROLLMENT_PATHS, ...paths }
+  const post = <T>(path: string, json: unknown) =>
+    client.request<T>(path, { method: 'POST', json, retry: false })
+  return {
+    setup: () => post<TotpSetup>(p.setup, {}),
+    confirm: async (code) => {
+      const data = await post<{ user: User; access_expires?: string; backup_codes: string[] }>(
+        p.confirm,
+        { code },
+      )
+      return {
+        user: data.user,
+        accessExpires: data.access_expires ?? null,
+        backupCodes: data.backup_codes,
+      }
+    },
   }
 }

@@ -15,6 +15,13 @@ import {
   type UserStore,
   type VerifiedToken,
 } from '@cookiejwt/core'
+import {
+  ENROLL_AFTER_SIGN_IN,
+  enrollmentRequiredAtLogin,
+  MfaEnrollmentRequiredError,
+  mustEnrollMfa,
+  type MfaEnrollmentDeps,
+} from './mfa/required.js'
 import { logSecurityEvent, usernameDigest, type SecurityLogger } from './security-log.js'
 import type { ClientInfo, SessionManager } from './sessions/manager.js'
 import { SESSION_ID_CLAIM } from './sessions/mint.js'
@@ -36,6 +43,11 @@ export interface FlowDeps {
   readonly afterPassword?: (user: User) => Promise<void>
   /** Receives the security events (login, lockout, password change); without it, none are written. */
   readonly log?: SecurityLogger
+  /**
+   * The second factor, for `mfa.required`: a covered user without TOTP gets no session (a login answers 403
+   * `mfa_enrollment_required` with an enrolment token, a refresh is refused). Without it such a user is refused.
+   */
+  readonly mfa?: MfaEnrollmentDeps
 }
 
 /** The result of a successful login or refresh. */
@@ -148,6 +160,18 @@ export async function completeLoginWithUser(
   client: ClientInfo = {},
 ): Promise<{ user: User; pair: IssuedPair }> {
   const now = deps.now?.() ?? new Date()
+  // Every login ends here (password, code, enrolment, sign-up without verification): the one place where a user who
+  // must enrol TOTP is turned away with an enrolment token instead of a session (ASVS 5.0 §6.3.3).
+  if (await mustEnrollMfa(deps.settings, deps.mfa, user)) {
+    const refusal = enrollmentRequiredAtLogin(deps.settings, user, now)
+    logSecurityEvent(deps.log, 'mfa_enrollment_required', {
+      userId: user.id,
+      jti: refusal.enrollmentToken?.jti,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    })
+    throw refusal
+  }
   let current = user
   if (deps.settings.updateLastLogin) {
     await deps.users.touchLastLogin(user.id, now)
@@ -214,8 +238,13 @@ export async function refreshTokens(
   try {
     return await rotateRefresh(deps, raw)
   } catch (error) {
-    // Failed refreshes count against the IP (token guessing), like failed logins.
-    if (error instanceof AuthError && error.code !== 'throttled')
+    // Failed refreshes count against the IP (token guessing), like failed logins; a valid token of a user who must
+    // enrol first guessed nothing.
+    if (
+      error instanceof AuthError &&
+      error.code !== 'throttled' &&
+      error.code !== 'mfa_enrollment_required'
+    )
       await deps.throttle?.recordIpFailure(ip)
     throw error
   }
@@ -226,6 +255,13 @@ async function rotateRefresh(deps: FlowDeps, raw: string): Promise<IssuedPair> {
   const now = deps.now?.() ?? new Date()
   const old = verifyRefreshToken(settings, raw, { now })
   const user = await loadUserForRefresh(deps, old)
+  // A session from before `mfa.required` covered this user (or before the user became staff) mints nothing more: it
+  // ends within one access-token lifetime, and the next login leads to the enrolment. No token for it here: a
+  // refresh token alone must not add a factor to the account.
+  if (await mustEnrollMfa(settings, deps.mfa, user)) {
+    logSecurityEvent(deps.log, 'mfa_enrollment_required', { userId: user?.id })
+    throw new MfaEnrollmentRequiredError(ENROLL_AFTER_SIGN_IN, null, [])
+  }
   const sessionUserId = user?.id ?? tokenUserId(settings, old)
   if (
     deps.sessions &&

@@ -28,6 +28,7 @@ export type SecurityEventName =
   | 'signing_key_activated'
   | 'signing_keys_generated'
   | 'mfa_required'
+  | 'mfa_enrollment_required'
   | 'mfa_failed'
   | 'mfa_throttled'
   | 'mfa_enabled'
@@ -64,6 +65,8 @@ const MESSAGES: Record<SecurityEventName, string> = {
   signing_key_activated: 'signing key activated',
   signing_keys_generated: 'signing key set generated',
   mfa_required: 'login: password right, second factor pending',
+  mfa_enrollment_required:
+    'no session: two-factor authentication is required and not set up (login: enrolment pending)',
   mfa_failed: 'second factor: wrong code',
   mfa_throttled: 'second factor refused: throttled',
   mfa_enabled: 'TOTP turned on',

@@ -1,9 +1,10 @@
-import { useAccounts } from '@cookiejwt/react'
+import { ApiError, useAccounts } from '@cookiejwt/react'
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { Alert } from '../alert.js'
 import { Field } from '../field.js'
 import { describeError, fieldErrors } from '../messages.js'
-import { Link } from '../router.js'
+import { MfaEnrollment } from '../mfa-enrollment.js'
+import { Link, navigate } from '../router.js'
 import { useFeatures } from './use-features.js'
 
 /** Create an account; with email verification on, it ends with "check your email". */
@@ -53,6 +54,10 @@ export function SignupPage() {
         <Link href="/">Go to sign in</Link>
       </section>
     )
+
+  // Created, but the server requires two-factor authentication before the first sign-in.
+  if (error instanceof ApiError && error.code === 'mfa_enrollment_required')
+    return <MfaEnrollment onRestart={() => navigate('/')} />
 
   if (features?.registration === false)
     return (

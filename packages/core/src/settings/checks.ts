@@ -474,7 +474,13 @@ export function mfaSettings(value: Record<string, unknown>): MfaSettings {
     throw new ImproperlyConfigured(
       `"mfa.tokenLifetime" must be at most 900 seconds (got ${lifetime})`,
     )
-  return { issuer, keys: [...keys], failuresPerUser: failures, tokenLifetime: lifetime }
+  const required = value.required
+  if (required !== 'none' && required !== 'staff' && required !== 'all') {
+    throw new ImproperlyConfigured(
+      `"mfa.required" must be one of none, staff, all (got ${JSON.stringify(required) ?? String(required)})`,
+    )
+  }
+  return { issuer, keys: [...keys], failuresPerUser: failures, tokenLifetime: lifetime, required }
 }
 
 export function deepFreeze<T>(value: T): T {

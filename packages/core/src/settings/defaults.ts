@@ -94,6 +94,7 @@ export const DEFAULT_SETTINGS = {
     keys: [] as string[],
     failuresPerUser: 5,
     tokenLifetime: 300,
+    required: 'none',
   },
   cookiePrefix: null,
   legacyCookies: [] as LegacyCookie[],

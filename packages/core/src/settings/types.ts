@@ -119,9 +119,21 @@ export interface MfaSettings {
    * counted even when `throttle.enabled` is false: a second factor without a guess limit is none. @default 5
    */
   readonly failuresPerUser: number
-  /** Lifetime of the token between a login's password step and its code step, in seconds. @default 300 ('5m') */
+  /**
+   * Lifetime of the token between a login's password step and its code step (or, for a user who must enrol, the
+   * enrolment), in seconds. @default 300 ('5m')
+   */
   readonly tokenLifetime: number
+  /**
+   * Who must use TOTP (ASVS 5.0 §6.3.3): `'none'`, `'staff'` (`is_staff` or `is_superuser`) or `'all'`. A covered
+   * user without a confirmed authenticator gets no session at login: 403 `mfa_enrollment_required` and a token good
+   * only for enrolling, which ends the login once the first code is confirmed. @default 'none'
+   */
+  readonly required: MfaRequired
 }
+
+/** Who must sign in with a second factor (`mfa.required`). */
+export type MfaRequired = 'none' | 'staff' | 'all'
 
 /** Which backend delivers email (Django's `EMAIL_BACKEND`). */
 export type EmailBackendName = 'smtp' | 'console' | 'file'

@@ -2,7 +2,7 @@
  * The token types simplejwt writes in `token_type`, and cookiejwt's `mfa`: the short-lived proof that a login's
  * password step passed, good only for its second-factor step (never accepted as an access or refresh token).
  */
-export type TokenType = 'access' | 'refresh' | 'sliding' | 'mfa'
+export type TokenType = 'access' | 'refresh' | 'sliding' | 'mfa' | 'mfa_enrollment'
 
 /** A token's payload as simplejwt lays it out, plus whatever extra claims were added. */
 export type TokenPayload = Record<string, unknown> & {

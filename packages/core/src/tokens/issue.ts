@@ -87,7 +87,7 @@ export function issueToken(
       ? settings.accessTokenLifetime
       : type === 'refresh'
         ? settings.refreshTokenLifetime
-        : type === 'mfa'
+        : type === 'mfa' || type === 'mfa_enrollment'
           ? settings.mfa.tokenLifetime
           : settings.slidingTokenLifetime
   const authTime = claims[AUTH_TIME_CLAIM]

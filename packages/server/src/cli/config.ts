@@ -98,12 +98,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(trustedOrigins ? { trustedOrigins } : {}),
     },
     cors: { ...(extra.cors ?? {}), ...(corsOrigins ? { allowedOrigins: corsOrigins } : {}) },
-    ...(mfaKeys || env.COOKIEJWT_MFA_ISSUER
+    ...(mfaKeys || env.COOKIEJWT_MFA_ISSUER || env.COOKIEJWT_MFA_REQUIRED
       ? {
           mfa: {
             ...(extra.mfa ?? {}),
             ...(mfaKeys ? { keys: mfaKeys } : {}),
             ...(env.COOKIEJWT_MFA_ISSUER ? { issuer: env.COOKIEJWT_MFA_ISSUER } : {}),
+            // 'none', 'staff' or 'all'; anything else is refused by defineSettings, naming mfa.required.
+            ...(env.COOKIEJWT_MFA_REQUIRED
+              ? { required: env.COOKIEJWT_MFA_REQUIRED as 'none' | 'staff' | 'all' }
+              : {}),
           },
         }
       : {}),

@@ -9,6 +9,7 @@ import {
 import { REAUTH_WRONG_PASSWORD } from '../reauth.js'
 import { checkPasswordAttempt, ThrottledError, type LoginThrottle } from '../throttle/lockout.js'
 import { generateBackupCodes, normalizeBackupCode } from './backup-codes.js'
+import { isMfaRequiredFor } from './required.js'
 import type { MfaKeyRing } from './key-ring.js'
 import type { KyselyMfaStore } from './store.js'
 import type { CodeAttempt, CodeLockoutScope, CodeThrottle } from './throttle.js'
@@ -55,6 +56,10 @@ export interface TotpStatus {
   /** Unused backup codes. */
   readonly backupCodesRemaining: number
 }
+
+/** 403 of `POST /api/auth/mfa/totp/disable/` for a user `mfa.required` covers. */
+export const MFA_CANNOT_BE_TURNED_OFF =
+  'Two-factor authentication is required for this account and cannot be turned off.'
 
 /** Message of every refused code: wrong, expired, already used or malformed look alike. */
 export const INVALID_CODE = 'The code is invalid or was already used.'
@@ -186,6 +191,9 @@ export async function disableTotp(
   password: string,
   context: MfaContext,
 ): Promise<void> {
+  // Under `mfa.required` the account's own session cannot drop its factor; an operator can (`cookiejwt mfa disable`).
+  if (isMfaRequiredFor(deps.settings, user))
+    throw new AuthError('permission_denied', MFA_CANNOT_BE_TURNED_OFF)
   await checkPassword(deps, user, password, context)
   if (!(await deps.store.remove(user.id)))
     throw new AuthError('mfa_not_enabled', 'Two-factor authentication is not on.')

@@ -1,4 +1,11 @@
-import { AuthError, issueToken, verifyToken, type IssuedToken, type User } from '@cookiejwt/core'
+import {
+  AuthError,
+  issueToken,
+  verifyToken,
+  type IssuedToken,
+  type User,
+  type VerifiedToken,
+} from '@cookiejwt/core'
 import {
   authenticateWithPassword,
   completeLoginWithUser,
@@ -58,34 +65,68 @@ export async function finishMfaLogin(
   code: string,
   client: ClientInfo = {},
 ): Promise<{ user: User; pair: IssuedPair; method: 'totp' | 'backup_code' }> {
-  const { settings, users } = deps.flow
   const now = deps.flow.now?.() ?? new Date()
-  const token = verifyToken(settings, rawToken, 'mfa', { now })
-  // Loaded from the database even with `statelessUser`: the second factor is stored with the user.
+  const { token, user } = await verifyStepToken(deps, rawToken, 'mfa', now)
+  const release = await claimStepToken(deps, token, now)
+  let method: 'totp' | 'backup_code'
+  try {
+    ;({ method } = await verifySecondFactor(deps.mfa, user, code, { now, ip: client.ip ?? '' }))
+  } catch (error) {
+    await release()
+    throw error
+  }
+  return { ...(await completeLoginWithUser(deps.flow, user, client)), method }
+}
+
+/**
+ * Verifies the token of a login's pending step (`mfa`: the code, `mfa_enrollment`: the enrolment) and loads its user,
+ * from the database even with `statelessUser` (the second factor is stored with the user). A deleted or deactivated
+ * user's pending login ends here, as a refresh would.
+ */
+export async function verifyStepToken(
+  deps: MfaLoginDeps,
+  rawToken: string,
+  type: 'mfa' | 'mfa_enrollment',
+  now: Date,
+): Promise<{ token: VerifiedToken; user: User }> {
+  const { settings, users } = deps.flow
+  const token = verifyToken(settings, rawToken, type, { now })
   const user =
     settings.userIdField === 'id'
       ? await users.findById(token.userId)
       : await users.findByUsername(String(token.userId))
-  // A deleted or deactivated user's pending login ends here, as a refresh would.
   if (!user || !settings.userAuthenticationRule(user))
     throw new AuthError('token_not_valid', 'Token is invalid or expired')
-  // The token is claimed before its code is checked, so of two requests with one token only one checks (and spends)
-  // a code; a wrong code gives the claim back (a typo must not end the login), a right one keeps it for good.
-  const key = `mfa:t:${token.jti}`
-  const left = Math.max(1000, token.exp * 1000 - now.getTime() + settings.leeway * 1000)
+  return { token, user }
+}
+
+/**
+ * Claims a step token before its code is checked, so of two requests with one token only one checks (and spends) a
+ * code; a wrong code gives the claim back (the returned function: a typo must not end the login), a right one keeps
+ * it for good. Throws `token_not_valid` for a token already spent.
+ */
+export async function claimStepToken(
+  deps: MfaLoginDeps,
+  token: VerifiedToken,
+  now: Date,
+): Promise<() => Promise<void>> {
+  const key = spentKey(token)
+  const left = Math.max(1000, token.exp * 1000 - now.getTime() + deps.flow.settings.leeway * 1000)
   const { count } = await deps.spent.hit(key, left)
   if (count > 1) {
     await deps.spent.release(key)
     throw new AuthError('token_not_valid', 'Token was already used')
   }
-  let method: 'totp' | 'backup_code'
-  try {
-    ;({ method } = await verifySecondFactor(deps.mfa, user, code, { now, ip: client.ip ?? '' }))
-  } catch (error) {
-    await deps.spent.release(key)
-    throw error
-  }
-  return { ...(await completeLoginWithUser(deps.flow, user, client)), method }
+  return () => deps.spent.release(key)
+}
+
+/** Whether a step token completed its login already (its claim is kept). */
+export async function isStepTokenSpent(deps: MfaLoginDeps, token: VerifiedToken): Promise<boolean> {
+  return ((await deps.spent.peek(spentKey(token)))?.count ?? 0) > 0
+}
+
+function spentKey(token: VerifiedToken): string {
+  return `mfa:t:${token.jti}`
 }
 
 function issueMfaToken(deps: MfaLoginDeps, user: User): IssuedToken {

@@ -26,6 +26,7 @@ export const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
   mfa_already_enabled: 400,
   mfa_not_enabled: 400,
   email_not_verified: 401,
+  mfa_enrollment_required: 403,
   error: 500,
 }
 

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('MFA settings', () => {
   it('has the documented defaults', () => {
-    expect(defineSettings({ signingKey: TEST_KEY }).mfa).toEqual({ issuer: 'cookiejwt', keys: [], failuresPerUser: 5, tokenLifetime: 300 })
+    expect(defineSettings({ signingKey: TEST_KEY }).mfa).toEqual({ issuer: 'cookiejwt', keys: [], failuresPerUser: 5, tokenLifetime: 300, required: 'none' })
     expect(DEFAULT_SETTINGS.mfa.tokenLifetime).toBe(300)
   })
 

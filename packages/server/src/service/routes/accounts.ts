@@ -169,7 +169,7 @@ export function accountRoutes(deps: ServiceDeps): RouteDef[] {
         body: registerBody,
         summary: 'Create an account',
         tags: ['accounts'],
-        errors: ['invalid', 'throttled'],
+        errors: ['invalid', 'throttled', 'mfa_enrollment_required'],
       },
       async handler({ body, client }) {
         const b = body as Record<string, string>

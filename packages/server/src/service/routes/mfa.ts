@@ -11,6 +11,7 @@ import {
   setupTotp,
   totpStatus,
 } from '../../mfa/flows.js'
+import { beginEnrollment, finishEnrollment } from '../../mfa/enrollment.js'
 import { finishMfaLogin, type MfaLoginDeps } from '../../mfa/login.js'
 import { requireRecentAuthentication } from '../../reauth.js'
 import { withCookies } from '../errors.js'
@@ -48,6 +49,22 @@ export const mfaTokenBody = {
   required: ['mfa_token', 'code'],
   properties: { mfa_token: requiredString(TOKEN_MAX), code: requiredString(CODE_MAX) },
 } as const
+
+/** `{ mfa_token }` */
+export const enrollmentTokenBody = {
+  type: 'object',
+  required: ['mfa_token'],
+  properties: { mfa_token: requiredString(TOKEN_MAX) },
+} as const
+
+/** No body, or an empty object. */
+const emptyBody = { type: ['object', 'null'], properties: {} } as const
+
+const setupResponse = {
+  type: 'object',
+  properties: { secret: { type: 'string' }, otpauth_url: { type: 'string' } },
+} as const
+const backupCodesProperty = { type: 'array', items: { type: 'string' } } as const
 
 /** The two-step login's dependencies out of the service's. */
 export function mfaLoginDeps(deps: ServiceDeps): MfaLoginDeps {
@@ -275,6 +292,136 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
         const { mfa_token: raw, code } = body as { mfa_token: string; code: string }
         const { pair } = await finishMfaLogin(login, raw, code, client)
         return { body: { refresh: pair.refresh?.token, access: pair.access.token } }
+      },
+    },
+    // The enrolment a login leads to under `mfa.required` (mfa/enrollment.ts): cookie flow, then Bearer flow.
+    {
+      method: 'POST',
+      path: '/api/auth/login/mfa/setup/',
+      guardOrigin: true,
+      schema: {
+        response: { 200: setupResponse },
+        body: emptyBody,
+        summary:
+          "Enrolment a login asked for (mfa_enrollment_required): a TOTP secret for the mfa_token cookie's user",
+        tags: ['auth', 'mfa'],
+        errors: ['token_not_valid', 'permission_denied', 'invalid', 'mfa_already_enabled'],
+      },
+      async handler({ cookie, client }) {
+        const raw = cookie(mfaCookie)
+        try {
+          if (!raw) throw new AuthError('token_not_valid', 'No MFA token was provided')
+          const { secret, otpauthUrl } = await beginEnrollment(login, raw, client)
+          return { body: { secret, otpauth_url: otpauthUrl } }
+        } catch (error) {
+          if (error instanceof AuthError && error.code === 'token_not_valid')
+            throw withCookies(error, [serializeClearedMfaCookie(settings)])
+          throw error
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/login/mfa/confirm/',
+      guardOrigin: true,
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            properties: { ...loginResponse.properties, backup_codes: backupCodesProperty },
+          },
+        },
+        body: codeBody,
+        summary:
+          'Finish the enrolment with a first code: TOTP is on, the login cookies are set, ten backup codes shown once',
+        tags: ['auth', 'mfa'],
+        errors: [
+          'token_not_valid',
+          'permission_denied',
+          'invalid',
+          'throttled',
+          'mfa_not_enabled',
+          'mfa_already_enabled',
+        ],
+      },
+      async handler({ body, cookie, client }) {
+        const raw = cookie(mfaCookie)
+        try {
+          if (!raw) throw new AuthError('token_not_valid', 'No MFA token was provided')
+          const { user, pair, backupCodes } = await finishEnrollment(
+            login,
+            raw,
+            (body as { code: string }).code,
+            client,
+          )
+          return {
+            cookies: [...loginCookies(settings, pair), serializeClearedMfaCookie(settings)],
+            body: {
+              user: toPublicUser(user),
+              ...loginExpiries(pair),
+              backup_codes: backupCodes,
+              ...(settings.returnTokensInBody
+                ? { access: pair.access.token, refresh: pair.refresh?.token }
+                : {}),
+            },
+          }
+        } catch (error) {
+          // A token that cannot finish the enrolment any more goes; a wrong code keeps it, for the next try.
+          if (error instanceof AuthError && error.code === 'token_not_valid')
+            throw withCookies(error, [serializeClearedMfaCookie(settings)])
+          throw error
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/token/mfa/setup/',
+      schema: {
+        response: { 200: setupResponse },
+        body: enrollmentTokenBody,
+        summary:
+          "Enrolment a login asked for (Bearer flow): a TOTP secret for the mfa_token of /api/token/'s 403",
+        tags: ['token', 'mfa'],
+        errors: ['token_not_valid', 'invalid', 'mfa_already_enabled'],
+      },
+      async handler({ body, client }) {
+        const raw = (body as { mfa_token: string }).mfa_token
+        const { secret, otpauthUrl } = await beginEnrollment(login, raw, client)
+        return { body: { secret, otpauth_url: otpauthUrl } }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/token/mfa/confirm/',
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            properties: { ...pairResponse.properties, backup_codes: backupCodesProperty },
+          },
+        },
+        body: mfaTokenBody,
+        summary:
+          'Finish the enrolment (Bearer flow) with a first code: TOTP is on; the pair and ten backup codes',
+        tags: ['token', 'mfa'],
+        errors: [
+          'token_not_valid',
+          'invalid',
+          'throttled',
+          'mfa_not_enabled',
+          'mfa_already_enabled',
+        ],
+      },
+      async handler({ body, client }) {
+        const { mfa_token: raw, code } = body as { mfa_token: string; code: string }
+        const { pair, backupCodes } = await finishEnrollment(login, raw, code, client)
+        return {
+          body: {
+            refresh: pair.refresh?.token,
+            access: pair.access.token,
+            backup_codes: backupCodes,
+          },
+        }
       },
     },
   ]

@@ -1,6 +1,7 @@
 import { AuthError, verifyToken, type TokenType } from '@cookiejwt/core'
 import { blacklistRefreshToken, refreshTokens } from '../../flows.js'
 import { beginMfaLogin } from '../../mfa/login.js'
+import { MfaEnrollmentRequiredError } from '../../mfa/required.js'
 import { mfaLoginDeps } from './mfa.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
 import {
@@ -21,14 +22,30 @@ export function tokenRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/token/',
       schema: {
         response: { 200: pairResponse },
-        errors: ['no_active_account', 'invalid', 'throttled'],
+        errors: ['no_active_account', 'invalid', 'throttled', 'mfa_enrollment_required'],
         body: credentialsBody,
         summary:
-          'Obtain a token pair (simplejwt TokenObtainPairView), or mfa_required with an mfa_token for /api/token/mfa/',
+          'Obtain a token pair (simplejwt TokenObtainPairView), or mfa_required with an mfa_token for /api/token/mfa/, or 403 mfa_enrollment_required with one for /api/token/mfa/setup/',
         tags: ['token'],
       },
       async handler({ body, client }) {
-        const step = await beginMfaLogin(mfaLoginDeps(deps), body.username, body.password, client)
+        let step
+        try {
+          step = await beginMfaLogin(mfaLoginDeps(deps), body.username, body.password, client)
+        } catch (error) {
+          // The Bearer client gets the enrolment token in the body (the browser gets it as the mfa_token cookie).
+          if (error instanceof MfaEnrollmentRequiredError && error.enrollmentToken) {
+            return {
+              status: 403,
+              body: {
+                detail: error.message,
+                code: error.code,
+                mfa_token: error.enrollmentToken.token,
+              },
+            }
+          }
+          throw error
+        }
         if (step.mfaRequired)
           return { body: { mfa_required: true, mfa_token: step.mfaToken.token } }
         return { body: { refresh: step.pair.refresh?.token, access: step.pair.access.token } }
@@ -39,7 +56,7 @@ export function tokenRoutes(deps: ServiceDeps): RouteDef[] {
       path: '/api/token/refresh/',
       schema: {
         response: { 200: pairResponse },
-        errors: ['token_not_valid', 'invalid', 'throttled'],
+        errors: ['token_not_valid', 'invalid', 'throttled', 'mfa_enrollment_required'],
         body: refreshBody,
         summary: 'Refresh (simplejwt TokenRefreshView)',
         tags: ['token'],
