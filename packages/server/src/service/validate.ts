@@ -9,7 +9,7 @@ let ajv: Ajv | undefined
 // One ajv for every route: no type coercion, no silently removed properties, and every error at once, so a
 // request with several bad fields hears about all of them (DRF's serializers do the same). Loaded on the first
 // validation: loading ajv (66 CommonJS modules) and compiling its meta-schema and every route's schema up front cost
-// ≈ 50 ms of every start-up and ≈ 8 MB of the idle process (bench/README.md, finding 12).
+// ≈ 50 ms of every start-up and ≈ 8 MB of the idle process (bench/README.md, finding 16).
 function sharedAjv(): Ajv {
   if (ajv === undefined) {
     const { Ajv: AjvClass } = require('ajv') as { Ajv: typeof Ajv }
