@@ -86,7 +86,13 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       guardOrigin: true,
       schema: {
         response: { 200: loginResponse },
-        errors: ['no_active_account', 'permission_denied', 'invalid', 'throttled'],
+        errors: [
+          'no_active_account',
+          'permission_denied',
+          'mfa_enrollment_required',
+          'invalid',
+          'throttled',
+        ],
         body: credentialsBody,
         summary:
           'Log in: sets the access, refresh and CSRF cookies, or answers mfa_required with the mfa_token cookie',
@@ -128,7 +134,13 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
       guardOrigin: true,
       schema: {
         response: { 200: objectResponse },
-        errors: ['token_not_valid', 'permission_denied', 'invalid', 'throttled'],
+        errors: [
+          'token_not_valid',
+          'permission_denied',
+          'mfa_enrollment_required',
+          'invalid',
+          'throttled',
+        ],
         body: optionalRefreshBody,
         summary: 'New access cookie and rotated refresh cookie',
         tags: ['auth'],
