@@ -1,4 +1,4 @@
-import argon2 from 'argon2'
+import { hashRaw, type Algorithm, type Version } from '@node-rs/argon2'
 
 import {
   SALT_LENGTH,
@@ -88,7 +88,29 @@ export interface Argon2Options {
   hashLength?: number
 }
 
-/** Django's `Argon2PasswordHasher`, argon2id through the native `argon2` binding (thread pool). */
+/**
+ * The raw Argon2 tag, on libuv's thread pool, through `@node-rs/argon2` (RustCrypto's `argon2`
+ * crate). Its allocator (mimalloc) maps each hash's memory block and unmaps it when the hash ends,
+ * so a login load leaves nothing resident (node-argon2's `malloc`ed block stayed in glibc's
+ * per-thread arena: bench/README.md, finding 17). Same output as libargon2 for the same inputs.
+ */
+function argon2Raw(
+  password: Buffer,
+  parts: Omit<Argon2Parts, 'hash'>,
+  outputLen: number,
+): Promise<Buffer> {
+  return hashRaw(password, {
+    salt: parts.salt,
+    algorithm: VARIANTS[parts.variant] as Algorithm,
+    version: (parts.version === 0x13 ? 1 : 0) as Version,
+    memoryCost: parts.m,
+    timeCost: parts.t,
+    parallelism: parts.p,
+    outputLen,
+  })
+}
+
+/** Django's `Argon2PasswordHasher`: argon2id, hashed on libuv's thread pool (`@node-rs/argon2`). */
 export class Argon2Hasher implements PasswordHasher {
   readonly algorithm = 'argon2'
   readonly #m: number
@@ -111,16 +133,15 @@ export class Argon2Hasher implements PasswordHasher {
     const pw = requirePasswordBytes(password)
     // Django's salt: a 22-character random string, base64-encoded as bytes in the hash.
     const salt = Buffer.from(getRandomString(SALT_LENGTH), 'ascii')
-    const hash = await argon2.hash(pw, {
-      raw: true,
-      salt,
-      type: argon2.argon2id,
+    const parts = {
+      variant: 'argon2id',
       version: 0x13,
-      memoryCost: this.#m,
-      timeCost: this.#t,
-      parallelism: this.#p,
-      hashLength: this.#hashLength,
-    })
+      m: this.#m,
+      t: this.#t,
+      p: this.#p,
+      salt,
+    } as const
+    const hash = await argon2Raw(pw, parts, this.#hashLength)
     // Built by hand: libargon2 and argon2-cffi require the m=,t=,p= order.
     return `argon2$argon2id$v=19$m=${this.#m},t=${this.#t},p=${this.#p}$${b64NoPad(salt)}$${b64NoPad(hash)}`
   }
@@ -130,16 +151,7 @@ export class Argon2Hasher implements PasswordHasher {
       const pw = passwordBytes(password)
       const parts = typeof encoded === 'string' ? parseArgon2(encoded) : null
       if (!pw || !parts) return false
-      const hash = await argon2.hash(pw, {
-        raw: true,
-        salt: parts.salt,
-        type: VARIANTS[parts.variant],
-        version: parts.version,
-        memoryCost: parts.m,
-        timeCost: parts.t,
-        parallelism: parts.p,
-        hashLength: parts.hash.length,
-      })
+      const hash = await argon2Raw(pw, parts, parts.hash.length)
       return bytesEqual(hash, parts.hash)
     } catch {
       return false

@@ -57,3 +57,66 @@ describe('bare PHC strings', () => {
     expect(await bcrypt.compare(PW, toPhcHash(await bcryptHashers.hash(PW))!)).toBe(true)
   })
 })
+
+describe('the argon2 binding', () => {
+  // Core hashes with @node-rs/argon2 (RustCrypto); libargon2 (node-argon2) is the reference implementation Django's
+  // argon2-cffi also wraps. Every variant, both versions, p > 1 and odd tag lengths must give the same tag.
+  const hashers = createPasswordHashers({
+    argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+  })
+  const cases: {
+    type: 0 | 1 | 2
+    name: string
+    version: number
+    m: number
+    t: number
+    p: number
+    len: number
+  }[] = [
+    { type: argon2.argon2id, name: 'argon2id', version: 0x13, m: 1024, t: 1, p: 1, len: 32 },
+    { type: argon2.argon2id, name: 'argon2id', version: 0x13, m: 2048, t: 3, p: 4, len: 16 },
+    { type: argon2.argon2i, name: 'argon2i', version: 0x13, m: 512, t: 2, p: 2, len: 33 },
+    { type: argon2.argon2i, name: 'argon2i', version: 0x10, m: 512, t: 2, p: 1, len: 32 },
+    { type: argon2.argon2d, name: 'argon2d', version: 0x13, m: 256, t: 1, p: 1, len: 64 },
+  ]
+  it.each(cases)(
+    'verifies libargon2 tags: $name v=$version m=$m t=$t p=$p, $len bytes',
+    async (c) => {
+      const salt = Buffer.from('abcdefghijklmnopqrstuv', 'ascii')
+      const tag = await argon2.hash(PW, {
+        raw: true,
+        salt,
+        type: c.type,
+        version: c.version,
+        memoryCost: c.m,
+        timeCost: c.t,
+        parallelism: c.p,
+        hashLength: c.len,
+      })
+      const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '')
+      const v = c.version === 0x13 ? 'v=19' : 'v=16'
+      const encoded = `argon2$${c.name}$${v}$m=${c.m},t=${c.t},p=${c.p}$${b64(salt)}$${b64(tag)}`
+      expect((await hashers.verify(PW, encoded)).valid).toBe(true)
+      expect((await hashers.verify(`${PW}x`, encoded)).valid).toBe(false)
+      const flipped = Buffer.from(tag)
+      flipped[0] = flipped[0]! ^ 1
+      expect((await hashers.verify(PW, encoded.replace(b64(tag), b64(flipped)))).valid).toBe(false)
+    },
+  )
+
+  it('writes tags libargon2 verifies', async () => {
+    const encoded = await hashers.hash(PW)
+    const [, , , , salt64, hash64] = encoded.split('$') as string[]
+    const tag = await argon2.hash(PW, {
+      raw: true,
+      salt: Buffer.from(salt64!, 'base64'),
+      type: argon2.argon2id,
+      version: 0x13,
+      memoryCost: 1024,
+      timeCost: 1,
+      parallelism: 1,
+      hashLength: 32,
+    })
+    expect(tag.toString('base64').replace(/=+$/, '')).toBe(hash64)
+  })
+})
