@@ -19,11 +19,13 @@ export interface DatabaseHandle {
    */
   readonly prepareSqlite?: (source: string) => SQLite.Statement
   /**
-   * SQLite only: a number that stays the same for as long as the database is unchanged, by this connection or any
-   * other (another process, the `sqlite3` shell), and grows when anything may have changed; null inside a
-   * transaction, when nothing read may be remembered. Caches of rows are valid while it stays the same.
+   * SQLite only: resolves with a number that stays the same for as long as the database is unchanged, by this
+   * connection or any other (another process, the `sqlite3` shell), and grows when anything may have changed; null
+   * inside a transaction, when nothing read may be remembered. Caches of rows are valid while it stays the same. It
+   * is read after the call (callers of one event-loop turn share the read), so it reflects every commit made before
+   * the call; a row read synchronously in the `then` callback is consistent with it.
    */
-  readonly sqliteGeneration?: () => number | null
+  readonly sqliteGeneration?: () => Promise<number | null>
   /**
    * PostgreSQL only: runs one parameterised statement (`$1`, `$2`…) on the pool and resolves with its rows, for the
    * per-request lookups where Kysely's query building costs about as much as the round trip. An unnamed statement,

@@ -99,6 +99,45 @@ describe('SQLite user cache', () => {
     expect((await users.findById(id))?.isActive).toBe(true)
   })
 
+  it('sees a commit made after the lookup was asked for, before it resolved', async () => {
+    expect((await users.findById(id))?.isActive).toBe(true)
+    // Lookups of one event-loop turn share one check of the database, taken after the last of them was asked for:
+    // a change committed in between (here synchronously, by another connection) is seen by all of them.
+    const lookups = [users.findById(id), users.findById(id), users.findById(id)]
+    const other = new SQLite(file)
+    try {
+      other.prepare('update auth_user set is_active = 0 where id = ?').run(id)
+    } finally {
+      other.close()
+    }
+    const found = await Promise.all(lookups)
+    expect(found.map((u) => u?.isActive)).toEqual([false, false, false])
+    // One read of the row for the three: the same frozen object.
+    expect(found[1]).toBe(found[0])
+    expect(found[2]).toBe(found[0])
+  })
+
+  it('checks again for a lookup asked for after a check was taken', async () => {
+    const first = users.findById(id)
+    await first
+    // The check of the first turn is spent; this lookup gets one of its own, after this commit.
+    const other = new SQLite(file)
+    try {
+      other.prepare("update auth_user set last_name = 'Lovelace' where id = ?").run(id)
+    } finally {
+      other.close()
+    }
+    expect((await users.findById(id))?.lastName).toBe('Lovelace')
+  })
+
+  it('answers a closed database with the 503 of every other storage failure', async () => {
+    await users.findById(id)
+    await handle.destroy()
+    await expect(users.findById(id)).rejects.toMatchObject({ code: 'service_unavailable' })
+    // afterEach destroys it again: a second destroy must be harmless.
+    handle = { ...handle, destroy: async () => {} }
+  })
+
   it('remembers a missing user until one is created with that id', async () => {
     expect(await users.findById(id + 1)).toBeNull()
     const bob = await users.create({ username: 'bob', password: '!' }, new Date())

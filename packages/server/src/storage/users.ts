@@ -58,9 +58,11 @@ export class KyselyUserStore implements UserStore {
   findById(value: UserId): Promise<User | null> {
     const id = parseUserId(this.#t.idType, value)
     if (id === null) return Promise.resolve(null)
-    // The hot path (a user per authenticated request): on SQLite one cached prepared statement, synchronously,
-    // and not even that while the database is unchanged since the row was read (see sqliteGeneration).
-    if (this.#h.prepareSqlite) return this.#cachedSqlite(id)
+    // The hot path (a user per authenticated request): on SQLite one cached prepared statement, and not even that
+    // while the database is unchanged since the row was read (see sqliteGeneration).
+    const generationOf = this.#h.sqliteGeneration
+    if (generationOf) return this.#cachedSqlite(id, generationOf)
+    if (this.#h.prepareSqlite) return this.#getSqlite(this.#byId, id)
     // On PostgreSQL the row is read on every request (nothing tells a process that another one changed it), with
     // a prebuilt statement instead of Kysely's query building.
     const query = this.#h.queryPostgres
@@ -72,26 +74,26 @@ export class KyselyUserStore implements UserStore {
     return this.#findBy('id', id)
   }
 
-  #cachedSqlite(id: UserId): Promise<User | null> {
-    try {
-      const generation = this.#h.sqliteGeneration?.() ?? null
-      if (generation !== this.#generation) {
-        this.#cache.clear()
-        this.#generation = generation
-      }
-      if (generation === null) return Promise.resolve(this.#readSqlite(this.#byId, id))
-      let user = this.#cache.get(id)
-      if (user === undefined) {
-        const row = this.#readSqlite(this.#byId, id)
-        // Shared by every request until the next change: frozen, so no caller alters what the next one reads.
-        user = row === null ? null : Object.freeze(row)
-        if (this.#cache.size >= MAX_CACHED_USERS) this.#cache.clear()
-        this.#cache.set(id, user)
-      }
-      return Promise.resolve(user)
-    } catch (error) {
-      return guard(() => Promise.reject(error))
-    }
+  #cachedSqlite(id: UserId, generationOf: () => Promise<number | null>): Promise<User | null> {
+    // Synchronous in the callback: no other code runs between the generation's read and the row's.
+    return generationOf()
+      .then((generation) => {
+        if (generation !== this.#generation) {
+          this.#cache.clear()
+          this.#generation = generation
+        }
+        if (generation === null) return this.#readSqlite(this.#byId, id)
+        let user = this.#cache.get(id)
+        if (user === undefined) {
+          const row = this.#readSqlite(this.#byId, id)
+          // Shared by every request until the next change: frozen, so no caller alters what the next one reads.
+          user = row === null ? null : Object.freeze(row)
+          if (this.#cache.size >= MAX_CACHED_USERS) this.#cache.clear()
+          this.#cache.set(id, user)
+        }
+        return user
+      })
+      .catch((error: unknown) => guard(() => Promise.reject(error)))
   }
 
   findByUsername(username: string): Promise<User | null> {
