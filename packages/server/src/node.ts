@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
-import send from 'send'
+import type send from 'send'
 import { readNodeBody } from './service/body.js'
 import type { CookiejwtService } from './service/service.js'
 import type { ServiceRequest, ServiceResponse } from './service/types.js'
@@ -49,24 +49,33 @@ export function createNodeHandler(
 ): RequestListener {
   const root = options.staticRoot ?? null
   const hasApp = root !== null && existsSync(join(root, 'index.html'))
+  // `send` (with mime-types' tables, built from mime-db's 190 KB at load) loads on the first page request: at
+  // start-up it cost every start about 20 ms and 3 MB (bench/README.md, finding 16).
+  let sendLoading: Promise<typeof send> | null = null
   const serveApp = (req: IncomingMessage, res: ServerResponse, request: ServiceRequest): void => {
     const path = (req.url ?? '/').split('?')[0] as string
     if (!hasApp || (req.method !== 'GET' && req.method !== 'HEAD')) {
       writeServiceResponse(res, service.notFound(request))
       return
     }
-    for (const [name, value] of Object.entries(service.appHeaders(request)))
-      res.setHeader(name, value)
-    // `send` refuses `..` and dotfiles, answers ranges and conditional requests; a miss falls back to index.html.
-    send(req, path, { root: root, index: ['index.html'], dotfiles: 'ignore' })
-      .on('error', () => {
-        res.setHeader('cache-control', 'no-cache')
-        send(req, '/index.html', { root: root }).pipe(res)
-      })
-      .on('headers', (response: ServerResponse, file: string) => {
-        if (file.endsWith('index.html')) response.setHeader('cache-control', 'no-cache')
-      })
-      .pipe(res)
+    sendLoading ??= import('send').then((m) => m.default)
+    sendLoading.then(
+      (send) => {
+        for (const [name, value] of Object.entries(service.appHeaders(request)))
+          res.setHeader(name, value)
+        // `send` refuses `..` and dotfiles, answers ranges and conditional requests; a miss falls back to index.html.
+        send(req, path, { root, index: ['index.html'], dotfiles: 'ignore' })
+          .on('error', () => {
+            res.setHeader('cache-control', 'no-cache')
+            send(req, '/index.html', { root }).pipe(res)
+          })
+          .on('headers', (response: ServerResponse, file: string) => {
+            if (file.endsWith('index.html')) response.setHeader('cache-control', 'no-cache')
+          })
+          .pipe(res)
+      },
+      (error: unknown) => writeServiceResponse(res, service.errorResponse(error, request)),
+    )
   }
   return (req, res) => {
     const request = toServiceRequest(req)

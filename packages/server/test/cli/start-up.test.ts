@@ -85,7 +85,7 @@ async function serve(nodeArgs: string[], extra: Record<string, string> = {}) {
 }
 
 describe('the bundled cookiejwt CLI (issue 12, cold start)', { timeout: 90_000 }, () => {
-  it('answers its first request having loaded 50 modules at most: none of Kysely, ajv or nodemailer', async () => {
+  it('answers its first request having loaded 50 modules at most: none of Kysely, ajv, nodemailer or send', async () => {
     requireBundle()
     expect(cli(['migrate']).status).toBe(0)
     // Every ES module as it loads (a module-loading hook), and every CommonJS one in the cache at exit.
@@ -108,6 +108,8 @@ describe('the bundled cookiejwt CLI (issue 12, cold start)', { timeout: 90_000 }
     const health = await fetch(`${server.url}/api/health/`)
     expect(health.status).toBe(200)
     const before = readFileSync(log, 'utf8').split('\n').filter(Boolean)
+    // The first page of the web app (the default static root) is what loads `send`.
+    expect((await fetch(`${server.url}/`)).status).toBe(200)
     expect(await server.stop()).toBe(0)
     const all = readFileSync(log, 'utf8').split('\n').filter(Boolean)
     const esm = before.filter((line) => line.startsWith('esm '))
@@ -118,6 +120,10 @@ describe('the bundled cookiejwt CLI (issue 12, cold start)', { timeout: 90_000 }
     expect(esm.length).toBeLessThanOrEqual(50)
     expect(cjs.length).toBeLessThanOrEqual(70)
     expect(all.filter((line) => /\/node_modules\/(kysely|ajv|nodemailer)\//.test(line))).toEqual([])
+    // `send` (the web app's files) loads on the first page request, not at start-up.
+    const sendModule = (line: string) => /\/bundle\/send-[^/]*\.js$/.test(line)
+    expect(before.filter(sendModule)).toEqual([])
+    expect(all.filter(sendModule)).toHaveLength(1)
   })
 
   it('finds what its modules read beside them: the password list, the package version, the web app', async () => {
