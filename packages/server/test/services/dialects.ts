@@ -79,11 +79,11 @@ export async function openTestDatabase(
       throw error
     }
   }
+  // Everything the handle has, the hot-path lookups of each dialect included (prepareSqlite, sqliteGeneration,
+  // queryPostgres): the stores under test take the paths they take in production.
   return {
-    db: handle.db,
-    dialect: handle.dialect,
+    ...handle,
     url,
-    ping: () => handle.ping(),
     async destroy() {
       await handle.destroy()
       cleanup()
