@@ -11,6 +11,7 @@ import {
   type AuthSettings,
   type PasswordHashers,
   type TokenStore,
+  type TrustProxy,
   type User,
   type UserStore,
 } from '@cookiejwt/core'
@@ -67,8 +68,11 @@ export interface ServiceOptions {
   tokens?: TokenStore
   /** Security events and server errors go here (pino-compatible). @default silent */
   logger?: ServiceLogger
-  /** Trust `X-Forwarded-*` from a reverse proxy. @default settings.trustProxy */
-  trustProxy?: boolean
+  /**
+   * The reverse proxies whose `X-Forwarded-*` headers are believed: a hop count, `true` for every hop, `false` for
+   * none (see `peerOf`). @default settings.trustProxy
+   */
+  trustProxy?: TrustProxy
   /** A clock, for tests. */
   now?: () => Date
   /** Shared revocations across processes (Redis, see `src/redis/`); default: each process asks the database. */
