@@ -67,6 +67,27 @@ for (const [name, makeCache] of caches) {
       expect(await cache.isRevoked({ jti: JTI, userId: '7', iat: cut + 5 })).toBe(true)
     })
 
+    it('answers each of many checks asked for in the same turn', async () => {
+      const cache = makeCache()
+      const cut = nowSeconds()
+      await cache.revokeToken(JTI, cut + 60)
+      await cache.revokeUserTokens('7', cut, 60)
+      // More than one batch's worth (512), with the revoked ones spread through it.
+      const checks = Array.from({ length: 1200 }, (_, i) => {
+        const kind = i % 4
+        const token =
+          kind === 0
+            ? { jti: JTI, userId: '1', iat: cut }
+            : kind === 1
+              ? { jti: OTHER_JTI, userId: '7', iat: cut - 1 }
+              : kind === 2
+                ? { jti: OTHER_JTI, userId: '7', iat: cut }
+                : { jti: OTHER_JTI, userId: '1', iat: cut - 1 }
+        return cache.isRevoked(token).then((revoked) => [kind, revoked] as const)
+      })
+      for (const [kind, revoked] of await Promise.all(checks)) expect(revoked).toBe(kind < 2)
+    })
+
     it('forgets a user cut-off after its TTL', async () => {
       const cache = makeCache()
       const cut = nowSeconds()
