@@ -11,6 +11,7 @@ import { adapterScenarios } from './adapters.js'
 import { loginFloodScenario } from './flood.js'
 import { runLoad } from './load.js'
 import { postgresMissing, startPostgres } from './postgres.js'
+import { redisMissing, startRedis } from './redis.js'
 import { httpRequest } from './processes.js'
 import { BENCH_KEY } from './token.js'
 
@@ -95,6 +96,12 @@ export async function cookiejwtScenarios() {
     }
     return { ...serve(), name: 'cookiejwt serve (PostgreSQL)', env: serverEnv(pgUrl) }
   }
+  // The production set-up: PostgreSQL, and Redis for throttling and revocations (a revocation check per request).
+  const pgRedisWhy = pgWhy ?? redisMissing()
+  const servePgRedis = async () => {
+    const pg = await servePg()
+    return { ...pg, name: 'cookiejwt serve (PostgreSQL + Redis)', env: { ...pg.env, REDIS_URL: await startRedis() } }
+  }
   const app = (stateless) => () => ({
     name: 'cookiejwt app',
     args: [APP],
@@ -123,6 +130,9 @@ export async function cookiejwtScenarios() {
     pgWhy
       ? { id: 'cj-serve-pg-cookie', label: 'cookiejwt serve: GET /api/auth/me/ cookie, PostgreSQL user (1)', skip: pgWhy }
       : withNote({ id: 'cj-serve-pg-cookie', label: 'cookiejwt serve: GET /api/auth/me/ cookie, PostgreSQL user (1)', server: servePg, setup: (s) => tokens(s, '/api/auth/me/'), request: cookieGet('/api/auth/me/') }),
+    pgRedisWhy
+      ? { id: 'cj-serve-pg-redis-cookie', label: 'cookiejwt serve: GET /api/auth/me/ cookie, PostgreSQL user + Redis (1)', skip: pgRedisWhy }
+      : withNote({ id: 'cj-serve-pg-redis-cookie', label: 'cookiejwt serve: GET /api/auth/me/ cookie, PostgreSQL user + Redis (1)', server: servePgRedis, setup: (s) => tokens(s, '/api/auth/me/'), request: cookieGet('/api/auth/me/') }),
     withNote({ id: 'cj-serve-workers-cookie', label: `cookiejwt serve --workers ${workers}: GET /api/auth/me/ cookie, DB user (7)`, workers, server: serveWorkers, setup: (s) => tokens(s, '/api/auth/me/'), request: cookieGet('/api/auth/me/') }),
     withNote({ id: 'cj-serve-db-bearer', label: 'cookiejwt serve: GET /api/auth/me/ Bearer, DB user (2)', server: serve, setup: (s) => tokens(s, '/api/auth/me/'), request: bearerGet('/api/auth/me/') }),
     withNote({

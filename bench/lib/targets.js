@@ -51,6 +51,8 @@ export function targetRows(results, { hash } = {}) {
   hot('cj-serve-db-cookie', 'cookie GET, user from SQLite', 0.6)
   const pg = rps('cj-serve-pg-cookie')
   rows.push(['cookie GET, user from PostgreSQL (printed beside SQLite)', pg == null ? 'not run' : `${x(pg)} req/s, ${x(cpu('cj-serve-pg-cookie'))} CPU/req`, 'printed'])
+  const pgRedis = rps('cj-serve-pg-redis-cookie')
+  rows.push(['cookie GET, PostgreSQL user + Redis revocation check (printed)', pgRedis == null ? 'not run' : `${x(pgRedis)} req/s, ${x(cpu('cj-serve-pg-redis-cookie'))} CPU/req`, 'printed'])
   const what = { 'cj-serve-login': 'a login load', 'cj-serve-login-arena1': 'a login load with MALLOC_ARENA_MAX=1', 'cj-serve-flood': 'a login flood + hot path' }
   for (const [id, under] of Object.entries(what)) {
     const r = by(id)
