@@ -76,6 +76,10 @@ export function targetRows(results, { hash } = {}) {
     const n = w.workers
     const scale = w.rps / one.rps
     rows.push([`--workers ${n} ≥ ${(0.9 * n).toFixed(1)}× one worker (cookie GET; ${availableParallelism()} cores, load generator included)`, `${x(scale)}`, status(scale >= 0.9 * n)])
+    // What can be read on a machine without a free core per worker: whether a request costs a worker more CPU than
+    // it costs a single process (the primary's share included). At ≤ 1.1× the scaling is the free cores'.
+    if (w.cpuUsPerReq && one.cpuUsPerReq)
+      rows.push([`--workers ${n}: CPU per request ÷ one worker's (≤ 1.1×: no cost of its own; printed)`, `${(w.cpuUsPerReq / one.cpuUsPerReq).toFixed(2)}× (${w.cpuUsPerReq.toFixed(1)} vs ${one.cpuUsPerReq.toFixed(1)} µs)`, 'printed'])
   }
   const login = by('cj-serve-login')
   if (hash?.ms) {
