@@ -10,13 +10,15 @@ import { openDatabase, type DatabaseHandle } from '../../src/storage/db.js'
 import { migrateToLatest } from '../../src/storage/migrate.js'
 import { KyselyUserStore } from '../../src/storage/users.js'
 import { DatabaseThrottleStore } from '../../src/throttle/store.js'
+import { openRedisServices } from '../../src/redis/services.js'
 import { fastHashers, TEST_KEY } from '../helpers.js'
+import { startRedis } from '../services/index.js'
 
 const BIN = resolve(import.meta.dirname, '../../bin/cookiejwt.js')
 const dir = mkdtempSync(join(tmpdir(), 'cookiejwt-mfa-cli-'))
 const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, COOKIEJWT_SIGNING_KEY: TEST_KEY }
-const cli = (args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env, cwd: dir, encoding: 'utf8', timeout: 60_000 })
+const cli = (args: string[], extra: Record<string, string> = {}) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...env, ...extra }, cwd: dir, encoding: 'utf8', timeout: 60_000 })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -58,6 +60,25 @@ describe('cookiejwt mfa', { timeout: 60_000 }, () => {
     expect(cli(['mfa', 'status', 'ada']).stdout).toBe("Two-factor authentication for 'ada': off.\n")
     expect(await new DatabaseThrottleStore(handle).peek('mfa:u:1')).toBeNull()
     expect(cli(['mfa', 'disable', 'ada']).stdout).toBe("Two-factor authentication was not on for 'ada'.\n")
+  })
+
+  it('with REDIS_URL also forgets the wrong codes counted in Redis, where the servers count them', async () => {
+    const server = await startRedis()
+    const redis = openRedisServices(server.url)
+    try {
+      const bob = await new KyselyUserStore(handle).findByUsername('bob')
+      const key = mfaThrottleKey(bob!.id)
+      await redis.throttleStore.hit(key, 60_000)
+      expect(await redis.throttleStore.peek(key)).not.toBeNull()
+      expect(cli(['mfa', 'disable', 'bob'], { REDIS_URL: server.url })).toMatchObject({
+        code: 0,
+        stdout: "Two-factor authentication was not on for 'bob'.\n",
+      })
+      expect(await redis.throttleStore.peek(key)).toBeNull()
+    } finally {
+      await redis.close()
+      await server.stop()
+    }
   })
 
   it('refuses unknown users and bad arguments with one line and a non-zero exit', () => {

@@ -36,7 +36,18 @@ export const mfa: Command = {
         return 0
       }
       const removed = await store.remove(user.id)
+      // The wrong-code counter lives where the servers count: in Redis with REDIS_URL (as `serve` does), and in the
+      // table a server without Redis used before; both are forgotten, as `clearlockout` does.
       await new DatabaseThrottleStore(opened.handle).reset(mfaThrottleKey(user.id))
+      const redisUrl = context.env.REDIS_URL || null
+      if (redisUrl) {
+        const redis = (await import('../../redis/services.js')).openRedisServices(redisUrl)
+        try {
+          await redis.throttleStore.reset(mfaThrottleKey(user.id))
+        } finally {
+          await redis.close()
+        }
+      }
       context.stdout.write(
         removed
           ? `Two-factor authentication turned off for '${username}': secret and backup codes removed.\n`
