@@ -92,6 +92,19 @@ describe('mfa.required: staff, cookie flow', () => {
     expect(codeStep.json).toEqual({ detail: 'Token has wrong type', code: 'token_not_valid' })
   })
 
+  it("ends the browser's earlier session when a login there ends in the enrolment (its cookies are cleared)", async () => {
+    await staffOnly.createUser('clerk')
+    await staffUser(staffOnly, 'boss2')
+    const c = browser(staffOnly)
+    expect((await c.post('/api/auth/login/', { username: 'clerk', password: PASSWORD })).status).toBe(200)
+    const earlier = c.jar.get('refresh_token')!
+    expect(earlier).toBeTruthy()
+    expectEnrollmentCookie(await c.post('/api/auth/login/', { username: 'boss2', password: PASSWORD }))
+    // The cleared refresh cookie's token no longer works anywhere (it would otherwise live until it expired).
+    const refresh = await send(staffOnly.url, 'POST', '/api/auth/refresh/', { headers: { cookie: `refresh_token=${earlier}` } })
+    expect([refresh.status, refresh.json.code]).toEqual([401, 'token_not_valid'])
+  })
+
   it('setup → a wrong code (token kept) → confirm finishes the login with backup codes; the token is spent', async () => {
     await staffUser(staffOnly, 'root', { isSuperuser: true })
     const c = browser(staffOnly)

@@ -22,6 +22,7 @@ import {
   type IssuedPair,
 } from '../../flows.js'
 import { beginMfaLogin } from '../../mfa/login.js'
+import { MfaEnrollmentRequiredError } from '../../mfa/required.js'
 import { requireRecentAuthentication } from '../../reauth.js'
 import { checkPasswordAttempt } from '../../throttle/lockout.js'
 import { withCookies } from '../errors.js'
@@ -99,11 +100,21 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
         tags: ['auth'],
       },
       async handler({ body, client, cookie }) {
-        const step = await beginMfaLogin(mfaLogin, body.username, body.password, client)
         // A login replaces the browser's session: the one its cookies belonged to ends too (ASVS 5.0 §7.2.4), rather
-        // than lingering, orphaned, until it expires.
-        const previous = cookie(settings.refreshCookie.name)
-        if (previous) await blacklistRefreshToken(deps, previous).catch(() => {})
+        // than lingering, orphaned, until it expires — also when the login ends in the TOTP enrolment, whose answer
+        // clears the JWT cookies.
+        const endPrevious = async (): Promise<void> => {
+          const previous = cookie(settings.refreshCookie.name)
+          if (previous) await blacklistRefreshToken(deps, previous).catch(() => {})
+        }
+        let step: Awaited<ReturnType<typeof beginMfaLogin>>
+        try {
+          step = await beginMfaLogin(mfaLogin, body.username, body.password, client)
+        } catch (error) {
+          if (error instanceof MfaEnrollmentRequiredError) await endPrevious()
+          throw error
+        }
+        await endPrevious()
         if (step.mfaRequired) {
           // No access or refresh cookie yet: only the mfa token, good for POST /api/auth/login/mfa/ alone. Cookies of
           // an earlier session in this browser go, so the second step cannot end up mixing two accounts.
