@@ -27,7 +27,7 @@ import { requireRecentAuthentication } from '../../reauth.js'
 import { checkPasswordAttempt } from '../../throttle/lockout.js'
 import { withCookies } from '../errors.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
-import { loginCookies } from './login-response.js'
+import { loginBody, loginCookies, loginExpiries } from './login-response.js'
 import { mfaLoginDeps } from './mfa.js'
 import {
   credentialsBody,
@@ -67,10 +67,6 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
     if (pair.refresh) cookies.push(serializeRefreshCookie(settings, pair.refresh.token))
     return cookies
   }
-  const expiries = (pair: IssuedPair) => ({
-    access_expires: pair.access.expiresAt.toISOString(),
-    ...(pair.refresh ? { refresh_expires: pair.refresh.expiresAt.toISOString() } : {}),
-  })
   const isValidAccess = (token: string, now: Date): boolean => {
     try {
       verifyAccessToken(settings, token, { now })
@@ -127,16 +123,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
           }
         }
         const { user, pair } = step
-        return {
-          cookies: loginCookies(settings, pair),
-          body: {
-            user: toPublicUser(user),
-            ...expiries(pair),
-            ...(settings.returnTokensInBody
-              ? { access: pair.access.token, refresh: pair.refresh?.token }
-              : {}),
-          },
-        }
+        return { cookies: loginCookies(settings, pair), body: loginBody(settings, user, pair) }
       },
     },
     {
@@ -162,7 +149,7 @@ export function authRoutes(deps: ServiceDeps): RouteDef[] {
         try {
           if (!raw) throw new AuthError('token_not_valid', 'No refresh token was provided')
           const pair = await refreshTokens(deps, raw, client)
-          return { cookies: pairCookies(pair), body: expiries(pair) }
+          return { cookies: pairCookies(pair), body: loginExpiries(pair) }
         } catch (error) {
           // A refresh that fails leaves no half-valid session behind in the browser (a throttled one is not a verdict).
           if (error instanceof AuthError && error.code !== 'throttled')

@@ -3,7 +3,9 @@ import {
   serializeAccessCookie,
   serializeCsrfCookie,
   serializeRefreshCookie,
+  toPublicUser,
   type AuthSettings,
+  type User,
 } from '@cookiejwt/core'
 import type { IssuedPair } from '../../flows.js'
 
@@ -26,5 +28,25 @@ export function loginExpiries(pair: IssuedPair): {
   return {
     access_expires: pair.access.expiresAt.toISOString(),
     ...(pair.refresh ? { refresh_expires: pair.refresh.expiresAt.toISOString() } : {}),
+  }
+}
+
+/**
+ * The body of a finished login of the cookie flow: the user, the expiries, `extra` (the enrolment's backup codes),
+ * and the tokens themselves only with `returnTokensInBody` (the cookies carry them).
+ */
+export function loginBody(
+  settings: AuthSettings,
+  user: User,
+  pair: IssuedPair,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    user: toPublicUser(user),
+    ...loginExpiries(pair),
+    ...extra,
+    ...(settings.returnTokensInBody
+      ? { access: pair.access.token, refresh: pair.refresh?.token }
+      : {}),
   }
 }

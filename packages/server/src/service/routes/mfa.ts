@@ -1,9 +1,4 @@
-import {
-  AuthError,
-  mfaCookieSettings,
-  serializeClearedMfaCookie,
-  toPublicUser,
-} from '@cookiejwt/core'
+import { AuthError, mfaCookieSettings, serializeClearedMfaCookie } from '@cookiejwt/core'
 import {
   confirmTotp,
   disableTotp,
@@ -16,7 +11,7 @@ import { finishMfaLogin, type MfaLoginDeps } from '../../mfa/login.js'
 import { requireRecentAuthentication } from '../../reauth.js'
 import { withCookies } from '../errors.js'
 import type { RouteDef, ServiceDeps } from '../types.js'
-import { loginCookies, loginExpiries } from './login-response.js'
+import { loginBody, loginCookies } from './login-response.js'
 import {
   loginResponse,
   objectResponse,
@@ -80,6 +75,25 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
   const { settings } = deps
   const login = mfaLoginDeps(deps)
   const mfaCookie = mfaCookieSettings(settings).name
+  /**
+   * A step of the cookie flow with the `mfa_token` cookie (the code step, the enrolment): no cookie is
+   * `token_not_valid`, and an error in `clearOn` clears the cookie along with it.
+   */
+  const withMfaToken = async <T>(
+    cookie: (name: string) => string | undefined,
+    clearOn: readonly string[],
+    step: (raw: string) => Promise<T>,
+  ): Promise<T> => {
+    const raw = cookie(mfaCookie)
+    try {
+      if (!raw) throw new AuthError('token_not_valid', 'No MFA token was provided')
+      return await step(raw)
+    } catch (error) {
+      if (error instanceof AuthError && clearOn.includes(error.code))
+        throw withCookies(error, [serializeClearedMfaCookie(settings)])
+      throw error
+    }
+  }
   const codeErrors = [
     'not_authenticated',
     'token_not_valid',
@@ -245,36 +259,16 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
         tags: ['auth', 'mfa'],
         errors: ['token_not_valid', 'permission_denied', 'invalid', 'throttled', 'mfa_not_enabled'],
       },
-      async handler({ body, cookie, client }) {
-        const raw = cookie(mfaCookie)
-        try {
-          if (!raw) throw new AuthError('token_not_valid', 'No MFA token was provided')
-          const { user, pair } = await finishMfaLogin(
-            login,
-            raw,
-            (body as { code: string }).code,
-            client,
-          )
+      handler({ body, cookie, client }) {
+        // A token that cannot finish a login any more goes; a wrong code keeps it, for the next try.
+        return withMfaToken(cookie, ['token_not_valid', 'mfa_not_enabled'], async (raw) => {
+          const code = (body as { code: string }).code
+          const { user, pair } = await finishMfaLogin(login, raw, code, client)
           return {
             cookies: [...loginCookies(settings, pair), serializeClearedMfaCookie(settings)],
-            body: {
-              user: toPublicUser(user),
-              ...loginExpiries(pair),
-              ...(settings.returnTokensInBody
-                ? { access: pair.access.token, refresh: pair.refresh?.token }
-                : {}),
-            },
+            body: loginBody(settings, user, pair),
           }
-        } catch (error) {
-          // A token that cannot finish a login any more goes; a wrong code keeps it, for the next try.
-          if (
-            error instanceof AuthError &&
-            (error.code === 'token_not_valid' || error.code === 'mfa_not_enabled')
-          ) {
-            throw withCookies(error, [serializeClearedMfaCookie(settings)])
-          }
-          throw error
-        }
+        })
       },
     },
     {
@@ -307,17 +301,11 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
         tags: ['auth', 'mfa'],
         errors: ['token_not_valid', 'permission_denied', 'invalid', 'mfa_already_enabled'],
       },
-      async handler({ cookie, client }) {
-        const raw = cookie(mfaCookie)
-        try {
-          if (!raw) throw new AuthError('token_not_valid', 'No MFA token was provided')
+      handler({ cookie, client }) {
+        return withMfaToken(cookie, ['token_not_valid'], async (raw) => {
           const { secret, otpauthUrl } = await beginEnrollment(login, raw, client)
           return { body: { secret, otpauth_url: otpauthUrl } }
-        } catch (error) {
-          if (error instanceof AuthError && error.code === 'token_not_valid')
-            throw withCookies(error, [serializeClearedMfaCookie(settings)])
-          throw error
-        }
+        })
       },
     },
     {
@@ -344,33 +332,16 @@ export function mfaRoutes(deps: ServiceDeps): RouteDef[] {
           'mfa_already_enabled',
         ],
       },
-      async handler({ body, cookie, client }) {
-        const raw = cookie(mfaCookie)
-        try {
-          if (!raw) throw new AuthError('token_not_valid', 'No MFA token was provided')
-          const { user, pair, backupCodes } = await finishEnrollment(
-            login,
-            raw,
-            (body as { code: string }).code,
-            client,
-          )
+      handler({ body, cookie, client }) {
+        // A token that cannot finish the enrolment any more goes; a wrong code keeps it, for the next try.
+        return withMfaToken(cookie, ['token_not_valid'], async (raw) => {
+          const code = (body as { code: string }).code
+          const { user, pair, backupCodes } = await finishEnrollment(login, raw, code, client)
           return {
             cookies: [...loginCookies(settings, pair), serializeClearedMfaCookie(settings)],
-            body: {
-              user: toPublicUser(user),
-              ...loginExpiries(pair),
-              backup_codes: backupCodes,
-              ...(settings.returnTokensInBody
-                ? { access: pair.access.token, refresh: pair.refresh?.token }
-                : {}),
-            },
+            body: loginBody(settings, user, pair, { backup_codes: backupCodes }),
           }
-        } catch (error) {
-          // A token that cannot finish the enrolment any more goes; a wrong code keeps it, for the next try.
-          if (error instanceof AuthError && error.code === 'token_not_valid')
-            throw withCookies(error, [serializeClearedMfaCookie(settings)])
-          throw error
-        }
+        })
       },
     },
     {
