@@ -1,3 +1,4 @@
+import { perTurn } from '../per-turn.js'
 import type { RedisConnection } from './connection.js'
 import type { RevocableToken, RevocationCache } from '../sessions/revocation-cache.js'
 
@@ -16,21 +17,15 @@ return notBefore
 /** Most checks answered by one MGET (two keys each). */
 const MAX_BATCH = 512
 
-/** The revocation checks of one event-loop turn, waiting for their MGET. */
-interface RevocationBatch {
-  readonly keys: string[]
-  readonly waiting: {
-    readonly iat: number
-    resolve(revoked: boolean): void
-    reject(error: unknown): void
-  }[]
-}
-
 /** Revocations in Redis: one key per revoked jti, one "not before" key per user. */
 export class RedisRevocationCache implements RevocationCache {
   readonly #redis: RedisConnection
   readonly #now: () => number
-  #batch: RevocationBatch | null = null
+  /** The checks of one event-loop turn, answered by one MGET (per-turn.ts). */
+  readonly #check = perTurn(
+    (tokens: readonly RevocableToken[]) => this.#checkAll(tokens),
+    MAX_BATCH,
+  )
 
   /** `now` returns epoch milliseconds. */
   constructor(redis: RedisConnection, options: { now?: () => number } = {}) {
@@ -63,35 +58,17 @@ export class RedisRevocationCache implements RevocationCache {
    * stored before it was asked for, as with a round trip per check.
    */
   isRevoked(token: RevocableToken): Promise<boolean> {
-    let batch = this.#batch
-    if (batch === null) {
-      const pending: RevocationBatch = { keys: [], waiting: [] }
-      this.#batch = batch = pending
-      setImmediate(() => {
-        if (this.#batch === pending) this.#batch = null
-        void this.#flush(pending)
-      })
-    }
-    const joined = batch
-    // A full batch goes as it is; the next check starts another.
-    if (joined.waiting.length + 1 >= MAX_BATCH) this.#batch = null
-    return new Promise<boolean>((resolve, reject) => {
-      joined.keys.push(this.#jtiKey(token.jti), this.#userKey(token.userId))
-      joined.waiting.push({ iat: token.iat, resolve, reject })
-    })
+    return this.#check(token)
   }
 
-  async #flush(batch: RevocationBatch): Promise<void> {
-    try {
-      const values = await this.#redis.run((client) => client.mget(batch.keys))
-      batch.waiting.forEach(({ iat, resolve }, i) => {
-        const jti = values[2 * i]
-        const notBefore = values[2 * i + 1]
-        resolve(jti != null || (notBefore != null && iat < Number(notBefore)))
-      })
-    } catch (error) {
-      for (const { reject } of batch.waiting) reject(error)
-    }
+  async #checkAll(tokens: readonly RevocableToken[]): Promise<boolean[]> {
+    const keys = tokens.flatMap((t) => [this.#jtiKey(t.jti), this.#userKey(t.userId)])
+    const values = await this.#redis.run((client) => client.mget(keys))
+    return tokens.map((t, i) => {
+      const jti = values[2 * i]
+      const notBefore = values[2 * i + 1]
+      return jti != null || (notBefore != null && t.iat < Number(notBefore))
+    })
   }
 
   #jtiKey(jti: string): string {

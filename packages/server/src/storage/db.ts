@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import { ImproperlyConfigured } from '@cookiejwt/core'
+import { perTurn } from '../per-turn.js'
 import type { DatabaseHandle } from './handle.js'
 import type { Database } from './schema.js'
 
@@ -128,19 +129,12 @@ function generationOf(sqlite: SQLite.Database): () => Promise<number | null> {
     }
     return generation
   }
-  let pending: Promise<number | null> | null = null
-  return () =>
-    (pending ??= new Promise((resolve, reject) => {
-      setImmediate(() => {
-        // A caller after this point waits for the next read: this one may predate its request.
-        pending = null
-        try {
-          resolve(read())
-        } catch (error) {
-          reject(error)
-        }
-      })
-    }))
+  // One read for every caller of the turn (per-turn.ts).
+  const shared = perTurn<void, number | null>((calls) => {
+    const current = read()
+    return calls.map(() => current)
+  })
+  return () => shared()
 }
 
 /** Most distinct SQL texts whose prepared statements are kept; cookiejwt issues a few dozen. */

@@ -14,29 +14,12 @@ import {
 } from '@cookiejwt/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { DatabaseHandle } from './db.js'
+import { perTurn } from '../per-turn.js'
 import { guard, isUniqueViolation } from './errors.js'
 import type { AuthUserTable } from './schema.js'
 import { fromDbDate, toDbDate } from './values.js'
 
 type Row = Record<string, unknown>
-
-/** A lookup waiting for its batch's query. */
-interface Deferred {
-  readonly id: UserId
-  readonly promise: Promise<User | null>
-  resolve(user: User | null): void
-  reject(error: unknown): void
-}
-
-function deferred(id: UserId): Deferred {
-  let resolve!: (user: User | null) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<User | null>((yes, no) => {
-    resolve = yes
-    reject = no
-  })
-  return { id, promise, resolve, reject }
-}
 
 /** Most users remembered between two changes of a SQLite database (about 1 kB each). */
 const MAX_CACHED_USERS = 10_000
@@ -59,8 +42,8 @@ export class KyselyUserStore implements UserStore {
   /** SQLite: users read at `#generation`, by id (null for none); emptied whenever the database changed. */
   readonly #cache = new Map<UserId, User | null>()
   #generation: number | null = null
-  /** PostgreSQL: the lookups of this event-loop turn, by id, waiting for one query. */
-  #pgBatch: Map<string, Deferred> | null = null
+  /** PostgreSQL: findById, one query for the lookups of an event-loop turn. */
+  readonly #postgresLookup: ((id: UserId) => Promise<User | null>) | null
 
   constructor(handle: DatabaseHandle, table: UserTableSettings = DEFAULT_SETTINGS.userTable) {
     this.#h = handle
@@ -73,6 +56,8 @@ export class KyselyUserStore implements UserStore {
     this.#byId = `${select} where ${quote(table.columns.id)} = ?`
     this.#byUsername = `${select} where ${quote(table.columns.username)} = ?`
     this.#byIdsPostgres = `${select} where ${quote(table.columns.id)} = any($1)`
+    const query = handle.queryPostgres
+    this.#postgresLookup = query ? perTurn((ids) => this.#readPostgres(query, ids)) : null
   }
 
   findById(value: UserId): Promise<User | null> {
@@ -85,54 +70,27 @@ export class KyselyUserStore implements UserStore {
     if (this.#h.prepareSqlite) return this.#getSqlite(this.#byId, id)
     // On PostgreSQL the row is read for every request (nothing tells a process that another one changed it), with
     // a prebuilt statement instead of Kysely's query building, one query for the requests of an event-loop turn.
-    const query = this.#h.queryPostgres
-    if (query) return this.#batchedPostgres(id, query)
+    if (this.#postgresLookup) return this.#postgresLookup(id)
     return this.#findBy('id', id)
   }
 
   /**
-   * PostgreSQL: the lookups of one event-loop turn share one round trip (`where id = any($1)`), sent in the turn's
-   * check phase (`setImmediate`), after every one of them was asked for, so each still reads the row as committed
-   * before it asked. A user asked for twice in the turn is read once and shared: frozen, as on SQLite.
+   * PostgreSQL: the lookups of one event-loop turn share one round trip (`where id = any($1)`), sent after every one
+   * of them was asked for (per-turn.ts), so each still reads the row as committed before it asked. A user asked for
+   * twice in the turn is read once and shared: frozen, as on SQLite.
    */
-  #batchedPostgres(
-    id: UserId,
+  async #readPostgres(
     query: NonNullable<DatabaseHandle['queryPostgres']>,
-  ): Promise<User | null> {
-    let batch = this.#pgBatch
-    if (batch === null) {
-      const pending = new Map<string, Deferred>()
-      this.#pgBatch = batch = pending
-      setImmediate(() => {
-        this.#pgBatch = null
-        void this.#runPostgresBatch(pending, query)
-      })
+    ids: readonly UserId[],
+  ): Promise<(User | null)[]> {
+    const unique = [...new Map(ids.map((id) => [String(id), id])).values()]
+    const rows = await guard(() => query(this.#byIdsPostgres, [unique]))
+    const found = new Map<string, User>()
+    for (const row of rows) {
+      const user = Object.freeze(this.#toUser(row))
+      found.set(String(user.id), user)
     }
-    const key = String(id)
-    let waiting = batch.get(key)
-    if (waiting === undefined) {
-      waiting = deferred(id)
-      batch.set(key, waiting)
-    }
-    return waiting.promise
-  }
-
-  async #runPostgresBatch(
-    batch: Map<string, Deferred>,
-    query: NonNullable<DatabaseHandle['queryPostgres']>,
-  ): Promise<void> {
-    try {
-      const ids = [...batch.values()].map((d) => d.id)
-      const rows = await guard(() => query(this.#byIdsPostgres, [ids]))
-      const found = new Map<string, User>()
-      for (const row of rows) {
-        const user = Object.freeze(this.#toUser(row))
-        found.set(String(user.id), user)
-      }
-      for (const [key, waiting] of batch) waiting.resolve(found.get(key) ?? null)
-    } catch (error) {
-      for (const waiting of batch.values()) waiting.reject(error)
-    }
+    return ids.map((id) => found.get(String(id)) ?? null)
   }
 
   #cachedSqlite(id: UserId, generationOf: () => Promise<number | null>): Promise<User | null> {
